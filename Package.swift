@@ -1,0 +1,85 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let settings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "samenspraak",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "samenspraak", targets: ["samenspraak"]),
+        .library(name: "App", targets: ["App"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // The school's world and its rules. No I/O.
+        .target(name: "SamenspraakCore", swiftSettings: settings),
+        // YAML/CSV data files with file:line diagnostics.
+        .target(name: "DataFiles", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: settings),
+        .target(name: "Localization", dependencies: ["SamenspraakCore", "DataFiles"], swiftSettings: settings),
+        .target(name: "Dialogue", dependencies: ["SamenspraakCore", "DataFiles"], swiftSettings: settings),
+        .target(
+            name: "SchoolSetup",
+            dependencies: ["SamenspraakCore", "DataFiles", .product(name: "CSV", package: "CSV.swift")],
+            swiftSettings: settings
+        ),
+        .target(
+            name: "Storage",
+            dependencies: ["SamenspraakCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: settings
+        ),
+        .target(
+            name: "Conversations",
+            dependencies: [
+                "SamenspraakCore", "Dialogue", "Localization", "Storage",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings
+        ),
+        .target(
+            name: "HTTPServer",
+            dependencies: [
+                "Conversations", "Storage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            resources: [.copy("Public")],
+            swiftSettings: settings
+        ),
+        .target(
+            name: "App",
+            dependencies: [
+                "SamenspraakCore", "DataFiles", "Localization", "Dialogue", "SchoolSetup", "Storage", "Conversations", "HTTPServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings
+        ),
+        .executableTarget(
+            name: "samenspraak",
+            dependencies: ["App", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: settings
+        ),
+        .target(
+            name: "TestSupport",
+            dependencies: ["App", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Tests/TestSupport",
+            swiftSettings: settings
+        ),
+        .testTarget(name: "SamenspraakCoreTests", dependencies: ["SamenspraakCore"], swiftSettings: settings),
+        .testTarget(name: "LocalizationTests", dependencies: ["Localization", "TestSupport"], swiftSettings: settings),
+        .testTarget(name: "DialogueTests", dependencies: ["Dialogue", "TestSupport"], swiftSettings: settings),
+        .testTarget(name: "SchoolSetupTests", dependencies: ["SchoolSetup", "TestSupport"], swiftSettings: settings),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"], swiftSettings: settings),
+        .testTarget(name: "ConversationsTests", dependencies: ["Conversations", "TestSupport"], swiftSettings: settings),
+        .testTarget(name: "EndToEndTests", dependencies: ["App", "TestSupport"], swiftSettings: settings),
+    ]
+)

@@ -1,0 +1,13 @@
+import Hummingbird
+import HTTPServer
+import Logging
+
+/// The daemon: HTTP server with the web chat, calendar files and health check.
+public func buildApplication(_ runtime: Runtime, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+    let router = buildRouter(service: runtime.service, assets: try StaticAssets.fromBundle())
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(runtime.configuration.host, port: runtime.configuration.port), serverName: "samenspraak"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+        logger: logger)
+}

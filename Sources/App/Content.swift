@@ -1,0 +1,96 @@
+import Conversations
+import DataFiles
+import Dialogue
+import Foundation
+import Localization
+import SamenspraakCore
+
+/// The data a deployment runs on: flows from `conversations/`, texts from `locales/`.
+public struct Content: Sendable {
+    public var flows: FlowSet
+    public var catalogs: [LocaleCatalog]
+
+    /// Loads both folders; syntax problems are thrown as `FileIssues` naming file and line.
+    public static func load(conversations: URL, locales: URL) throws -> Content {
+        var issues: [FileIssue] = []
+        var flows: FlowSet?
+        do { flows = try FlowSet.load(directory: conversations) } catch let error as FileIssues { issues += error.issues }
+        var catalogs: [LocaleCatalog] = []
+        let files = (try? FileManager.default.contentsOfDirectory(at: locales, includingPropertiesForKeys: nil)) ?? []
+        if files.isEmpty { issues.append(FileIssue(file: locales.path, line: nil, message: "holds no locale files")) }
+        for url in files.filter({ $0.pathExtension == "yaml" }).sorted(by: { $0.lastPathComponent < $1.lastPathComponent }) {
+            do {
+                let text = try String(contentsOf: url, encoding: .utf8)
+                let catalog = try LocaleCatalog.load(path: url.path, text: text)
+                if catalog.language != url.deletingPathExtension().lastPathComponent {
+                    issues.append(FileIssue(file: url.path, line: 1, message: "declares language '\(catalog.language)' but is named \(url.lastPathComponent)"))
+                }
+                catalogs.append(catalog)
+            } catch let error as FileIssues {
+                issues += error.issues
+            } catch let error as FileIssue {
+                issues.append(error)
+            } catch {
+                issues.append(FileIssue(file: url.path, line: nil, message: "cannot be read (\(error.localizedDescription))"))
+            }
+        }
+        if !issues.isEmpty { throw FileIssues(issues) }
+        return Content(flows: flows!, catalogs: catalogs)
+    }
+
+    /// Everything `samenspraak check` verifies beyond syntax: flows against the host and the base locale,
+    /// every locale against the base (missing keys, unknown placeholders, plural forms, keywords).
+    public func validate(baseLanguage: String = "nl") -> [FileIssue] {
+        guard let base = catalogs.first(where: { $0.language == baseLanguage }) else {
+            return [FileIssue(file: "locales/\(baseLanguage).yaml", line: nil, message: "the base language file is missing")]
+        }
+        var issues = FlowValidator.validate(flows, host: ConversationService.hostCatalog) { base.messages[$0] != nil }
+
+        // The base language may only use placeholders the host or the flows provide.
+        let saved = flows.flows.values.flatMap { $0.steps.values }.compactMap { step -> [String]? in
+            guard case .ask(let ask) = step.kind, let save = ask.save else { return nil }
+            return [save, save + "_label"]
+        }.flatMap { $0 }
+        let known = ConversationService.hostCatalog.variables.union(saved)
+        let basePath = base.path
+        for (key, entry) in base.messages.sorted(by: { $0.key < $1.key }) {
+            for name in entry.placeholders.subtracting(known).sorted() {
+                issues.append(FileIssue(file: basePath, line: base.lines[key], message: "message '\(key)' uses the unknown placeholder {\(name)}"))
+            }
+        }
+        for catalog in catalogs where catalog.language != baseLanguage {
+            let path = catalog.path
+            for key in base.messages.keys.sorted() where catalog.messages[key] == nil {
+                issues.append(FileIssue(file: path, line: nil, message: "missing translation of '\(key)' (\(basePath):\(base.lines[key] ?? 0))"))
+            }
+            for (key, entry) in catalog.messages.sorted(by: { $0.key < $1.key }) {
+                guard let source = base.messages[key] else {
+                    issues.append(FileIssue(file: path, line: catalog.lines[key], message: "'\(key)' is not a key of the base language"))
+                    continue
+                }
+                for name in entry.placeholders.subtracting(source.placeholders).sorted() {
+                    issues.append(FileIssue(file: path, line: catalog.lines[key], message: "message '\(key)' uses the unknown placeholder {\(name)}"))
+                }
+                if case .plural(let forms) = entry {
+                    let missing = PluralRules.requiredCategories(language: catalog.language).subtracting(forms.keys)
+                    if !missing.isEmpty {
+                        issues.append(FileIssue(file: path, line: catalog.lines[key],
+                                                message: "plural message '\(key)' lacks the forms \(missing.map(\.rawValue).sorted().joined(separator: ", "))"))
+                    }
+                }
+            }
+        }
+        for command in flows.commands.keys.sorted() where base.keywords[command]?.isEmpty ?? true {
+            issues.append(FileIssue(file: basePath, line: nil, message: "no keywords for the command '\(command)'"))
+        }
+        return issues
+    }
+}
+
+extension LocaleCatalog {
+    var path: String { "locales/\(language).yaml" }
+}
+
+extension ConversationService {
+    public static var hostCatalog: HostCatalog { SchoolHostCatalog.catalog }
+}

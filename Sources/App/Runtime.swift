@@ -1,0 +1,95 @@
+import Conversations
+import DataFiles
+import Foundation
+import Localization
+import Logging
+import SamenspraakCore
+import SchoolSetup
+import Storage
+
+/// Where everything lives; the command line fills it, tests pass their own.
+public struct AppConfiguration: Sendable {
+    public var databasePath: String
+    public var schoolFile: String
+    public var conversationsDirectory: String
+    public var localesDirectory: String
+    public var host: String
+    public var port: Int
+    /// The address parents reach the daemon at, used in invite and calendar links.
+    public var publicURL: String
+
+    public init(databasePath: String = "data/samenspraak.sqlite", schoolFile: String = "data/school.yaml",
+                conversationsDirectory: String = "conversations", localesDirectory: String = "locales",
+                host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil) {
+        self.databasePath = databasePath
+        self.schoolFile = schoolFile
+        self.conversationsDirectory = conversationsDirectory
+        self.localesDirectory = localesDirectory
+        self.host = host
+        self.port = port
+        self.publicURL = publicURL ?? "http://\(host):\(port)"
+    }
+}
+
+/// The loaded school, content and database, with the conversation service on top.
+public struct Runtime: Sendable {
+    public let configuration: AppConfiguration
+    public let school: School
+    public let database: AppDatabase
+    public let service: ConversationService
+
+    /// Loads and validates everything; a problem in a data file is thrown as `FileIssues` naming file and line.
+    public static func load(_ configuration: AppConfiguration, clock: any Clock = SystemClock(), logger: Logger) throws -> Runtime {
+        let school = try SchoolFile.load(url: URL(fileURLWithPath: configuration.schoolFile))
+        let content = try Content.load(conversations: URL(fileURLWithPath: configuration.conversationsDirectory),
+                                       locales: URL(fileURLWithPath: configuration.localesDirectory))
+        let problems = content.validate()
+        if !problems.isEmpty { throw FileIssues(problems) }
+        let database = try AppDatabase.open(path: configuration.databasePath)
+        try database.writeNow { tx in
+            try tx.synchroniseSlots(SlotGenerator.slots(for: school).map { ($0.teacherID, $0.start, $0.end, $0.kind.rawValue, $0.place) })
+        }
+        let localizer = Localizer(catalogs: content.catalogs, timeZone: school.timeZone)
+        let service = ConversationService(database: database, flows: content.flows, localizer: localizer, school: school, clock: clock,
+                                          publicURL: configuration.publicURL, logger: logger)
+        return Runtime(configuration: configuration, school: school, database: database, service: service)
+    }
+
+    /// One invite link per household, in household order.
+    public func invites() throws -> [(household: String, code: String, link: String, guardians: [String])] {
+        try database.readNow { tx in
+            try tx.households().map { household in
+                let display = InviteCode.display(household.inviteCode)
+                return (household.key, display, "\(configuration.publicURL)/chat/\(display)", try tx.guardians(household: household.id ?? 0).map(\.name))
+            }
+        }
+    }
+}
+
+/// Loads a roster into the database in one transaction: a bad file changes nothing.
+public enum RosterImporter {
+    public static func importRoster(_ roster: Roster, into database: AppDatabase, now: Date = Date()) throws -> (households: Int, children: Int) {
+        try database.writeNow { tx in
+            for child in roster.children {
+                try tx.upsertChild(ChildRecord(id: child.id, firstName: child.firstName, lastName: child.lastName, groupID: child.groupID))
+            }
+            for household in roster.households {
+                let record = try tx.upsertHousehold(key: household.key, makeInviteCode: { InviteCode.generate() }, at: now)
+                try tx.replaceGuardians(household: record.id ?? 0, with: household.guardians.map { ($0.name, $0.phone, $0.language) })
+                for childID in household.childIDs { try tx.linkChild(childID, household: record.id ?? 0) }
+            }
+            return (roster.households.count, roster.children.count)
+        }
+    }
+
+    /// Reads and validates a roster CSV against the school, then imports it.
+    public static func importFile(path: String, school: School, database: AppDatabase) throws -> (households: Int, children: Int) {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw FileIssues([FileIssue(file: path, line: nil, message: "cannot be read (\(error.localizedDescription))")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw FileIssues([FileIssue(file: path, line: nil, message: "is not UTF-8 text")]) }
+        let roster = try RosterCSV.parse(path: path, text: text, school: school, languages: Set(school.languages))
+        return try importRoster(roster, into: database)
+    }
+}

@@ -1,0 +1,123 @@
+import Dialogue
+import Foundation
+import Localization
+import Logging
+import SamenspraakCore
+import Storage
+
+/// The path of one inbound message: inbox (once) → contact → dialogue step → replies in the outbox,
+/// all in one transaction that is durable before anything is returned (and so before any reply leaves).
+public final class ConversationService: Sendable {
+    public let database: AppDatabase
+    public let engine: DialogueEngine
+    public let localizer: Localizer
+    public let school: School
+    let clock: any Clock
+    let publicURL: String
+    let committer: GroupCommitter
+    let logger: Logger
+
+    public init(database: AppDatabase, flows: FlowSet, localizer: Localizer, school: School, clock: any Clock, publicURL: String, logger: Logger) {
+        self.database = database
+        self.engine = DialogueEngine(flows: flows, renderer: localizer)
+        self.localizer = localizer
+        self.school = school
+        self.clock = clock
+        self.publicURL = publicURL
+        self.committer = GroupCommitter(database: database)
+        self.logger = logger
+    }
+
+    public enum Outcome: Sendable, Equatable {
+        /// The step ran; these outbox rows hold the replies.
+        case handled(contactID: Int64, outboxIDs: [Int64])
+        /// The same platform message was handled before; nothing was done again.
+        case duplicate
+        /// The sender is not bound to a household and gave no valid invite code.
+        case unknownSender
+    }
+
+    /// Handles one inbound event. `inviteCode` binds a new sender to a household (web chat link, Telegram deep link).
+    public func handle(_ event: InboundEvent, inviteCode: String? = nil) async throws -> Outcome {
+        let now = clock.now()
+        return try await committer.perform { [self] tx in try step(event, inviteCode: inviteCode, now: now, tx: tx) }
+    }
+
+    /// Starts the conversation for a newly opened chat, as if the person said hello.
+    public func start(channel: ChannelKind, address: String, platformMessageID: String, inviteCode: String, languageHint: String?) async throws -> Outcome {
+        let event = InboundEvent(channel: channel, address: address, platformMessageID: platformMessageID, content: .text(""), languageHint: languageHint)
+        let now = clock.now()
+        return try await committer.perform { [self] tx in try step(event, inviteCode: inviteCode, now: now, tx: tx, isStart: true) }
+    }
+
+    func step(_ event: InboundEvent, inviteCode: String?, now: Date, tx: Transaction, isStart: Bool = false) throws -> Outcome {
+        var contact = try tx.contact(channel: event.channel.rawValue, address: event.address)
+        var isNew = false
+        if let code = inviteCode.flatMap(InviteCode.normalise) {
+            guard let household = try tx.household(inviteCode: code), let householdID = household.id else { return .unknownSender }
+            if contact?.householdID != householdID {
+                // A new sender, or one that opened another household's link: start fresh for that household.
+                contact = try bindContact(existing: contact, channel: event.channel, address: event.address, householdID: householdID,
+                                          languageHint: event.languageHint, tx: tx, now: now)
+                isNew = true
+            }
+        }
+        guard var contact, let contactID = contact.id else { return .unknownSender }
+
+        let text: String? = if case .text(let text) = event.content { text } else { nil }
+        guard try tx.recordInbound(channel: event.channel.rawValue, platformMessageID: event.platformMessageID, contactID: contactID,
+                                   text: text, at: now) else { return .duplicate }
+
+        var session = (try? JSONDecoder().decode(Session.self, from: Data(contact.session.utf8))) ?? Session()
+        var host = SchoolHost(tx: tx, school: school, localizer: localizer, now: now, publicURL: publicURL, contact: contact)
+        let defaultLanguage = contact.language ?? localizer.supported(event.languageHint)
+        var replies: [OutboundMessage]
+        if let text, text.count > maximumInboundTextLength {
+            let language = session.language ?? defaultLanguage
+            replies = [OutboundMessage(text: localizer.text("common.too_long", ["count": .number(maximumInboundTextLength)], language: language),
+                                       language: language, rightToLeft: localizer.isRightToLeft(language))]
+        } else {
+            let input: DialogueInput = if isNew || isStart { .start } else {
+                switch event.content {
+                case .text(let text): .text(text)
+                case .choice(let id): .choice(id)
+                }
+            }
+            if input == .start { session.vars["school"] = .text(school.name) }
+            do {
+                replies = try engine.handle(input, session: &session, host: &host, defaultLanguage: defaultLanguage)
+            } catch let error as DialogueError {
+                // A broken flow must not leave the parent in silence: apologise, log the flow problem, reset to the menu.
+                logger.error("dialogue step failed", metadata: ["error": "\(error)", "flow": "\(session.flow ?? "-")", "step": "\(session.step ?? "-")"])
+                let language = session.language ?? defaultLanguage
+                replies = [OutboundMessage(text: localizer.text("common.unavailable", language: language), language: language,
+                                           rightToLeft: localizer.isRightToLeft(language))]
+                session.flow = nil
+                session.step = nil
+                session.waiting = nil
+            }
+        }
+        contact = host.contact
+        contact.session = String(decoding: try JSONEncoder().encode(session), as: UTF8.self)
+        try tx.updateContact(contact)
+        let encoder = JSONEncoder()
+        let outboxIDs = try replies.map { reply in
+            try tx.enqueue(contactID: contactID, channel: contact.channel, address: contact.address,
+                           payload: String(decoding: try encoder.encode(reply), as: UTF8.self), at: now)
+        }
+        return .handled(contactID: contactID, outboxIDs: outboxIDs)
+    }
+
+    func bindContact(existing: ContactRecord?, channel: ChannelKind, address: String, householdID: Int64, languageHint: String?,
+                     tx: Transaction, now: Date) throws -> ContactRecord {
+        let empty = String(decoding: try JSONEncoder().encode(Session()), as: UTF8.self)
+        if var contact = existing {
+            contact.householdID = householdID
+            contact.session = empty
+            contact.language = nil
+            try tx.updateContact(contact)
+            return contact
+        }
+        return try tx.insertContact(channel: channel.rawValue, address: address, householdID: householdID, session: empty, at: now)
+    }
+}

@@ -1,0 +1,313 @@
+import Dialogue
+import Foundation
+import Localization
+import SamenspraakCore
+import Storage
+
+/// The dialogue's window on the school: offers children, days and times, and books, moves and cancels
+/// talks, all inside the step's transaction.
+struct SchoolHost: DialogueHost {
+    let tx: Transaction
+    let school: School
+    let localizer: Localizer
+    let now: Date
+    let publicURL: String
+    var contact: ContactRecord
+
+    static var catalog: HostCatalog { SchoolHostCatalog.catalog }
+}
+
+/// Everything the flows may use; `samenspraak check` validates the flows against it.
+public enum SchoolHostCatalog {
+    public static let catalog = HostCatalog(
+        actions: [
+            "set_language": ["ok"],
+            "summarise_household": ["none_booked", "some_booked", "all_booked"],
+            "check_booking_open": ["open", "closed"],
+            "select_child": ["ok", "joint_available"],
+            "join_booking": ["ok", "gone"],
+            "book": ["ok", "taken", "closed", "already"],
+            "select_booking": ["ok", "too_late"],
+            "move_booking": ["ok", "taken", "closed"],
+            "cancel_booking": ["ok", "closed"],
+            "pretalk_child": ["ok", "choose", "none"],
+            "save_answers": ["ok"],
+            "stop_messages": ["ok"],
+            "resume_messages": ["ok"],
+        ],
+        optionSources: ["languages", "children_to_book", "free_days", "free_times", "changeable_bookings", "pretalk_children"],
+        variables: ["school", "child", "group", "teacher", "place", "day", "time", "ics_url", "talks", "opens", "closes", "sibling",
+                    "answer", "current_thing1", "current_thing2", "current_wish", "count", "date_label"])
+}
+
+extension SchoolHost {
+
+    static let questions = ["thing1", "thing2", "wish"]
+    /// How many choices one question offers at most; more would not fit a phone screen or a platform's limits.
+    static let maximumOptions = 10
+
+    var household: Int64 { contact.householdID }
+    var language: String { contact.language ?? localizer.baseLanguage }
+    var calendar: Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = school.timeZone
+        return calendar
+    }
+
+    // MARK: - Options
+
+    mutating func options(_ source: String, session: Session) throws -> [Option] {
+        switch source {
+        case "languages":
+            return school.languages.filter { localizer.catalogs[$0] != nil }.map { Option(id: $0, fixedLabel: localizer.languageName($0)) }
+        case "children_to_book":
+            let attended = Set(try tx.activeBookings(household: household).map(\.childID))
+            return try tx.children(household: household).filter { !attended.contains($0.id) }.map {
+                Option(id: $0.id, label: "booking.child_option", values: ["child": .text($0.firstName), "group": .text(school.group($0.groupID)?.name ?? $0.groupID)])
+            }
+        case "free_days":
+            guard let child = try currentChild(session) else { return [] }
+            let slots = try freeSlots(for: child)
+            let siblingDays = Set(try siblingTalks(excluding: child.id).map { dayKey($0.start) })
+            var days: [(key: String, date: Date)] = []
+            for slot in slots where days.last?.key != dayKey(slot.startsAt) { days.append((dayKey(slot.startsAt), slot.startsAt)) }
+            let ordered = days.filter { siblingDays.contains($0.key) } + days.filter { !siblingDays.contains($0.key) }
+            let siblingName = try siblingTalks(excluding: child.id).first?.name ?? ""
+            return ordered.prefix(Self.maximumOptions).map { day in
+                siblingDays.contains(day.key)
+                    ? Option(id: day.key, label: "booking.day_option_sibling", values: ["day": .day(day.date), "sibling": .text(siblingName)])
+                    : Option(id: day.key, label: "booking.day_option", values: ["day": .day(day.date)])
+            }
+        case "free_times":
+            guard let child = try currentChild(session), case .text(let day)? = session.vars["date"] else { return [] }
+            let slots = try freeSlots(for: child).filter { dayKey($0.startsAt) == day }
+            let siblings = try siblingTalks(excluding: child.id)
+            let infos = slots.compactMap { slot in slot.id.map { SlotInfo(id: $0, teacherID: slot.teacherID, start: slot.startsAt, end: slot.endsAt) } }
+            let ordered = BookingRules.orderForSiblings(infos, siblingTalks: siblings.map { ($0.start, $0.end) })
+            let severalTeachers = school.teachers(ofGroup: child.groupID).count > 1
+            return ordered.prefix(Self.maximumOptions).map { slot in
+                let teacher = MessageValue.text(school.teacher(slot.teacherID)?.name ?? slot.teacherID)
+                if let sibling = siblings.first(where: { BookingRules.areBackToBack((slot.start, slot.end), ($0.start, $0.end)) }) {
+                    return Option(id: String(slot.id), label: "booking.time_option_sibling", values: ["time": .time(slot.start), "sibling": .text(sibling.name), "teacher": teacher])
+                }
+                return Option(id: String(slot.id), label: severalTeachers ? "booking.time_option_teacher" : "booking.time_option",
+                              values: ["time": .time(slot.start), "teacher": teacher])
+            }
+        case "changeable_bookings":
+            return try tx.activeBookings(household: household).filter(isChangeable).prefix(Self.maximumOptions).map {
+                Option(id: String($0.bookingID), label: "move.talk_option", values: ["child": .text($0.childFirstName), "day": .day($0.startsAt), "time": .time($0.startsAt)])
+            }
+        case "pretalk_children":
+            return try pretalkBookings().map { Option(id: $0.childID, label: "pretalk.child_option", values: ["child": .text($0.childFirstName)]) }
+        default:
+            throw DialogueError(description: "unknown option source '\(source)'")
+        }
+    }
+
+    // MARK: - Actions
+
+    mutating func perform(_ action: String, session: inout Session) throws -> String {
+        switch action {
+        case "set_language":
+            if case .text(let chosen)? = session.vars["language"], localizer.catalogs[chosen] != nil {
+                session.language = chosen
+                contact.language = chosen
+            } else if session.language == nil {
+                session.language = language
+                contact.language = language
+            }
+            return "ok"
+        case "summarise_household":
+            // The menu is a fresh start: forget what an earlier flow chose.
+            session.vars = session.vars.filter { ["school"].contains($0.key) }
+            let bookings = try tx.activeBookings(household: household)
+            session.vars["talks"] = .text(bookings.map { talkLine($0) }.joined(separator: "\n"))
+            let children = try tx.children(household: household)
+            if bookings.isEmpty { return "none_booked" }
+            return Set(bookings.map(\.childID)).isSuperset(of: children.map(\.id)) ? "all_booked" : "some_booked"
+        case "check_booking_open":
+            session.vars["opens"] = .day(school.booking.opens)
+            session.vars["closes"] = .day(school.booking.closes)
+            return school.booking.isOpen(at: now) ? "open" : "closed"
+        case "select_child":
+            guard let child = try currentChild(session) else { throw DialogueError(description: "select_child without a child") }
+            describe(child: child, into: &session)
+            if school.booking.separatedHouseholds == .jointTalk, let other = try tx.activeBookings(child: child.id).first {
+                session.vars["booking"] = .text(String(other.bookingID))
+                describe(booking: other, into: &session)
+                return "joint_available"
+            }
+            return "ok"
+        case "join_booking":
+            guard let booking = try selectedBooking(session) else { return "gone" }
+            try tx.attend(bookingID: booking.bookingID, householdID: household)
+            describe(booking: booking, into: &session)
+            return "ok"
+        case "book":
+            guard let child = try currentChild(session), let slot = try selectedSlot(session) else { return "taken" }
+            guard BookingRules.isChangeable(slotStart: slot.startsAt, now: now, settings: school.booking) else { return "closed" }
+            switch try tx.book(slotID: slot.id ?? 0, childID: child.id, householdID: household, scope: scope(child: child.id),
+                               icsToken: Self.newToken(), at: now) {
+            case .booked(let booking):
+                if let details = try tx.booking(id: booking.id ?? 0) { describe(booking: details, into: &session) }
+                return "ok"
+            case .slotTaken:
+                return "taken"
+            case .alreadyBooked:
+                return "already"
+            }
+        case "select_booking":
+            guard let booking = try selectedBooking(session) else { return "too_late" }
+            describe(booking: booking, into: &session)
+            session.vars["child_id"] = .text(booking.childID)
+            return isChangeable(booking) ? "ok" : "too_late"
+        case "move_booking":
+            guard let old = try selectedBooking(session), isChangeable(old) else { return "closed" }
+            guard let slot = try selectedSlot(session) else { return "taken" }
+            guard BookingRules.isChangeable(slotStart: slot.startsAt, now: now, settings: school.booking) else { return "closed" }
+            // Free the old time and take the new one in this transaction; if the new one is gone, restore the old.
+            let attendees = try tx.attendees(booking: old.bookingID)
+            try tx.cancelBooking(id: old.bookingID, at: now)
+            let booker = try tx.bookingRecord(id: old.bookingID)
+            switch try tx.book(slotID: slot.id ?? 0, childID: old.childID, householdID: booker?.householdID ?? household,
+                               scope: booker?.scope ?? scope(child: old.childID), icsToken: Self.newToken(), at: now) {
+            case .booked(let booking):
+                for attendee in attendees { try tx.attend(bookingID: booking.id ?? 0, householdID: attendee) }
+                if let details = try tx.booking(id: booking.id ?? 0) { describe(booking: details, into: &session) }
+                return "ok"
+            case .slotTaken, .alreadyBooked:
+                try tx.restoreBooking(id: old.bookingID)
+                return "taken"
+            }
+        case "cancel_booking":
+            guard let booking = try selectedBooking(session), isChangeable(booking) else { return "closed" }
+            let attendees = try tx.attendees(booking: booking.bookingID)
+            if booking.householdID != household, attendees.count > 1 {
+                try tx.leave(bookingID: booking.bookingID, householdID: household)  // a joined household leaves; the talk stays
+            } else {
+                try tx.cancelBooking(id: booking.bookingID, at: now)
+            }
+            return "ok"
+        case "pretalk_child":
+            let eligible = try pretalkBookings()
+            if case .text(let id)? = session.vars["child_id"], let booking = eligible.first(where: { $0.childID == id }) {
+                try startQuestions(for: booking, into: &session)
+                return "ok"
+            }
+            session.vars["child_id"] = nil
+            if eligible.count == 1, let booking = eligible.first {
+                try startQuestions(for: booking, into: &session)
+                return "ok"
+            }
+            return eligible.isEmpty ? "none" : "choose"
+        case "save_answers":
+            guard case .text(let childID)? = session.vars["child_id"] else { return "ok" }
+            if try pretalkBookings().contains(where: { $0.childID == childID }) {
+                for question in Self.questions {
+                    if case .text(let answer)? = session.vars[question] {
+                        try tx.saveAnswer(childID: childID, householdID: household, question: question,
+                                          answer: String(answer.prefix(maximumInboundTextLength)), at: now)
+                    }
+                }
+            }
+            for question in Self.questions { session.vars[question] = nil }
+            try refreshCurrentAnswers(childID: childID, into: &session)
+            return "ok"
+        case "stop_messages":
+            contact.stoppedAt = contact.stoppedAt ?? now
+            return "ok"
+        case "resume_messages":
+            contact.stoppedAt = nil
+            return "ok"
+        default:
+            throw DialogueError(description: "unknown action '\(action)'")
+        }
+    }
+
+    // MARK: - Helpers
+
+    func currentChild(_ session: Session) throws -> ChildRecord? {
+        guard case .text(let id)? = session.vars["child_id"] else { return nil }
+        // Only this household's children: a forged id from a stale button must not reach another family.
+        return try tx.children(household: household).first { $0.id == id }
+    }
+
+    func selectedSlot(_ session: Session) throws -> SlotRecord? {
+        guard case .text(let text)? = session.vars["slot"], let id = Int64(text), let slot = try tx.slot(id: id), slot.active else { return nil }
+        return slot
+    }
+
+    func selectedBooking(_ session: Session) throws -> BookingDetails? {
+        guard case .text(let text)? = session.vars["booking"], let id = Int64(text), let booking = try tx.booking(id: id),
+              try tx.attendees(booking: id).contains(household), try tx.isActive(booking: id) else { return nil }
+        return booking
+    }
+
+    func freeSlots(for child: ChildRecord) throws -> [SlotRecord] {
+        let teacherIDs = school.teachers(ofGroup: child.groupID).map(\.id)
+        return try tx.freeSlots(teacherIDs: teacherIDs, from: now.addingTimeInterval(BookingRules.minimumNotice))
+    }
+
+    /// Talks already planned for this household's other children: the basis for back-to-back offers.
+    func siblingTalks(excluding childID: String) throws -> [(name: String, start: Date, end: Date)] {
+        try tx.activeBookings(household: household).filter { $0.childID != childID }.map { ($0.childFirstName, $0.startsAt, $0.endsAt) }
+    }
+
+    func pretalkBookings() throws -> [BookingDetails] {
+        var seen = Set<String>()
+        return try tx.activeBookings(household: household).filter { $0.startsAt > now && seen.insert($0.childID).inserted }
+    }
+
+    func isChangeable(_ booking: BookingDetails) -> Bool {
+        BookingRules.isChangeable(slotStart: booking.startsAt, now: now, settings: school.booking)
+    }
+
+    func scope(child: String) -> String {
+        school.booking.separatedHouseholds == .jointTalk ? "child:\(child)" : "child:\(child)/household:\(household)"
+    }
+
+    func dayKey(_ date: Date) -> String {
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+    }
+
+    func talkLine(_ booking: BookingDetails) -> String {
+        localizer.text("menu.talk_line", ["child": .text(booking.childFirstName), "day": .day(booking.startsAt), "time": .time(booking.startsAt),
+                                          "teacher": .text(school.teacher(booking.teacherID)?.name ?? booking.teacherID), "place": .text(booking.place)],
+                       language: language)
+    }
+
+    func describe(child: ChildRecord, into session: inout Session) {
+        session.vars["child"] = .text(child.firstName)
+        session.vars["group"] = .text(school.group(child.groupID)?.name ?? child.groupID)
+        session.vars["teacher"] = .text(school.teachers(ofGroup: child.groupID).map(\.name).joined(separator: " / "))
+    }
+
+    func describe(booking: BookingDetails, into session: inout Session) {
+        session.vars["child"] = .text(booking.childFirstName)
+        session.vars["day"] = .day(booking.startsAt)
+        session.vars["time"] = .time(booking.startsAt)
+        session.vars["teacher"] = .text(school.teacher(booking.teacherID)?.name ?? booking.teacherID)
+        session.vars["place"] = .text(booking.place)
+        session.vars["ics_url"] = .text("\(publicURL)/ics/\(booking.icsToken).ics")
+    }
+
+    func startQuestions(for booking: BookingDetails, into session: inout Session) throws {
+        session.vars["child_id"] = .text(booking.childID)
+        session.vars["child"] = .text(booking.childFirstName)
+        try refreshCurrentAnswers(childID: booking.childID, into: &session)
+    }
+
+    func refreshCurrentAnswers(childID: String, into session: inout Session) throws {
+        let answers = try tx.answers(childID: childID, householdID: household)
+        for question in Self.questions {
+            session.vars["current_" + question] = .text(answers[question].map { localizer.text("pretalk.current", ["answer": .text($0)], language: language) } ?? "")
+        }
+    }
+
+    /// 128 random bits, URL-safe: the secret in a booking's calendar link.
+    static func newToken() -> String {
+        var rng = SystemRandomNumberGenerator()
+        return (0..<4).map { _ in String(format: "%08x", UInt32.random(in: .min ... .max, using: &rng)) }.joined()
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+
+/// An RFC 5545 calendar with one event, in the Europe/Amsterdam time zone (with its VTIMEZONE rules),
+/// lines folded at 75 octets and text escaped.
+enum CalendarFile {
+    static func event(uid: String, start: Date, end: Date, summary: String, location: String, description: String, now: Date) -> String {
+        let zone = TimeZone(identifier: "Europe/Amsterdam")!
+        let lines = [
+            "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Samenspraak//Startgesprek//NL", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+            "BEGIN:VTIMEZONE", "TZID:Europe/Amsterdam",
+            "BEGIN:DAYLIGHT", "TZOFFSETFROM:+0100", "TZOFFSETTO:+0200", "TZNAME:CEST", "DTSTART:19700329T020000", "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU", "END:DAYLIGHT",
+            "BEGIN:STANDARD", "TZOFFSETFROM:+0200", "TZOFFSETTO:+0100", "TZNAME:CET", "DTSTART:19701025T030000", "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU", "END:STANDARD",
+            "END:VTIMEZONE",
+            "BEGIN:VEVENT",
+            "UID:\(uid)",
+            "DTSTAMP:\(utc(now))",
+            "DTSTART;TZID=Europe/Amsterdam:\(local(start, zone))",
+            "DTEND;TZID=Europe/Amsterdam:\(local(end, zone))",
+            "SUMMARY:\(escape(summary))",
+            "LOCATION:\(escape(location))",
+            "DESCRIPTION:\(escape(description))",
+            "END:VEVENT", "END:VCALENDAR",
+        ]
+        return lines.map(fold).joined(separator: "\r\n") + "\r\n"
+    }
+
+    static func local(_ date: Date, _ zone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return String(format: "%04d%02d%02dT%02d%02d%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
+    }
+
+    static func utc(_ date: Date) -> String { local(date, TimeZone(identifier: "UTC")!) + "Z" }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: ";", with: "\\;")
+            .replacingOccurrences(of: ",", with: "\\,").replacingOccurrences(of: "\n", with: "\\n")
+    }
+
+    /// Folds a content line so no physical line exceeds 75 octets, never splitting a UTF-8 character.
+    static func fold(_ line: String) -> String {
+        var result = ""
+        var count = 0
+        for character in line {
+            let size = String(character).utf8.count
+            if count + size > 75 {
+                result += "\r\n "
+                count = 1
+            }
+            result.append(character)
+            count += size
+        }
+        return result
+    }
+}

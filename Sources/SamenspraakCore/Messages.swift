@@ -1,0 +1,62 @@
+import Foundation
+
+/// A channel as Samenspraak knows it. Later platforms add cases.
+public enum ChannelKind: String, Sendable, Codable, CaseIterable {
+    case webchat
+    case terminal
+}
+
+/// What a person sent, normalised by its channel.
+public struct InboundEvent: Sendable, Equatable {
+    public var channel: ChannelKind
+    /// The sender's address on that channel (a web chat client id, a terminal session id, a chat id…).
+    public var address: String
+    /// The platform's id for this message; the inbox suppresses a second delivery of the same id.
+    public var platformMessageID: String
+    public var content: InboundContent
+    /// Language the platform or browser suggests, if any (e.g. "ar").
+    public var languageHint: String?
+
+    public init(channel: ChannelKind, address: String, platformMessageID: String, content: InboundContent, languageHint: String? = nil) {
+        self.channel = channel
+        self.address = address
+        self.platformMessageID = platformMessageID
+        self.content = content
+        self.languageHint = languageHint
+    }
+}
+
+public enum InboundContent: Sendable, Equatable {
+    case text(String)
+    /// A pressed button, identified by the choice id it carried.
+    case choice(String)
+}
+
+/// A button offered with a message.
+public struct Choice: Sendable, Equatable, Codable, Hashable {
+    public var id: String
+    public var label: String
+
+    public init(id: String, label: String) {
+        self.id = id
+        self.label = label
+    }
+}
+
+/// One message to a person, already in their language.
+public struct OutboundMessage: Sendable, Equatable, Codable {
+    public var text: String
+    public var choices: [Choice]
+    public var language: String
+    public var rightToLeft: Bool
+
+    public init(text: String, choices: [Choice] = [], language: String, rightToLeft: Bool = false) {
+        self.text = text
+        self.choices = choices
+        self.language = language
+        self.rightToLeft = rightToLeft
+    }
+}
+
+/// Longest inbound text accepted; longer messages get a friendly "too long" reply.
+public let maximumInboundTextLength = 2000

@@ -1,0 +1,103 @@
+import Foundation
+
+/// The school as described by staff in the school file: groups, teachers, availability and booking rules.
+public struct School: Sendable, Equatable {
+    public var name: String
+    public var timeZone: TimeZone
+    /// Languages offered to parents, in the order they are shown; the first is the school's own.
+    public var languages: [String]
+    public var booking: BookingSettings
+    public var teachers: [Teacher]
+    public var groups: [Group]
+
+    public init(
+        name: String, timeZone: TimeZone, languages: [String], booking: BookingSettings, teachers: [Teacher], groups: [Group]
+    ) {
+        self.name = name
+        self.timeZone = timeZone
+        self.languages = languages
+        self.booking = booking
+        self.teachers = teachers
+        self.groups = groups
+    }
+
+    public func teacher(_ id: String) -> Teacher? { teachers.first { $0.id == id } }
+    public func group(_ id: String) -> Group? { groups.first { $0.id == id } }
+    /// Teachers of a group; a group can have two part-time teachers.
+    public func teachers(ofGroup id: String) -> [Teacher] {
+        guard let group = group(id) else { return [] }
+        return group.teacherIDs.compactMap(teacher)
+    }
+}
+
+/// How talks are booked this round.
+public struct BookingSettings: Sendable, Equatable {
+    public var opens: Date
+    public var closes: Date
+    public var talkMinutes: Int
+    public var bufferMinutes: Int
+    /// What happens when a child's separated parents form two households.
+    public var separatedHouseholds: SeparatedHouseholdsPolicy
+
+    public init(opens: Date, closes: Date, talkMinutes: Int = 20, bufferMinutes: Int = 5, separatedHouseholds: SeparatedHouseholdsPolicy = .separateTalks) {
+        self.opens = opens
+        self.closes = closes
+        self.talkMinutes = talkMinutes
+        self.bufferMinutes = bufferMinutes
+        self.separatedHouseholds = separatedHouseholds
+    }
+
+    public func isOpen(at now: Date) -> Bool { now >= opens && now < closes }
+}
+
+public enum SeparatedHouseholdsPolicy: String, Sendable, Equatable, CaseIterable {
+    /// Each household books its own talk for the child.
+    case separateTalks = "separate"
+    /// One talk per child; the second household joins the first one's talk.
+    case jointTalk = "joint"
+}
+
+public struct Teacher: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var place: String
+    public var availability: [AvailabilityBlock]
+
+    public init(id: String, name: String, place: String, availability: [AvailabilityBlock]) {
+        self.id = id
+        self.name = name
+        self.place = place
+        self.availability = availability
+    }
+}
+
+public struct Group: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var teacherIDs: [String]
+
+    public init(id: String, name: String, teacherIDs: [String]) {
+        self.id = id
+        self.name = name
+        self.teacherIDs = teacherIDs
+    }
+}
+
+/// A stretch of time a teacher keeps free for talks.
+public struct AvailabilityBlock: Sendable, Equatable {
+    public var kind: BlockKind
+    public var start: Date
+    public var end: Date
+
+    public init(kind: BlockKind, start: Date, end: Date) {
+        self.kind = kind
+        self.start = start
+        self.end = end
+    }
+}
+
+public enum BlockKind: String, Sendable, Equatable, CaseIterable, Codable {
+    case afterSchool = "after_school"
+    case evening
+    case childFreeDay = "child_free_day"
+}

@@ -1,0 +1,204 @@
+import DataFiles
+import Foundation
+import SamenspraakCore
+import Yams
+
+/// Reads the school file staff write by hand:
+///
+/// ```yaml
+/// school:
+///   name: OBS De Regenboog
+///   timezone: Europe/Amsterdam
+///   languages: [nl, en, ar, tr, pl, uk]
+/// booking:
+///   opens: 2026-08-24 08:00
+///   closes: 2026-09-11 17:00
+///   talk_minutes: 20
+///   buffer_minutes: 5
+///   separated_households: separate      # or joint: one talk per child, the other household joins
+/// teachers:
+///   - id: de-vries
+///     name: Juf Anouk de Vries
+///     place: Lokaal 3 (begane grond)
+///     availability:
+///       - { date: 2026-09-01, from: "14:30", to: "16:30", kind: after_school }
+///       - { date: 2026-09-03, from: "19:00", to: "21:00", kind: evening }
+/// groups:
+///   - { id: g3, name: Groep 3, teachers: [de-vries] }
+/// ```
+public enum SchoolFile {
+    /// Parses and validates; every problem is collected and thrown as `FileIssues` naming file and line.
+    public static func load(path: String, text: String) throws -> School {
+        let file = try YAMLFile(path: path, text: text)
+        let school = parse(file)
+        if !file.issues.isEmpty { throw FileIssues(file.issues) }
+        guard let school else { throw FileIssues([FileIssue(file: path, line: nil, message: "is not a school file")]) }
+        return school
+    }
+
+    public static func load(url: URL) throws -> School {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw FileIssues([FileIssue(file: url.path, line: nil, message: "cannot be read (\(error.localizedDescription))")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw FileIssues([FileIssue(file: url.path, line: nil, message: "is not UTF-8 text")])
+        }
+        return try load(path: url.path, text: text)
+    }
+
+    static func parse(_ file: YAMLFile) -> School? {
+        guard let top = file.fields(file.root, "the school file", allowed: ["school", "booking", "teachers", "groups"]) else { return nil }
+        guard let schoolNode = top["school"] else {
+            file.report("'school' is missing", at: file.root)
+            return nil
+        }
+        guard let info = file.fields(schoolNode, "'school'", allowed: ["name", "timezone", "languages"]) else { return nil }
+        let name = file.string(info["name"], "'school.name'", in: schoolNode) ?? ""
+        var timeZone = TimeZone(identifier: "Europe/Amsterdam")!
+        if let zoneNode = info["timezone"], let zoneName = file.string(zoneNode, "'school.timezone'") {
+            if let zone = TimeZone(identifier: zoneName) { timeZone = zone } else { file.report("unknown time zone '\(zoneName)'", at: zoneNode) }
+        }
+        let languages = info["languages"].flatMap { file.strings($0, "'school.languages'") } ?? ["nl"]
+        let dates = DateReader(file: file, timeZone: timeZone)
+
+        guard let bookingNode = top["booking"] else {
+            file.report("'booking' is missing", at: file.root)
+            return nil
+        }
+        let booking = parseBooking(bookingNode, file, dates)
+
+        var teachers: [Teacher] = []
+        if let node = top["teachers"], let items = file.sequence(node, "'teachers'") {
+            for item in items {
+                if let teacher = parseTeacher(item, file, dates) {
+                    if teachers.contains(where: { $0.id == teacher.id }) { file.report("teacher id '\(teacher.id)' is used twice", at: item) }
+                    teachers.append(teacher)
+                }
+            }
+        } else if top["teachers"] == nil {
+            file.report("'teachers' is missing", at: file.root)
+        }
+
+        var groups: [Group] = []
+        if let node = top["groups"], let items = file.sequence(node, "'groups'") {
+            for item in items {
+                guard let fields = file.fields(item, "a group", allowed: ["id", "name", "teachers"]),
+                      let id = file.string(fields["id"], "'id' of a group", in: item) else { continue }
+                let groupName = file.string(fields["name"], "'name' of group '\(id)'", in: item) ?? id
+                let teacherIDs = file.strings(fields["teachers"], "'teachers' of group '\(id)'", in: item) ?? []
+                if teacherIDs.isEmpty { file.report("group '\(id)' has no teachers", at: item) }
+                for teacherID in teacherIDs where !teachers.contains(where: { $0.id == teacherID }) {
+                    file.report("group '\(id)' names the teacher '\(teacherID)', who is not in 'teachers'", at: fields["teachers"])
+                }
+                if groups.contains(where: { $0.id == id }) { file.report("group id '\(id)' is used twice", at: item) }
+                groups.append(Group(id: id, name: groupName, teacherIDs: teacherIDs))
+            }
+        } else if top["groups"] == nil {
+            file.report("'groups' is missing", at: file.root)
+        }
+        guard let booking else { return nil }
+        return School(name: name, timeZone: timeZone, languages: languages, booking: booking, teachers: teachers, groups: groups)
+    }
+
+    static func parseBooking(_ node: Node, _ file: YAMLFile, _ dates: DateReader) -> BookingSettings? {
+        guard let fields = file.fields(node, "'booking'", allowed: ["opens", "closes", "talk_minutes", "buffer_minutes", "separated_households"])
+        else { return nil }
+        let opens = dates.moment(fields["opens"], "'booking.opens'", in: node)
+        let closes = dates.moment(fields["closes"], "'booking.closes'", in: node)
+        let talk = fields["talk_minutes"].flatMap { file.int($0, "'booking.talk_minutes'") } ?? 20
+        let buffer = fields["buffer_minutes"].flatMap { file.int($0, "'booking.buffer_minutes'") } ?? 5
+        if !(5...120).contains(talk) { file.report("'booking.talk_minutes' must be between 5 and 120, not \(talk)", at: fields["talk_minutes"]) }
+        if !(0...60).contains(buffer) { file.report("'booking.buffer_minutes' must be between 0 and 60, not \(buffer)", at: fields["buffer_minutes"]) }
+        var policy = SeparatedHouseholdsPolicy.separateTalks
+        if let policyNode = fields["separated_households"], let text = file.string(policyNode, "'booking.separated_households'") {
+            if let value = SeparatedHouseholdsPolicy(rawValue: text) { policy = value } else {
+                file.report("'booking.separated_households' must be 'separate' or 'joint', not '\(text)'", at: policyNode)
+            }
+        }
+        guard let opens, let closes else { return nil }
+        if closes <= opens { file.report("'booking.closes' must be after 'booking.opens'", at: fields["closes"]) }
+        return BookingSettings(opens: opens, closes: closes, talkMinutes: talk, bufferMinutes: buffer, separatedHouseholds: policy)
+    }
+
+    static func parseTeacher(_ node: Node, _ file: YAMLFile, _ dates: DateReader) -> Teacher? {
+        guard let fields = file.fields(node, "a teacher", allowed: ["id", "name", "place", "availability"]),
+              let id = file.string(fields["id"], "'id' of a teacher", in: node) else { return nil }
+        let name = file.string(fields["name"], "'name' of teacher '\(id)'", in: node) ?? id
+        let place = file.string(fields["place"], "'place' of teacher '\(id)'", in: node) ?? ""
+        var blocks: [AvailabilityBlock] = []
+        if let node = fields["availability"], let items = file.sequence(node, "'availability' of teacher '\(id)'") {
+            for item in items {
+                guard let block = file.fields(item, "an availability block of '\(id)'", allowed: ["date", "from", "to", "kind"]) else { continue }
+                guard let day = dates.day(block["date"], "'date' of a block of '\(id)'", in: item),
+                      let from = dates.time(block["from"], "'from' of a block of '\(id)'", on: day, in: item),
+                      let to = dates.time(block["to"], "'to' of a block of '\(id)'", on: day, in: item) else { continue }
+                var kind = BlockKind.afterSchool
+                if let kindNode = block["kind"], let text = file.string(kindNode, "'kind'") {
+                    if let value = BlockKind(rawValue: text) { kind = value } else {
+                        file.report("'kind' must be one of \(BlockKind.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'", at: kindNode)
+                    }
+                }
+                if to <= from { file.report("a block of '\(id)' ends before it starts", at: item); continue }
+                blocks.append(AvailabilityBlock(kind: kind, start: from, end: to))
+            }
+        }
+        return Teacher(id: id, name: name, place: place, availability: blocks)
+    }
+}
+
+/// Reads "2026-09-01", "14:30" and "2026-09-01 14:30" in the school's time zone.
+struct DateReader {
+    let file: YAMLFile
+    let timeZone: TimeZone
+
+    private var calendar: Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        return calendar
+    }
+
+    func day(_ node: Node?, _ what: String, in parent: Node) -> DateComponents? {
+        guard let text = file.string(node, what, in: parent) else { return nil }
+        let parts = text.split(separator: "-").map { Int($0) }
+        guard parts.count == 3, let year = parts[0], let month = parts[1], let day = parts[2],
+              calendar.date(from: DateComponents(year: year, month: month, day: day)) != nil, (1...12).contains(month), (1...31).contains(day)
+        else {
+            file.report("\(what) must be a date like 2026-09-01, not '\(text)'", at: node)
+            return nil
+        }
+        return DateComponents(year: year, month: month, day: day)
+    }
+
+    func time(_ node: Node?, _ what: String, on day: DateComponents, in parent: Node) -> Date? {
+        guard let text = file.string(node, what, in: parent) else { return nil }
+        guard let date = combine(day, text) else {
+            file.report("\(what) must be a time like 14:30, not '\(text)'", at: node)
+            return nil
+        }
+        return date
+    }
+
+    func moment(_ node: Node?, _ what: String, in parent: Node) -> Date? {
+        guard let text = file.string(node, what, in: parent) else { return nil }
+        let pieces = text.split(whereSeparator: { $0 == " " || $0 == "T" })
+        let dayParts = pieces.first?.split(separator: "-").compactMap { Int($0) } ?? []
+        guard pieces.count <= 2, dayParts.count == 3,
+              let date = combine(DateComponents(year: dayParts[0], month: dayParts[1], day: dayParts[2]), pieces.count == 2 ? String(pieces[1]) : "00:00")
+        else {
+            file.report("\(what) must be a moment like 2026-08-24 08:00, not '\(text)'", at: node)
+            return nil
+        }
+        return date
+    }
+
+    private func combine(_ day: DateComponents, _ time: String) -> Date? {
+        let parts = time.split(separator: ":").map { Int($0) }
+        guard parts.count == 2, let hour = parts[0], let minute = parts[1], (0...23).contains(hour), (0...59).contains(minute),
+              let month = day.month, (1...12).contains(month), let dayOfMonth = day.day, (1...31).contains(dayOfMonth) else { return nil }
+        var components = day
+        components.hour = hour
+        components.minute = minute
+        return calendar.date(from: components)
+    }
+}

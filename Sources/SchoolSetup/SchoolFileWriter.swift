@@ -1,0 +1,62 @@
+import Foundation
+import SamenspraakCore
+
+/// Writes a school and roster in the same formats `SchoolFile` and `RosterCSV` read, so a generated
+/// demo school can be inspected and edited like a real one.
+public enum SchoolFileWriter {
+    public static func yaml(_ school: School) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = school.timeZone
+        func day(_ date: Date) -> String {
+            let c = calendar.dateComponents([.year, .month, .day], from: date)
+            return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
+        }
+        func time(_ date: Date) -> String {
+            let c = calendar.dateComponents([.hour, .minute], from: date)
+            return String(format: "%02d:%02d", c.hour ?? 0, c.minute ?? 0)
+        }
+        func quoted(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        var lines = [
+            "school:",
+            "  name: \(quoted(school.name))",
+            "  timezone: \(school.timeZone.identifier)",
+            "  languages: [\(school.languages.joined(separator: ", "))]",
+            "booking:",
+            "  opens: \"\(day(school.booking.opens)) \(time(school.booking.opens))\"",
+            "  closes: \"\(day(school.booking.closes)) \(time(school.booking.closes))\"",
+            "  talk_minutes: \(school.booking.talkMinutes)",
+            "  buffer_minutes: \(school.booking.bufferMinutes)",
+            "  separated_households: \(school.booking.separatedHouseholds.rawValue)",
+            "teachers:",
+        ]
+        for teacher in school.teachers {
+            lines += ["  - id: \(teacher.id)", "    name: \(quoted(teacher.name))", "    place: \(quoted(teacher.place))", "    availability:"]
+            for block in teacher.availability {
+                lines.append("      - { date: \(day(block.start)), from: \"\(time(block.start))\", to: \"\(time(block.end))\", kind: \(block.kind.rawValue) }")
+            }
+        }
+        lines.append("groups:")
+        for group in school.groups {
+            lines.append("  - { id: \(group.id), name: \(quoted(group.name)), teachers: [\(group.teacherIDs.joined(separator: ", "))] }")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    public static func csv(_ roster: Roster) -> String {
+        func field(_ text: String) -> String {
+            text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        }
+        let children = Dictionary(roster.children.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var lines = [RosterCSV.columns.joined(separator: ",")]
+        for household in roster.households {
+            for childID in household.childIDs {
+                guard let child = children[childID] else { continue }
+                for guardian in household.guardians {
+                    lines.append([child.id, child.firstName, child.lastName, child.groupID, household.key, guardian.name, guardian.phone, guardian.language]
+                        .map(field).joined(separator: ","))
+                }
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,51 @@
+/// Group commit: units of work submitted while a transaction is being written wait and then share the next
+/// one, so many conversation steps cost one disk sync while none is confirmed before it is durable.
+public actor GroupCommitter {
+    private struct Job {
+        let unit: @Sendable (Transaction) throws -> any Sendable
+        let continuation: CheckedContinuation<any Sendable, any Error>
+    }
+
+    private let database: AppDatabase
+    private let maximumBatch: Int
+    private var pending: [Job] = []
+    private var draining = false
+
+    public init(database: AppDatabase, maximumBatch: Int = 256) {
+        self.database = database
+        self.maximumBatch = maximumBatch
+    }
+
+    /// Runs `unit` in a savepoint of the next shared transaction and returns its result once that transaction
+    /// has committed. A unit that throws is rolled back alone and its error is rethrown here.
+    public func perform<T: Sendable>(_ unit: @escaping @Sendable (Transaction) throws -> T) async throws -> T {
+        let value = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
+            pending.append(Job(unit: { try unit($0) }, continuation: continuation))
+            if !draining {
+                draining = true
+                Task { await self.drain() }
+            }
+        }
+        guard let typed = value as? T else { throw GroupCommitError.unexpectedResult }
+        return typed
+    }
+
+    private func drain() async {
+        while !pending.isEmpty {
+            let batch = Array(pending.prefix(maximumBatch))
+            pending.removeFirst(batch.count)
+            do {
+                let results = try await database.writeBatch(batch.map(\.unit))
+                for (job, result) in zip(batch, results) { job.continuation.resume(with: result) }
+            } catch {
+                // The commit itself failed (disk full, I/O error): nothing of this batch is durable.
+                for job in batch { job.continuation.resume(throwing: error) }
+            }
+        }
+        draining = false
+    }
+}
+
+public enum GroupCommitError: Error {
+    case unexpectedResult
+}

@@ -1,0 +1,113 @@
+import GRDB
+
+extension AppDatabase {
+    /// Migrations are frozen once shipped: add a new one rather than editing an old one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: households, bookings, conversations") { db in
+            try db.execute(sql: """
+                CREATE TABLE household (
+                    id INTEGER PRIMARY KEY,
+                    key TEXT NOT NULL UNIQUE,
+                    inviteCode TEXT NOT NULL UNIQUE,
+                    createdAt DATETIME NOT NULL
+                );
+                CREATE TABLE guardian (
+                    id INTEGER PRIMARY KEY,
+                    householdID INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    phone TEXT NOT NULL,
+                    language TEXT NOT NULL
+                );
+                CREATE INDEX guardian_household ON guardian(householdID);
+                CREATE TABLE child (
+                    id TEXT PRIMARY KEY,
+                    firstName TEXT NOT NULL,
+                    lastName TEXT NOT NULL,
+                    groupID TEXT NOT NULL
+                );
+                CREATE TABLE childHousehold (
+                    childID TEXT NOT NULL REFERENCES child(id) ON DELETE CASCADE,
+                    householdID INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,
+                    PRIMARY KEY (childID, householdID)
+                );
+                CREATE INDEX childHousehold_household ON childHousehold(householdID);
+                CREATE TABLE slot (
+                    id INTEGER PRIMARY KEY,
+                    teacherID TEXT NOT NULL,
+                    startsAt DATETIME NOT NULL,
+                    endsAt DATETIME NOT NULL,
+                    kind TEXT NOT NULL,
+                    place TEXT NOT NULL,
+                    active BOOLEAN NOT NULL DEFAULT 1,
+                    UNIQUE (teacherID, startsAt)
+                );
+                CREATE INDEX slot_start ON slot(startsAt);
+                CREATE TABLE booking (
+                    id INTEGER PRIMARY KEY,
+                    slotID INTEGER NOT NULL REFERENCES slot(id),
+                    childID TEXT NOT NULL REFERENCES child(id) ON DELETE CASCADE,
+                    householdID INTEGER NOT NULL REFERENCES household(id),
+                    scope TEXT NOT NULL,
+                    icsToken TEXT NOT NULL UNIQUE,
+                    createdAt DATETIME NOT NULL,
+                    cancelledAt DATETIME
+                );
+                -- The database itself guarantees a slot is never booked twice and a child (or, for separated
+                -- parents booking apart, a child per household) has at most one active talk.
+                CREATE UNIQUE INDEX booking_one_per_slot ON booking(slotID) WHERE cancelledAt IS NULL;
+                CREATE UNIQUE INDEX booking_one_per_scope ON booking(scope) WHERE cancelledAt IS NULL;
+                CREATE INDEX booking_household ON booking(householdID);
+                CREATE INDEX booking_child ON booking(childID);
+                CREATE TABLE bookingAttendee (
+                    bookingID INTEGER NOT NULL REFERENCES booking(id) ON DELETE CASCADE,
+                    householdID INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,
+                    PRIMARY KEY (bookingID, householdID)
+                );
+                CREATE INDEX bookingAttendee_household ON bookingAttendee(householdID);
+                CREATE TABLE preTalkAnswer (
+                    childID TEXT NOT NULL REFERENCES child(id) ON DELETE CASCADE,
+                    householdID INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,
+                    question TEXT NOT NULL,
+                    answer TEXT NOT NULL,
+                    updatedAt DATETIME NOT NULL,
+                    PRIMARY KEY (childID, householdID, question)
+                );
+                CREATE TABLE contact (
+                    id INTEGER PRIMARY KEY,
+                    channel TEXT NOT NULL,
+                    address TEXT NOT NULL,
+                    householdID INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,
+                    language TEXT,
+                    session TEXT NOT NULL,
+                    stoppedAt DATETIME,
+                    createdAt DATETIME NOT NULL,
+                    UNIQUE (channel, address)
+                );
+                CREATE INDEX contact_household ON contact(householdID);
+                CREATE TABLE inbox (
+                    id INTEGER PRIMARY KEY,
+                    channel TEXT NOT NULL,
+                    platformMessageID TEXT NOT NULL,
+                    contactID INTEGER REFERENCES contact(id) ON DELETE CASCADE,
+                    text TEXT,
+                    receivedAt DATETIME NOT NULL,
+                    UNIQUE (channel, platformMessageID)
+                );
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY,
+                    contactID INTEGER NOT NULL REFERENCES contact(id) ON DELETE CASCADE,
+                    channel TEXT NOT NULL,
+                    address TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'pending',
+                    createdAt DATETIME NOT NULL,
+                    sentAt DATETIME
+                );
+                CREATE INDEX outbox_address ON outbox(channel, address, id);
+                CREATE INDEX outbox_pending ON outbox(status, id) WHERE status = 'pending';
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import GRDB
+
+public struct HouseholdRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "household"
+    public var id: Int64?
+    public var key: String
+    public var inviteCode: String
+    public var createdAt: Date
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+public struct GuardianRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "guardian"
+    public var id: Int64?
+    public var householdID: Int64
+    public var name: String
+    public var phone: String
+    public var language: String
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+public struct ChildRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "child"
+    public var id: String
+    public var firstName: String
+    public var lastName: String
+    public var groupID: String
+
+    public init(id: String, firstName: String, lastName: String, groupID: String) {
+        self.id = id
+        self.firstName = firstName
+        self.lastName = lastName
+        self.groupID = groupID
+    }
+}
+
+public struct SlotRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "slot"
+    public var id: Int64?
+    public var teacherID: String
+    public var startsAt: Date
+    public var endsAt: Date
+    public var kind: String
+    public var place: String
+    public var active: Bool
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+public struct BookingRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "booking"
+    public var id: Int64?
+    public var slotID: Int64
+    public var childID: String
+    public var householdID: Int64
+    /// "child:<id>" when a child has one talk, "child:<id>/household:<id>" when separated parents book apart.
+    public var scope: String
+    /// Secret part of the booking's calendar (.ics) link.
+    public var icsToken: String
+    public var createdAt: Date
+    public var cancelledAt: Date?
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+public struct ContactRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "contact"
+    public var id: Int64?
+    public var channel: String
+    public var address: String
+    public var householdID: Int64
+    public var language: String?
+    /// The dialogue session as JSON.
+    public var session: String
+    public var stoppedAt: Date?
+    public var createdAt: Date
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+public struct OutboxRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "outbox"
+    public var id: Int64?
+    public var contactID: Int64
+    public var channel: String
+    public var address: String
+    /// The `OutboundMessage` as JSON.
+    public var payload: String
+    public var status: String
+    public var createdAt: Date
+    public var sentAt: Date?
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A booking with what a message about it needs.
+public struct BookingDetails: Sendable, Equatable, FetchableRecord, Decodable {
+    public var bookingID: Int64
+    public var childID: String
+    public var childFirstName: String
+    public var householdID: Int64
+    public var slotID: Int64
+    public var teacherID: String
+    public var startsAt: Date
+    public var endsAt: Date
+    public var place: String
+    public var icsToken: String
+}

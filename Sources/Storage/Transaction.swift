@@ -1,0 +1,256 @@
+import Foundation
+import GRDB
+
+/// One open database transaction with the queries and writes the application needs, named by purpose.
+/// It never escapes the closure it is handed to.
+public struct Transaction {
+    let db: Database
+
+    init(_ db: Database) { self.db = db }
+
+    // MARK: - Inbox
+
+    /// Records an inbound message once; false when this platform message id was seen before.
+    public func recordInbound(channel: String, platformMessageID: String, contactID: Int64?, text: String?, at now: Date) throws -> Bool {
+        try db.execute(
+            sql: "INSERT INTO inbox (channel, platformMessageID, contactID, text, receivedAt) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            arguments: [channel, platformMessageID, contactID, text, now])
+        return db.changesCount > 0
+    }
+
+    // MARK: - Contacts and sessions
+
+    public func contact(channel: String, address: String) throws -> ContactRecord? {
+        try ContactRecord.filter(Column("channel") == channel && Column("address") == address).fetchOne(db)
+    }
+
+    public func insertContact(channel: String, address: String, householdID: Int64, session: String, at now: Date) throws -> ContactRecord {
+        var contact = ContactRecord(channel: channel, address: address, householdID: householdID, language: nil, session: session, stoppedAt: nil, createdAt: now)
+        try contact.insert(db)
+        return contact
+    }
+
+    public func updateContact(_ contact: ContactRecord) throws {
+        try contact.update(db)
+    }
+
+    public func contacts(household: Int64) throws -> [ContactRecord] {
+        try ContactRecord.filter(Column("householdID") == household).fetchAll(db)
+    }
+
+    // MARK: - Households and children
+
+    public func household(inviteCode: String) throws -> HouseholdRecord? {
+        try HouseholdRecord.filter(Column("inviteCode") == inviteCode).fetchOne(db)
+    }
+
+    public func household(id: Int64) throws -> HouseholdRecord? {
+        try HouseholdRecord.fetchOne(db, key: id)
+    }
+
+    public func households() throws -> [HouseholdRecord] {
+        try HouseholdRecord.order(Column("key")).fetchAll(db)
+    }
+
+    public func guardians(household: Int64) throws -> [GuardianRecord] {
+        try GuardianRecord.filter(Column("householdID") == household).order(Column("id")).fetchAll(db)
+    }
+
+    public func children(household: Int64) throws -> [ChildRecord] {
+        try ChildRecord.fetchAll(db, sql: """
+            SELECT child.* FROM child JOIN childHousehold ON childHousehold.childID = child.id
+            WHERE childHousehold.householdID = ? ORDER BY child.firstName, child.id
+            """, arguments: [household])
+    }
+
+    public func child(id: String) throws -> ChildRecord? { try ChildRecord.fetchOne(db, key: id) }
+
+    /// Households of a child (two for separated parents).
+    public func households(ofChild childID: String) throws -> [Int64] {
+        try Int64.fetchAll(db, sql: "SELECT householdID FROM childHousehold WHERE childID = ? ORDER BY householdID", arguments: [childID])
+    }
+
+    public func householdCount() throws -> Int { try HouseholdRecord.fetchCount(db) }
+
+    // MARK: - Slots
+
+    /// Keeps the slot table in line with the school file: adds new talk times, re-activates returning ones and
+    /// deactivates those no longer offered (booked talks keep their slot).
+    public func synchroniseSlots(_ templates: [(teacherID: String, start: Date, end: Date, kind: String, place: String)]) throws {
+        try db.execute(sql: "UPDATE slot SET active = 0")
+        let statement = try db.makeStatement(sql: """
+            INSERT INTO slot (teacherID, startsAt, endsAt, kind, place, active) VALUES (?, ?, ?, ?, ?, 1)
+            ON CONFLICT (teacherID, startsAt) DO UPDATE SET endsAt = excluded.endsAt, kind = excluded.kind, place = excluded.place, active = 1
+            """)
+        for slot in templates {
+            try statement.execute(arguments: [slot.teacherID, slot.start, slot.end, slot.kind, slot.place])
+        }
+    }
+
+    public func slot(id: Int64) throws -> SlotRecord? { try SlotRecord.fetchOne(db, key: id) }
+
+    /// Active, unbooked slots of these teachers starting at or after `from`, in time order.
+    public func freeSlots(teacherIDs: [String], from: Date, until: Date? = nil) throws -> [SlotRecord] {
+        guard !teacherIDs.isEmpty else { return [] }
+        let placeholders = databaseQuestionMarks(count: teacherIDs.count)
+        var arguments: StatementArguments = StatementArguments(teacherIDs)
+        _ = arguments.append(contentsOf: [from, until ?? Date.distantFuture])
+        return try SlotRecord.fetchAll(db, sql: """
+            SELECT slot.* FROM slot
+            WHERE slot.teacherID IN (\(placeholders)) AND slot.active AND slot.startsAt >= ? AND slot.startsAt < ?
+              AND NOT EXISTS (SELECT 1 FROM booking WHERE booking.slotID = slot.id AND booking.cancelledAt IS NULL)
+            ORDER BY slot.startsAt, slot.teacherID
+            """, arguments: arguments)
+    }
+
+    public func slotCount() throws -> Int { try SlotRecord.filter(Column("active") == true).fetchCount(db) }
+
+    // MARK: - Bookings
+
+    public enum BookOutcome: Sendable, Equatable {
+        case booked(BookingRecord)
+        /// Someone else took the slot first.
+        case slotTaken
+        /// The child (or this household's talk for the child) is already booked.
+        case alreadyBooked
+    }
+
+    /// Books `slotID`; the unique indexes decide races, so of many concurrent attempts exactly one wins.
+    public func book(slotID: Int64, childID: String, householdID: Int64, scope: String, icsToken: String, at now: Date) throws -> BookOutcome {
+        var booking = BookingRecord(slotID: slotID, childID: childID, householdID: householdID, scope: scope, icsToken: icsToken, createdAt: now)
+        do {
+            try booking.insert(db)
+            try db.execute(sql: "INSERT OR IGNORE INTO bookingAttendee (bookingID, householdID) VALUES (?, ?)", arguments: [booking.id, householdID])
+            return .booked(booking)
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            return error.message?.contains("booking.slotID") == true ? .slotTaken : .alreadyBooked
+        }
+    }
+
+    public func cancelBooking(id: Int64, at now: Date) throws {
+        try db.execute(sql: "UPDATE booking SET cancelledAt = ? WHERE id = ? AND cancelledAt IS NULL", arguments: [now, id])
+    }
+
+    /// Adds a household to another household's talk (separated parents, joint talks).
+    public func attend(bookingID: Int64, householdID: Int64) throws {
+        try db.execute(sql: "INSERT OR IGNORE INTO bookingAttendee (bookingID, householdID) VALUES (?, ?)", arguments: [bookingID, householdID])
+    }
+
+    public func leave(bookingID: Int64, householdID: Int64) throws {
+        try db.execute(sql: "DELETE FROM bookingAttendee WHERE bookingID = ? AND householdID = ?", arguments: [bookingID, householdID])
+    }
+
+    static let detailsSelect = """
+        SELECT booking.id AS bookingID, booking.childID, child.firstName AS childFirstName, booking.householdID, slot.id AS slotID,
+               slot.teacherID, slot.startsAt, slot.endsAt, slot.place, booking.icsToken
+        FROM booking JOIN slot ON slot.id = booking.slotID JOIN child ON child.id = booking.childID
+        """
+
+    /// Active talks this household attends, in time order.
+    public func activeBookings(household: Int64) throws -> [BookingDetails] {
+        try BookingDetails.fetchAll(db, sql: """
+            \(Self.detailsSelect)
+            JOIN bookingAttendee ON bookingAttendee.bookingID = booking.id AND bookingAttendee.householdID = ?
+            WHERE booking.cancelledAt IS NULL ORDER BY slot.startsAt
+            """, arguments: [household])
+    }
+
+    /// Active talks of a child, whoever booked them.
+    public func activeBookings(child: String) throws -> [BookingDetails] {
+        try BookingDetails.fetchAll(db, sql: "\(Self.detailsSelect) WHERE booking.childID = ? AND booking.cancelledAt IS NULL ORDER BY slot.startsAt",
+                                    arguments: [child])
+    }
+
+    public func booking(id: Int64) throws -> BookingDetails? {
+        try BookingDetails.fetchOne(db, sql: "\(Self.detailsSelect) WHERE booking.id = ?", arguments: [id])
+    }
+
+    public func activeBooking(icsToken: String) throws -> BookingDetails? {
+        try BookingDetails.fetchOne(db, sql: "\(Self.detailsSelect) WHERE booking.icsToken = ? AND booking.cancelledAt IS NULL", arguments: [icsToken])
+    }
+
+    public func attendees(booking: Int64) throws -> [Int64] {
+        try Int64.fetchAll(db, sql: "SELECT householdID FROM bookingAttendee WHERE bookingID = ? ORDER BY householdID", arguments: [booking])
+    }
+
+    public func activeBookingCount() throws -> Int {
+        try BookingRecord.filter(Column("cancelledAt") == nil).fetchCount(db)
+    }
+
+    // MARK: - Pre-talk answers
+
+    public func saveAnswer(childID: String, householdID: Int64, question: String, answer: String?, at now: Date) throws {
+        if let answer {
+            try db.execute(sql: """
+                INSERT INTO preTalkAnswer (childID, householdID, question, answer, updatedAt) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (childID, householdID, question) DO UPDATE SET answer = excluded.answer, updatedAt = excluded.updatedAt
+                """, arguments: [childID, householdID, question, answer, now])
+        } else {
+            try db.execute(sql: "DELETE FROM preTalkAnswer WHERE childID = ? AND householdID = ? AND question = ?",
+                           arguments: [childID, householdID, question])
+        }
+    }
+
+    public func answers(childID: String, householdID: Int64) throws -> [String: String] {
+        let rows = try Row.fetchAll(db, sql: "SELECT question, answer FROM preTalkAnswer WHERE childID = ? AND householdID = ?",
+                                    arguments: [childID, householdID])
+        return Dictionary(rows.map { ($0["question"] as String, $0["answer"] as String) }, uniquingKeysWith: { $1 })
+    }
+
+    // MARK: - Outbox
+
+    public func enqueue(contactID: Int64, channel: String, address: String, payload: String, at now: Date) throws -> Int64 {
+        var row = OutboxRecord(contactID: contactID, channel: channel, address: address, payload: payload, status: "pending", createdAt: now)
+        try row.insert(db)
+        return row.id ?? 0
+    }
+
+    /// Messages for one address after `afterID`, oldest first (the web chat's long poll reads these).
+    public func outbox(channel: String, address: String, after afterID: Int64, limit: Int = 100) throws -> [OutboxRecord] {
+        try OutboxRecord.filter(Column("channel") == channel && Column("address") == address && Column("id") > afterID)
+            .order(Column("id")).limit(limit).fetchAll(db)
+    }
+
+    public func markSent(outboxIDs: [Int64], at now: Date) throws {
+        guard !outboxIDs.isEmpty else { return }
+        try db.execute(sql: "UPDATE outbox SET status = 'sent', sentAt = ? WHERE status = 'pending' AND id IN (\(databaseQuestionMarks(count: outboxIDs.count)))",
+                       arguments: StatementArguments([now]) + StatementArguments(outboxIDs))
+    }
+
+    // MARK: - Roster import
+
+    /// Inserts a household with a fresh invite code; `key` is the administration's household key.
+    public func upsertHousehold(key: String, makeInviteCode: () -> String, at now: Date) throws -> HouseholdRecord {
+        if let existing = try HouseholdRecord.filter(Column("key") == key).fetchOne(db) { return existing }
+        var household = HouseholdRecord(key: key, inviteCode: makeInviteCode(), createdAt: now)
+        try household.insert(db)
+        return household
+    }
+
+    public func replaceGuardians(household: Int64, with guardians: [(name: String, phone: String, language: String)]) throws {
+        try db.execute(sql: "DELETE FROM guardian WHERE householdID = ?", arguments: [household])
+        for guardian in guardians {
+            var record = GuardianRecord(householdID: household, name: guardian.name, phone: guardian.phone, language: guardian.language)
+            try record.insert(db)
+        }
+    }
+
+    public func upsertChild(_ child: ChildRecord) throws { try child.upsert(db) }
+
+    public func linkChild(_ childID: String, household: Int64) throws {
+        try db.execute(sql: "INSERT OR IGNORE INTO childHousehold (childID, householdID) VALUES (?, ?)", arguments: [childID, household])
+    }
+}
+
+extension Transaction {
+    public func bookingRecord(id: Int64) throws -> BookingRecord? { try BookingRecord.fetchOne(db, key: id) }
+
+    public func isActive(booking id: Int64) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT cancelledAt IS NULL FROM booking WHERE id = ?", arguments: [id]) ?? false
+    }
+
+    /// Undoes a cancellation within the same transaction (a move whose new time was just taken).
+    public func restoreBooking(id: Int64) throws {
+        try db.execute(sql: "UPDATE booking SET cancelledAt = NULL WHERE id = ?", arguments: [id])
+    }
+}

@@ -1,0 +1,155 @@
+import App
+import ArgumentParser
+import DataFiles
+import Foundation
+import Logging
+import SchoolSetup
+import Storage
+
+@main
+struct Samenspraak: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Parents and school as partners: book the startgesprek by chat, in the parent's own language.",
+        subcommands: [Demo.self, Serve.self, Chat.self, Invites.self, Import.self, Check.self])
+}
+
+/// Paths and addresses shared by every command.
+struct Locations: ParsableArguments {
+    @Option(help: "Folder for the database and the demo school.") var data = "data"
+    @Option(help: "The school file (default: <data>/school.yaml).") var school: String?
+    @Option(help: "The SQLite database file (default: <data>/samenspraak.sqlite).") var database: String?
+    @Option(help: "Folder with the dialogue flows.") var conversations = "conversations"
+    @Option(help: "Folder with the translations.") var locales = "locales"
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8080
+    @Option(help: "Address parents use to reach this daemon, for links (default: http://<host>:<port>).") var publicURL: String?
+
+    var configuration: AppConfiguration {
+        AppConfiguration(databasePath: database ?? "\(data)/samenspraak.sqlite", schoolFile: school ?? "\(data)/school.yaml",
+                         conversationsDirectory: conversations, localesDirectory: locales, host: host, port: port, publicURL: publicURL)
+    }
+}
+
+func makeLogger() -> Logger {
+    var logger = Logger(label: "samenspraak")
+    logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+    return logger
+}
+
+/// Runs `body`, turning data-file problems into a list on stderr and exit code 1.
+func reportingFileIssues<T>(_ body: () async throws -> T) async throws -> T {
+    do { return try await body() } catch let error as FileIssues {
+        FileHandle.standardError.write(Data((error.description + "\n").utf8))
+        throw ExitCode.failure
+    } catch let error as FileIssue {
+        FileHandle.standardError.write(Data((error.description + "\n").utf8))
+        throw ExitCode.failure
+    }
+}
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Generate a demo school (once), print its invite links and serve the web chat.")
+    @OptionGroup var locations: Locations
+    @Option(help: "Number of households in the generated school (the default gives about 60 children).") var households = 45
+    @Flag(help: "Only create the school and print the links; do not start the server.") var noServe = false
+
+    func run() async throws {
+        let logger = makeLogger()
+        let configuration = locations.configuration
+        let runtime = try await reportingFileIssues {
+            let roster = try DemoSetup.prepare(configuration: configuration, households: households)
+            let runtime = try Runtime.load(configuration, logger: logger)
+            if try runtime.database.readNow({ try $0.householdCount() }) == 0, FileManager.default.fileExists(atPath: roster) {
+                let counts = try RosterImporter.importFile(path: roster, school: runtime.school, database: runtime.database)
+                print("Demo school created in \(locations.data)/: \(counts.children) children in \(counts.households) households.")
+            }
+            return runtime
+        }
+        print("Invite links (one per household):")
+        for invite in try runtime.invites() { print("  \(invite.household)  \(invite.link)") }
+        guard !noServe else { return }
+        print("Web chat on \(configuration.publicURL) — open an invite link above in a browser. Stop with Ctrl-C.")
+        try await buildApplication(runtime, logger: logger).runService()
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the daemon for a real school.")
+    @OptionGroup var locations: Locations
+
+    func run() async throws {
+        let logger = makeLogger()
+        let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: logger) }
+        try await buildApplication(runtime, logger: logger).runService()
+    }
+}
+
+struct Chat: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Have the parents' conversation in the terminal (stdin/stdout).")
+    @OptionGroup var locations: Locations
+    @Option(help: "The household's invite code.") var invite: String
+
+    func run() async throws {
+        var logger = makeLogger()
+        logger.logLevel = .warning
+        let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: logger) }
+        let lines = AnyIterator { readLine(strippingNewline: true) }
+        guard try await TerminalChat(runtime: runtime).run(inviteCode: invite, lines: lines) else {
+            FileHandle.standardError.write(Data("Unknown invite code '\(invite)'. `samenspraak invites` lists the codes.\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
+
+struct Invites: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print every household's invite code and link as CSV, for the invitation letters.")
+    @OptionGroup var locations: Locations
+
+    func run() async throws {
+        let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: makeLogger()) }
+        print("household,guardians,invite_code,link")
+        for invite in try runtime.invites() {
+            let guardians = invite.guardians.joined(separator: " & ").replacingOccurrences(of: "\"", with: "\"\"")
+            print("\(invite.household),\"\(guardians)\",\(invite.code),\(invite.link)")
+        }
+    }
+}
+
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Load children, groups, households and guardians from a roster CSV.")
+    @OptionGroup var locations: Locations
+    @Argument(help: "The roster CSV file.") var file: String
+
+    func run() async throws {
+        let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: makeLogger()) }
+        let counts = try await reportingFileIssues { try RosterImporter.importFile(path: file, school: runtime.school, database: runtime.database) }
+        print("Imported \(counts.children) children in \(counts.households) households from \(file).")
+    }
+}
+
+struct Check: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Validate the school file, every flow and every locale; problems are listed as file:line.")
+    @OptionGroup var locations: Locations
+
+    func run() async throws {
+        var issues: [FileIssue] = []
+        let configuration = locations.configuration
+        if locations.school != nil || FileManager.default.fileExists(atPath: configuration.schoolFile) {
+            do { _ = try SchoolFile.load(url: URL(fileURLWithPath: configuration.schoolFile)) } catch let error as FileIssues { issues += error.issues }
+        }
+        do {
+            let content = try Content.load(conversations: URL(fileURLWithPath: configuration.conversationsDirectory),
+                                           locales: URL(fileURLWithPath: configuration.localesDirectory))
+            issues += content.validate()
+        } catch let error as FileIssues {
+            issues += error.issues
+        }
+        if issues.isEmpty {
+            print("All good: school file, flows and locales are complete and consistent.")
+            return
+        }
+        for issue in issues { FileHandle.standardError.write(Data((issue.description + "\n").utf8)) }
+        FileHandle.standardError.write(Data("\(issues.count) problem(s) found.\n".utf8))
+        throw ExitCode.failure
+    }
+}

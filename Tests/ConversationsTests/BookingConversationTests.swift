@@ -1,0 +1,84 @@
+import Foundation
+import SamenspraakCore
+import Storage
+import Testing
+import TestSupport
+
+@Suite struct BookingConversationTests {
+    @Test func aParentBooksMovesAndCancelsInDutch() async throws {
+        let school = try TestSchool()
+        let household = try school.household(children: 1)
+        let chat = Conversation(school, inviteCode: household.code)
+        try await chat.start(language: "nl")
+        try await chat.press("Nederlands")
+        try await chat.press("Gesprek plannen")
+        let children = chat.lastMessages.last?.choices ?? []
+        try await chat.press(try #require(children.first).label)
+        let days = try #require(chat.lastMessages.last?.choices.first)
+        try await chat.press(days.label)
+        let time = try #require(chat.lastMessages.last?.choices.first)
+        try await chat.press(time.label)
+        #expect(chat.transcript.contains { $0.hasPrefix("Gepland!") && $0.contains("/ics/") })
+        #expect(try school.runtime.database.readNow { try $0.activeBookingCount() } == 1)
+
+        try await chat.say("verzetten")
+        try await chat.say("1")      // the talk
+        try await chat.say("2")      // another day
+        try await chat.say("1")      // its first time
+        #expect(chat.transcript.contains { $0.hasPrefix("Verzet!") })
+        #expect(try school.runtime.database.readNow { try $0.activeBookingCount() } == 1)
+
+        try await chat.say("afzeggen")
+        try await chat.say("1")
+        try await chat.press("Ja, afzeggen")
+        #expect(chat.transcript.contains { $0.hasPrefix("Het gesprek is afgezegd") })
+        #expect(try school.runtime.database.readNow { try $0.activeBookingCount() } == 0)
+    }
+
+    @Test func unknownInputGetsAShortRepromptAndDuplicatesAreIgnored() async throws {
+        let school = try TestSchool()
+        let chat = Conversation(school, inviteCode: try school.household().code)
+        try await chat.start(language: "nl")
+        try await chat.press("Nederlands")
+        let replies = try await chat.say("blablabla", messageID: "m1")
+        #expect(replies.first?.text.hasPrefix("Dat begreep ik niet") == true)
+        #expect(replies.last?.choices.isEmpty == false)
+        let again = try await chat.say("blablabla", messageID: "m1")
+        #expect(again.isEmpty)
+    }
+
+    @Test func aRestartInTheMiddleResumesAtTheSameQuestion() async throws {
+        let school = try TestSchool()
+        let code = try school.household().code
+        let chat = Conversation(school, inviteCode: code, address: "restart-test")
+        try await chat.start(language: "nl")
+        try await chat.press("Nederlands")
+        try await chat.press("Gesprek plannen")
+        let childLabel = try #require(chat.lastMessages.last?.choices.first?.label)
+        try await chat.press(childLabel)
+        let dayQuestion = try #require(chat.lastMessages.last)
+
+        let restarted = try school.restarted()
+        let resumed = Conversation(restarted, inviteCode: code, address: "restart-test")
+        try await resumed.say("1")
+        #expect(resumed.lastMessages.last?.text.hasPrefix("Hoe laat") == true, "the day question \(dayQuestion.text) was answered after the restart")
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: Repository.locales.appendingPathComponent("ar.yaml").path), "needs locales/ar.yaml"))
+    func arabicIsRightToLeftAndTooLongMessagesGetAFriendlyAnswer() async throws {
+        let school = try TestSchool()
+        let chat = Conversation(school, inviteCode: try school.household().code)
+        try await chat.start(language: "ar")
+        let arabic = try #require(chat.lastMessages.last?.choices.first { $0.label == "العربية" }, "Arabic is offered")
+        try await chat.press(arabic.label)
+        #expect(chat.lastMessages.allSatisfy { $0.rightToLeft && $0.language == "ar" })
+        let replies = try await chat.say(String(repeating: "x", count: maximumInboundTextLength + 1))
+        #expect(replies.count == 1 && replies[0].rightToLeft)
+    }
+
+    @Test func anUnknownInviteCodeIsRefused() async throws {
+        let school = try TestSchool()
+        let outcome = try await school.runtime.service.start(channel: .terminal, address: "x", platformMessageID: "1", inviteCode: "2222-2222-2222", languageHint: nil)
+        #expect(outcome == .unknownSender)
+    }
+}

@@ -1,0 +1,54 @@
+import DataFiles
+import Foundation
+import Testing
+@testable import Localization
+import SamenspraakCore
+
+@Suite struct LocalizerTests {
+    func catalog(_ language: String, _ yaml: String) throws -> LocaleCatalog {
+        try LocaleCatalog.load(path: "\(language).yaml", text: "language: \(language)\nname: \(language)\nmessages:\n" + yaml)
+    }
+
+    @Test func pluralRulesFollowCLDR() {
+        #expect([0, 1, 2, 3, 11, 100].map { PluralRules.category($0, language: "ar") } == [.zero, .one, .two, .few, .many, .other])
+        #expect([1, 2, 5, 12, 22].map { PluralRules.category($0, language: "pl") } == [.one, .few, .many, .many, .few])
+        #expect([1, 21, 11, 3, 5].map { PluralRules.category($0, language: "uk") } == [.one, .one, .many, .few, .many])
+        #expect([1, 0, 2].map { PluralRules.category($0, language: "nl") } == [.one, .other, .other])
+    }
+
+    @Test func missingTranslationsFallBackToDutchKeyByKey() throws {
+        let nl = try catalog("nl", "  a: \"Hallo {name}\"\n  b: \"Alleen Nederlands\"\n")
+        let en = try catalog("en", "  a: \"Hello {name}\"\n")
+        let localizer = Localizer(catalogs: [nl, en], timeZone: TimeZone(identifier: "Europe/Amsterdam")!)
+        #expect(localizer.text("a", ["name": .text("Sara")], language: "en") == "Hello Sara")
+        #expect(localizer.text("b", language: "en") == "Alleen Nederlands")
+        #expect(localizer.text("a", ["name": .text("Sara")], language: "xx") == "Hallo Sara")
+        #expect(localizer.supported("en-GB") == "en")
+    }
+
+    @Test func pluralMessagesPickTheRightForm() throws {
+        let nl = try catalog("nl", "  n:\n    one: \"{count} tijd\"\n    other: \"{count} tijden\"\n")
+        let localizer = Localizer(catalogs: [nl], timeZone: TimeZone(identifier: "Europe/Amsterdam")!)
+        #expect(localizer.text("n", ["count": .number(1)], language: "nl") == "1 tijd")
+        #expect(localizer.text("n", ["count": .number(3)], language: "nl") == "3 tijden")
+    }
+
+    @Test func datesAreFormattedPerLanguage() throws {
+        let nl = try catalog("nl", "  d: \"{day} om {time}\"\n")
+        let localizer = Localizer(catalogs: [nl], timeZone: TimeZone(identifier: "Europe/Amsterdam")!)
+        let date = Date(timeIntervalSince1970: 1_796_048_400)  // Monday 30 November 2026, 15:20 Amsterdam
+        #expect(localizer.text("d", ["day": .day(date), "time": .time(date)], language: "nl") == "maandag 30 november om 15:20")
+    }
+
+    @Test func brokenTemplatesAndYAMLAreReportedWithTheirLine() {
+        #expect(throws: FileIssues.self) { try catalog("nl", "  a: \"Hallo {naam\"\n") }
+        do {
+            _ = try LocaleCatalog.load(path: "nl.yaml", text: "language: nl\nmessages:\n  a: [unclosed\n")
+            Issue.record("expected an error")
+        } catch let issue as FileIssue {
+            #expect(issue.file == "nl.yaml" && issue.line != nil)
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import DataFiles
+import Foundation
+import SamenspraakCore
+import Testing
+@testable import SchoolSetup
+
+@Suite struct RosterAndSchoolFileTests {
+    let school = DemoSchool(households: 10, now: Date(timeIntervalSince1970: 1_795_424_400)).school
+    let header = "child_id,child_first_name,child_last_name,group,household,guardian_name,guardian_phone,guardian_language\n"
+
+    @Test func aGoodRosterGroupsSiblingsAndSeparatedParents() throws {
+        let text = header + """
+            1,Sara,El Amrani,g1,H1,Fatima El Amrani,+31612345678,ar
+            2,Adam,El Amrani,g2,H1,Fatima El Amrani,+31612345678,ar
+            2,Adam,El Amrani,g2,H2,Mohamed El Amrani,+31687654321,nl
+            """
+        let roster = try RosterCSV.parse(path: "roster.csv", text: text, school: school, languages: ["nl", "ar"])
+        #expect(roster.children.count == 2)
+        #expect(roster.households.map(\.childIDs) == [["1", "2"], ["2"]])
+    }
+
+    @Test func badRowsAreReportedWithTheirLineAndNothingIsReturned() {
+        let text = header + """
+            1,Sara,El Amrani,g1,H1,Fatima,+31612345678,ar
+            2,Adam,,g99,H1,Fatima,+31612345678,ar
+            3,Noor,Jansen,g1,H3,Linda,not-a-phone,xx
+            """
+        do {
+            _ = try RosterCSV.parse(path: "roster.csv", text: text, school: school, languages: ["nl", "ar"])
+            Issue.record("expected errors")
+        } catch let error as FileIssues {
+            #expect(error.issues.map(\.line) == [3, 4])
+            #expect(error.issues[0].description.hasPrefix("roster.csv:3:"))
+            #expect(error.issues[0].message.contains("g99"))
+        } catch { Issue.record("unexpected \(error)") }
+    }
+
+    @Test func semicolonSeparatedExportsAreRead() throws {
+        let text = header.replacingOccurrences(of: ",", with: ";") + "1;Sara;Smit;g1;H1;Linda Smit;;nl\n"
+        #expect(try RosterCSV.parse(path: "r.csv", text: text, school: school, languages: ["nl"]).children.count == 1)
+    }
+
+    @Test func aMissingColumnIsNamed() {
+        #expect(throws: FileIssues.self) { try RosterCSV.parse(path: "r.csv", text: "child_id,group\n1,g1\n", school: school, languages: ["nl"]) }
+    }
+
+    @Test func theGeneratedSchoolFileReadsBackTheSame() throws {
+        let demo = DemoSchool(households: 45, now: Date(timeIntervalSince1970: 1_795_424_400))
+        let reread = try SchoolFile.load(path: "school.yaml", text: SchoolFileWriter.yaml(demo.school))
+        #expect(reread == demo.school)
+        #expect(demo.school.groups.count >= 3 && demo.school.teachers.count >= 4)
+        #expect(demo.school.groups.contains { $0.teacherIDs.count == 2 })
+        #expect(demo.roster.children.count >= 60)
+        #expect(demo.roster.households.contains { $0.key.hasSuffix("B") })
+    }
+
+    @Test func schoolFileMistakesNameTheirLine() {
+        let text = """
+            school:
+              name: X
+            booking:
+              opens: 2026-08-24 08:00
+              closes: yesterday
+            teachers:
+              - { id: a, name: A, place: L, availability: [{ date: 2026-09-01, from: "14:30", to: "16:00", kind: lunch }] }
+            groups:
+              - { id: g1, name: G, teachers: [b] }
+            """
+        do {
+            _ = try SchoolFile.load(path: "school.yaml", text: text)
+            Issue.record("expected errors")
+        } catch let error as FileIssues {
+            #expect(error.issues.contains { $0.line == 5 && $0.message.contains("closes") })
+            #expect(error.issues.contains { $0.line == 7 && $0.message.contains("lunch") })
+            #expect(error.issues.contains { $0.line == 9 && $0.message.contains("'b'") })
+        } catch { Issue.record("unexpected \(error)") }
+    }
+}
