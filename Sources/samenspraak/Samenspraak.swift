@@ -54,6 +54,7 @@ struct Demo: AsyncParsableCommand {
     @Flag(help: "Only create the school and print the links; do not start the server.") var noServe = false
 
     func run() async throws {
+        setvbuf(stdout, nil, _IOLBF, 0)  // show the links at once, also when piped to a file
         let logger = makeLogger()
         let configuration = locations.configuration
         let runtime = try await reportingFileIssues {
