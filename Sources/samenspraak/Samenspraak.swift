@@ -54,7 +54,6 @@ struct Demo: AsyncParsableCommand {
     @Flag(help: "Only create the school and print the links; do not start the server.") var noServe = false
 
     func run() async throws {
-        setvbuf(stdout, nil, _IOLBF, 0)  // show the links at once, also when piped to a file
         let logger = makeLogger()
         let configuration = locations.configuration
         let runtime = try await reportingFileIssues {
@@ -70,6 +69,7 @@ struct Demo: AsyncParsableCommand {
         for invite in try runtime.invites() { print("  \(invite.household)  \(invite.link)") }
         guard !noServe else { return }
         print("Web chat on \(configuration.publicURL) — open an invite link above in a browser. Stop with Ctrl-C.")
+        fflush(nil)  // show the links at once, also when the output goes to a file
         try await buildApplication(runtime, logger: logger).runService()
     }
 }
