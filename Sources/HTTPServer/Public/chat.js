@@ -3,11 +3,7 @@
 (function () {
   'use strict';
 
-  var MAX_LEN = 2000;
-  var POLL_TIMEOUT = 35000;
-  var POST_TIMEOUT = 20000;
-  var MAX_BACKOFF = 30000;
-  var RATE_LIMIT_WAIT = 5000;
+  var MAX_LEN = 2000, POLL_TIMEOUT = 35000, POST_TIMEOUT = 20000, MAX_BACKOFF = 30000, RATE_LIMIT_WAIT = 5000;
 
   var UI = {
     nl: { connecting: 'Verbinden…', online: 'Verbonden', reconnecting: 'Opnieuw verbinden…',
@@ -24,46 +20,41 @@
   var statusEl = $('status'), statusText = $('status-text'), hint = $('remaining'), errorEl = $('error');
 
   // localStorage can throw (private mode, disabled storage, quota): degrade to memory only.
-  var store = {
-    get: function (k) { try { return localStorage.getItem(k); } catch (e) { return null; } },
-    set: function (k, v) { try { localStorage.setItem(k, v); } catch (e) { /* memory only */ } }
-  };
+  function load(k) { try { return localStorage.getItem(k); } catch (e) { return null; } }
+  function keep(k, v) { try { localStorage.setItem(k, v); } catch (e) { /* memory only */ } }
 
   function uuid() {
     if (window.crypto && typeof crypto.randomUUID === 'function') return crypto.randomUUID();
     // randomUUID exists only in secure contexts; a plain-http school network still gets a v4 UUID.
     var b = crypto.getRandomValues(new Uint8Array(16));
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
     var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join('');
     return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
   }
 
   // ---- Identity and stored transcript ----
-
   var code = '';
   try { code = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() || ''); } catch (e) { code = ''; }
   var api = '/api/chat/' + encodeURIComponent(code) + '/messages';
-
-  var client = store.get('samenspraak.client');
-  if (!client) { client = uuid(); store.set('samenspraak.client', client); }
-
+  var client = load('samenspraak.client');
+  if (!client) { client = uuid(); keep('samenspraak.client', client); }
   var KEY = 'samenspraak.transcript.' + code;
   var t = null;
-  try { t = JSON.parse(store.get(KEY)); } catch (e) { t = null; }
+  try { t = JSON.parse(load(KEY)); } catch (e) { /* corrupt: start over */ }
   if (!t || !Array.isArray(t.items) || typeof t.seq !== 'number') {
     // First visit from this browser: queue the one-time start message (persisted, so a
     // reload before it is accepted retries it with the same id instead of a new one).
     t = { seq: 0, items: [{ kind: 'start', id: uuid(), pending: true }] };
   }
-  function save() { store.set(KEY, JSON.stringify(t)); }
-  save();
+  function save() { keep(KEY, JSON.stringify(t)); }
 
   var dead = false; // set once the invite code turns out to be unknown
   var health = { poll: null, send: true };
   var nodes = new Map(); // transcript item -> <li>
 
-  function ui() { return UI[/^nl(-|$)/i.test(root.lang) ? 'nl' : 'en']; }
+  // Page chrome speaks Dutch in a Dutch conversation and English otherwise.
+  function uiLang() { return /^nl(-|$)/i.test(root.lang) ? 'nl' : 'en'; }
+  function ui() { return UI[uiLang()]; }
   function lastSchool() {
     for (var i = t.items.length - 1; i >= 0; i--) if (t.items[i].kind === 'school') return t.items[i];
     return null;
@@ -73,8 +64,8 @@
   var sleepers = new Set();
   function sleep(ms) {
     return new Promise(function (resolve) {
-      var timer = setTimeout(done, ms);
       function done() { clearTimeout(timer); sleepers.delete(done); resolve(); }
+      var timer = setTimeout(done, ms);
       sleepers.add(done);
     });
   }
@@ -82,7 +73,6 @@
   window.addEventListener('online', wake);
 
   // ---- Rendering ----
-
   var LINK = /https?:\/\/[^\s<>"']+|\/[^\s<>"']+\.ics(?=[\s.,;:!?)]|$)/gi;
 
   function appendLinked(el, text) {
@@ -96,13 +86,12 @@
       try { url = new URL(raw, location.href); } catch (e) { continue; }
       if (url.protocol !== 'http:' && url.protocol !== 'https:') continue;
       el.appendChild(document.createTextNode(text.slice(pos, m.index)));
-      var a = document.createElement('a');
+      var a = make('a');
       a.href = url.href;
       a.textContent = raw;
       if (url.origin !== location.origin) { a.target = '_blank'; a.rel = 'noopener noreferrer'; }
       el.appendChild(a);
-      pos = m.index + raw.length;
-      LINK.lastIndex = pos;
+      LINK.lastIndex = pos = m.index + raw.length;
     }
     el.appendChild(document.createTextNode(text.slice(pos)));
   }
@@ -111,29 +100,26 @@
 
   function addItem(item) {
     if (item.kind === 'start') return; // protocol only, nothing to show
-    var li = make('li', 'msg msg--' + item.kind);
-    if (item.language) li.lang = item.language;
-    li.dir = item.rtl ? 'rtl' : 'ltr';
-    var p = make('p', 'bubble');
+    var li = make('li', 'msg msg--' + item.kind), p = make('p', 'bubble'), note = make('p', 'note');
+    // dir/lang go on the content, not the <li>: the <li>'s logical margins must follow the page.
+    function tag(e) { if (item.language) e.lang = item.language; e.dir = item.rtl ? 'rtl' : 'ltr'; }
+    tag(p);
     // Typed text may be in another script than the conversation (names, numbers).
     if (item.kind === 'parent' && !item.choice) p.dir = 'auto';
     appendLinked(p, item.text || '');
     li.appendChild(p);
-    if (item.kind === 'school' && item.choices.length) {
+    if (item.kind === 'school' && item.choices && item.choices.length) {
       var group = make('div', 'choices');
       group.setAttribute('role', 'group');
+      tag(group);
       item.choices.forEach(function (c) {
         var b = make('button', 'choice');
-        b.type = 'button';
-        b.textContent = c.label;
-        b.dataset.id = c.id;
+        b.type = 'button'; b.textContent = c.label; b.dataset.id = c.id;
         b.addEventListener('click', function () { choose(item, c); });
         group.appendChild(b);
       });
       li.appendChild(group);
     }
-    var note = make('p', 'note');
-    note.hidden = true;
     li.appendChild(note);
     list.appendChild(li);
     nodes.set(item, li);
@@ -147,6 +133,7 @@
     var note = li.querySelector('.note');
     note.hidden = !item.failed;
     note.textContent = item.failed ? ui().notSent + item.failed : '';
+    note.lang = uiLang();
   }
 
   // Only the newest school message's set is live, and only until one is pressed.
@@ -166,41 +153,34 @@
     var last = lastSchool();
     if (last && last.language) root.lang = last.language;
     if (last) root.dir = last.rtl ? 'rtl' : 'ltr';
-    var s = ui(), uiLang = s === UI.nl ? 'nl' : 'en';
-    [statusEl, hint, $('input-label')].forEach(function (e) { e.lang = uiLang; });
-    $('input-label').textContent = s.label;
-    input.placeholder = s.placeholder;
-    renderStatus();
-    updateRemaining();
+    [statusEl, hint, $('input-label')].forEach(function (e) { e.lang = uiLang(); });
+    $('input-label').textContent = ui().label;
+    input.placeholder = ui().placeholder;
+    renderStatus(); updateRemaining();
   }
 
   function renderStatus() {
     var state = health.poll === null ? 'connecting' : (health.poll && health.send ? 'online' : 'reconnecting');
-    if (statusEl.dataset.state === state && statusText.textContent === ui()[state]) return;
     statusEl.dataset.state = state;
-    statusText.textContent = ui()[state];
+    // Rewriting the same text would make the role=status region re-announce on every poll.
+    if (statusText.textContent !== ui()[state]) statusText.textContent = ui()[state];
   }
   function setHealth(key, ok) { health[key] = ok; renderStatus(); }
 
   function showError(text) { errorEl.textContent = text || ''; errorEl.hidden = !text; }
 
-  function scrollDown() {
-    requestAnimationFrame(function () { log.scrollTop = log.scrollHeight; });
-  }
+  function scrollDown() { requestAnimationFrame(function () { log.scrollTop = log.scrollHeight; }); }
 
   function showInvalid() {
     dead = true;
     wake();
-    app.hidden = true;
-    $('invalid').hidden = false;
-    root.lang = 'nl';
-    root.dir = 'ltr';
+    app.hidden = true; $('invalid').hidden = false;
+    root.lang = 'nl'; root.dir = 'ltr';
     document.title = 'Samenspraak – link niet geldig / link not valid';
     $('invalid').querySelector('h1').focus();
   }
 
   // ---- Network ----
-
   async function request(url, opts, ms) {
     var ctrl = new AbortController();
     var timer = setTimeout(function () { ctrl.abort(); }, ms);
@@ -229,28 +209,23 @@
         if (item.kind === 'start') { body.start = true; body.language = navigator.language; }
         else if (item.choice) body.choice = item.choice;
         else body.text = item.text;
-
         var res = null;
         try {
           res = await request(api, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
             body: JSON.stringify(body) }, POST_TIMEOUT);
         } catch (e) { /* network error or timeout: retried below */ }
-
         if (res && res.status === 404) { showInvalid(); return; }
         if (res && res.status === 429) { showError(reason(res)); await sleep(RATE_LIMIT_WAIT); continue; }
-        if (!res || res.status >= 500) {
+        if (!res || res.status >= 500) { // transient: same id again later, the server drops duplicates
           setHealth('send', false);
           await sleep(delay);
           delay = Math.min(delay * 2, MAX_BACKOFF);
           continue;
         }
-        delay = 1000;
-        setHealth('send', true);
-        showError('');
+        delay = 1000; setHealth('send', true); showError('');
         item.pending = false;
         if (!res.ok) rejected(item, reason(res));
-        save();
-        updateItem(item);
+        save(); updateItem(item);
       }
     } finally {
       pumping = false;
@@ -263,29 +238,25 @@
     item.failed = text;
     var s = lastSchool();
     if (item.choice && s && s.chosen === item.choice) { s.used = false; delete s.chosen; refreshChoices(); }
-    if (!item.choice && !input.value) { input.value = item.text; autosize(); updateRemaining(); }
+    if (!item.choice && !input.value) { input.value = item.text; onInput(); }
   }
 
   function receive(messages) {
     var added = false;
     messages.slice().sort(function (a, b) { return a.seq - b.seq; }).forEach(function (m) {
       if (!m || !(m.seq > t.seq)) return; // already have it
-      t.seq = m.seq;
       var item = {
         kind: 'school', seq: m.seq, text: String(m.text == null ? '' : m.text),
         choices: (Array.isArray(m.choices) ? m.choices : []).filter(function (c) { return c && c.id != null; })
           .map(function (c) { return { id: String(c.id), label: String(c.label == null ? c.id : c.label) }; }),
         language: typeof m.language === 'string' ? m.language : '', rtl: m.rtl === true
       };
+      t.seq = m.seq;
       t.items.push(item);
       addItem(item);
       added = true;
     });
-    if (!added) return;
-    save();
-    applyLanguage();
-    refreshChoices();
-    scrollDown();
+    if (added) { save(); applyLanguage(); refreshChoices(); scrollDown(); }
   }
 
   async function poll() {
@@ -304,8 +275,7 @@
         delay = Math.min(delay * 2, MAX_BACKOFF);
         continue;
       }
-      delay = 1000;
-      setHealth('poll', true);
+      delay = 1000; setHealth('poll', true);
       var msgs = Array.isArray(res.data.messages) ? res.data.messages : [];
       receive(msgs);
       // Guard against a hot loop if something in between answers empty polls instantly.
@@ -314,20 +284,16 @@
   }
 
   // ---- Parent input ----
-
   function queue(fields) {
     var item = Object.assign({ kind: 'parent', id: uuid(), pending: true, language: root.lang, rtl: root.dir === 'rtl' }, fields);
-    t.items.push(item);
-    save();
-    addItem(item);
-    scrollDown();
+    t.items.push(item); save();
+    addItem(item); scrollDown();
     pump();
   }
 
   function choose(item, choice) {
     if (dead || item !== lastSchool() || item.used) return;
-    item.used = true;
-    item.chosen = choice.id;
+    item.used = true; item.chosen = choice.id;
     refreshChoices();
     queue({ text: choice.label, choice: choice.id });
     log.focus({ preventScroll: true }); // the pressed button is now disabled; keep focus nearby
@@ -336,9 +302,7 @@
   function sendTyped() {
     var text = input.value.trim().slice(0, MAX_LEN);
     if (!text || dead) return;
-    input.value = '';
-    autosize();
-    updateRemaining();
+    input.value = ''; onInput();
     queue({ text: text });
   }
 
@@ -346,7 +310,7 @@
     input.style.height = 'auto';
     input.style.height = (input.scrollHeight + input.offsetHeight - input.clientHeight) + 'px';
   }
-
+  function onInput() { autosize(); updateRemaining(); }
   function updateRemaining() {
     var left = MAX_LEN - input.value.length;
     hint.hidden = left >= 100;
@@ -356,20 +320,14 @@
   form.addEventListener('submit', function (e) { e.preventDefault(); sendTyped(); });
   input.addEventListener('keydown', function (e) {
     // isComposing/229: Enter that confirms an IME candidate must not send.
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
-      e.preventDefault();
-      sendTyped();
-    }
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) { e.preventDefault(); sendTyped(); }
   });
-  input.addEventListener('input', function () { autosize(); updateRemaining(); });
+  input.addEventListener('input', onInput);
 
   // ---- Start ----
-
   if (!code) { showInvalid(); return; }
+  save();
   t.items.forEach(addItem);
-  applyLanguage();
-  refreshChoices();
-  scrollDown();
-  pump();
-  poll();
+  applyLanguage(); refreshChoices(); scrollDown();
+  pump(); poll();
 })();
