@@ -20,7 +20,7 @@ public struct Content: Sendable {
         if files.isEmpty { issues.append(FileIssue(file: locales.path, line: nil, message: "holds no locale files")) }
         for url in files.filter({ $0.pathExtension == "yaml" }).sorted(by: { $0.lastPathComponent < $1.lastPathComponent }) {
             do {
-                let text = try String(contentsOf: url, encoding: .utf8)
+                let text = try TextFile.read(url)
                 let catalog = try LocaleCatalog.load(path: url.path, text: text)
                 if catalog.language != url.deletingPathExtension().lastPathComponent {
                     issues.append(FileIssue(file: url.path, line: 1, message: "declares language '\(catalog.language)' but is named \(url.lastPathComponent)"))

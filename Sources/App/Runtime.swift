@@ -84,11 +84,8 @@ public enum RosterImporter {
 
     /// Reads and validates a roster CSV against the school, then imports it.
     public static func importFile(path: String, school: School, database: AppDatabase) throws -> (households: Int, children: Int) {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw FileIssues([FileIssue(file: path, line: nil, message: "cannot be read (\(error.localizedDescription))")])
-        }
-        guard let text = String(data: data, encoding: .utf8) else { throw FileIssues([FileIssue(file: path, line: nil, message: "is not UTF-8 text")]) }
+        let text: String
+        do { text = try TextFile.read(URL(fileURLWithPath: path)) } catch { throw FileIssues([error]) }
         let roster = try RosterCSV.parse(path: path, text: text, school: school, languages: Set(school.languages))
         return try importRoster(roster, into: database)
     }

@@ -27,14 +27,7 @@ public final class YAMLFile {
 
     /// Reads a file from disk; unreadable or non-UTF-8 files are reported, not crashed on.
     public convenience init(contentsOf url: URL) throws(FileIssue) {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw FileIssue(file: url.path, line: nil, message: "cannot be read (\(error.localizedDescription))")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw FileIssue(file: url.path, line: nil, message: "is not UTF-8 text")
-        }
-        try self.init(path: url.path, text: text)
+        try self.init(path: url.path, text: try TextFile.read(url))
     }
 
     public func report(_ message: String, at node: Node?) {

@@ -37,14 +37,7 @@ public enum SchoolFile {
     }
 
     public static func load(url: URL) throws -> School {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw FileIssues([FileIssue(file: url.path, line: nil, message: "cannot be read (\(error.localizedDescription))")])
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw FileIssues([FileIssue(file: url.path, line: nil, message: "is not UTF-8 text")])
-        }
-        return try load(path: url.path, text: text)
+        do { return try load(path: url.path, text: try TextFile.read(url)) } catch let issue as FileIssue { throw FileIssues([issue]) }
     }
 
     static func parse(_ file: YAMLFile) -> School? {
