@@ -68,11 +68,12 @@ extension SchoolHost {
         case "free_days":
             guard let child = try currentChild(session) else { return [] }
             let slots = try freeSlots(for: child)
-            let siblingDays = Set(try siblingTalks(excluding: child.id).map { dayKey($0.start) })
+            let siblings = try siblingTalks(excluding: child.id)
+            let siblingDays = Set(siblings.map { dayKey($0.start) })
             var days: [(key: String, date: Date)] = []
             for slot in slots where days.last?.key != dayKey(slot.startsAt) { days.append((dayKey(slot.startsAt), slot.startsAt)) }
             let ordered = days.filter { siblingDays.contains($0.key) } + days.filter { !siblingDays.contains($0.key) }
-            let siblingName = try siblingTalks(excluding: child.id).first?.name ?? ""
+            let siblingName = siblings.first?.name ?? ""
             return ordered.prefix(Self.maximumOptions).map { day in
                 siblingDays.contains(day.key)
                     ? Option(id: day.key, label: "booking.day_option_sibling", values: ["day": .day(day.date), "sibling": .text(siblingName)])
