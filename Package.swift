@@ -80,6 +80,10 @@ let package = Package(
         .testTarget(name: "SchoolSetupTests", dependencies: ["SchoolSetup", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "ConversationsTests", dependencies: ["Conversations", "TestSupport"], swiftSettings: settings),
-        .testTarget(name: "EndToEndTests", dependencies: ["App", "TestSupport"], swiftSettings: settings),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["App", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: settings
+        ),
     ]
 )

@@ -72,6 +72,9 @@ public struct Transaction {
 
     public func householdCount() throws -> Int { try HouseholdRecord.fetchCount(db) }
 
+    /// All messages ever queued for sending, on every channel.
+    public func outboxCount() throws -> Int { try OutboxRecord.fetchCount(db) }
+
     // MARK: - Slots
 
     /// Keeps the slot table in line with the school file: adds new talk times, re-activates returning ones and
