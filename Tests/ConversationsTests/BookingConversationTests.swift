@@ -76,6 +76,40 @@ import TestSupport
         #expect(replies.count == 1 && replies[0].rightToLeft)
     }
 
+    @Test func whenTwoParentsPickTheSameTimeTheSecondIsOfferedTheOthers() async throws {
+        let school = try TestSchool()
+        // Two households with a single child each, in the same group (so the same teacher and the same times).
+        let (first, second) = try school.runtime.database.readNow { tx -> (String, String) in
+            var byGroup: [String: String] = [:]
+            for household in try tx.households() {
+                let children = try tx.children(household: household.id ?? 0)
+                guard children.count == 1, try tx.households(ofChild: children[0].id).count == 1 else { continue }
+                if let other = byGroup[children[0].groupID] { return (other, household.inviteCode) }
+                byGroup[children[0].groupID] = household.inviteCode
+            }
+            throw TestSchoolError.noSuchHousehold
+        }
+        var chats: [Conversation] = []
+        for code in [first, second] {
+            let chat = Conversation(school, inviteCode: code)
+            try await chat.start(language: "nl")
+            try await chat.press("Nederlands")
+            try await chat.press("Gesprek plannen")
+            try await chat.say("1")   // the child
+            try await chat.say("1")   // the first day
+            chats.append(chat)
+        }
+        let offered = try #require(chats[1].lastMessages.last?.choices.first?.label)
+        try await chats[0].say("1")
+        try await chats[1].say("1")   // the same time, now taken
+        #expect(chats[1].lastMessages.first?.text.hasPrefix("Net iemand anders heeft die tijd gekozen") == true)
+        let alternatives = chats[1].lastMessages.last?.choices.map(\.label) ?? []
+        #expect(!alternatives.isEmpty && !alternatives.contains(offered), "the taken time is no longer offered")
+        #expect(try school.runtime.database.readNow { try $0.activeBookingCount() } == 1)
+        try await chats[1].say("1")
+        #expect(try school.runtime.database.readNow { try $0.activeBookingCount() } == 2)
+    }
+
     @Test func anUnknownInviteCodeIsRefused() async throws {
         let school = try TestSchool()
         let outcome = try await school.runtime.service.start(channel: .terminal, address: "x", platformMessageID: "1", inviteCode: "2222-2222-2222", languageHint: nil)
