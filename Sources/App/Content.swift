@@ -53,6 +53,9 @@ public struct Content: Sendable {
         }.flatMap { $0 }
         let known = ConversationService.hostCatalog.variables.union(saved)
         let basePath = base.path
+        for key in ConversationService.hostCatalog.messages.sorted() where base.messages[key] == nil {
+            issues.append(FileIssue(file: basePath, line: nil, message: "the message '\(key)', which the program itself shows, is missing"))
+        }
         for (key, entry) in base.messages.sorted(by: { $0.key < $1.key }) {
             for name in entry.placeholders.subtracting(known).sorted() {
                 issues.append(FileIssue(file: basePath, line: base.lines[key], message: "message '\(key)' uses the unknown placeholder {\(name)}"))

@@ -28,9 +28,15 @@ public final class ConversationService: Sendable {
         self.logger = logger
     }
 
+    /// Someone a message was queued for.
+    public struct Recipient: Sendable, Hashable {
+        public let channel: ChannelKind
+        public let address: String
+    }
+
     public enum Outcome: Sendable, Equatable {
-        /// The step ran; these outbox rows hold the replies.
-        case handled(contactID: Int64, outboxIDs: [Int64])
+        /// The step ran; these outbox rows hold the replies, and `notified` got a notice about a shared talk.
+        case handled(contactID: Int64, outboxIDs: [Int64], notified: [Recipient])
         /// The same platform message was handled before; nothing was done again.
         case duplicate
         /// The sender is not bound to a household and gave no valid invite code.
@@ -105,7 +111,26 @@ public final class ConversationService: Sendable {
             try tx.enqueue(contactID: contactID, channel: contact.channel, address: contact.address,
                            payload: String(decoding: try encoder.encode(reply), as: UTF8.self), at: now)
         }
-        return .handled(contactID: contactID, outboxIDs: outboxIDs)
+        let notified = try deliver(host.notices, tx: tx, now: now)
+        return .handled(contactID: contactID, outboxIDs: outboxIDs, notified: notified)
+    }
+
+    /// Queues each notice for every contact of its household, in that contact's language; "stop" is respected.
+    func deliver(_ notices: [Notice], tx: Transaction, now: Date) throws -> [Recipient] {
+        var recipients: [Recipient] = []
+        let encoder = JSONEncoder()
+        for notice in notices {
+            for contact in try tx.contacts(household: notice.householdID) where contact.stoppedAt == nil {
+                guard let channel = ChannelKind(rawValue: contact.channel), let contactID = contact.id else { continue }
+                let language = contact.language ?? localizer.baseLanguage
+                let message = OutboundMessage(text: localizer.text(notice.kind.messageKey, SchoolHost.values(of: notice.booking, school: school), language: language),
+                                              language: language, rightToLeft: localizer.isRightToLeft(language))
+                _ = try tx.enqueue(contactID: contactID, channel: contact.channel, address: contact.address,
+                                   payload: String(decoding: try encoder.encode(message), as: UTF8.self), at: now)
+                recipients.append(Recipient(channel: channel, address: contact.address))
+            }
+        }
+        return recipients
     }
 
     func bindContact(existing: ContactRecord?, channel: ChannelKind, address: String, householdID: Int64, languageHint: String?,

@@ -13,6 +13,8 @@ struct SchoolHost: DialogueHost {
     let now: Date
     let publicURL: String
     var contact: ContactRecord
+    /// Messages for the child's other household (joint talks), sent by the service with this step's replies.
+    var notices: [Notice] = []
 
     static var catalog: HostCatalog { SchoolHostCatalog.catalog }
 }
@@ -37,7 +39,21 @@ public enum SchoolHostCatalog {
         ],
         optionSources: ["languages", "children_to_book", "free_days", "free_times", "changeable_bookings", "pretalk_children"],
         variables: ["school", "child", "group", "teacher", "place", "day", "time", "ics_url", "talks", "opens", "closes", "sibling",
-                    "answer", "current_thing1", "current_thing2", "current_wish", "count", "date_label"])
+                    "answer", "current_thing1", "current_thing2", "current_wish", "count", "date_label"],
+        messages: Set(["booking.child_option", "booking.day_option", "booking.day_option_sibling", "booking.time_option",
+                   "booking.time_option_sibling", "booking.time_option_teacher", "move.talk_option", "pretalk.child_option",
+                   "pretalk.current", "menu.talk_line"] + Notice.Kind.allCases.map(\.messageKey)))
+}
+
+/// A message to another household about a talk it shares (or may join), caused by this household's step.
+struct Notice: Sendable {
+    enum Kind: String, CaseIterable, Sendable {
+        case booked, moved, cancelled
+        var messageKey: String { "notice.joint_\(rawValue)" }
+    }
+    let householdID: Int64
+    let kind: Kind
+    let booking: BookingDetails
 }
 
 extension SchoolHost {
@@ -48,11 +64,6 @@ extension SchoolHost {
 
     var household: Int64 { contact.householdID }
     var language: String { contact.language ?? localizer.baseLanguage }
-    var calendar: Calendar {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = school.timeZone
-        return calendar
-    }
 
     // MARK: - Options
 
@@ -140,7 +151,9 @@ extension SchoolHost {
             }
             return "ok"
         case "join_booking":
-            guard let booking = try selectedBooking(session) else { return "gone" }
+            // Not yet an attendee, so `selectedBooking` would refuse it: check instead that the talk is about our child.
+            guard case .text(let text)? = session.vars["booking"], let id = Int64(text), let booking = try tx.booking(id: id),
+                  try tx.isActive(booking: id), try currentChild(session)?.id == booking.childID else { return "gone" }
             try tx.attend(bookingID: booking.bookingID, householdID: household)
             describe(booking: booking, into: &session)
             return "ok"
@@ -150,7 +163,10 @@ extension SchoolHost {
             switch try tx.book(slotID: slot.id ?? 0, childID: child.id, householdID: household, scope: scope(child: child.id),
                                icsToken: Self.newToken(), at: now) {
             case .booked(let booking):
-                if let details = try tx.booking(id: booking.id ?? 0) { describe(booking: details, into: &session) }
+                if let details = try tx.booking(id: booking.id ?? 0) {
+                    describe(booking: details, into: &session)
+                    try notifyOtherHouseholds(.booked, details)
+                }
                 return "ok"
             case .slotTaken:
                 return "taken"
@@ -174,7 +190,10 @@ extension SchoolHost {
                                scope: booker?.scope ?? scope(child: old.childID), icsToken: Self.newToken(), at: now) {
             case .booked(let booking):
                 for attendee in attendees { try tx.attend(bookingID: booking.id ?? 0, householdID: attendee) }
-                if let details = try tx.booking(id: booking.id ?? 0) { describe(booking: details, into: &session) }
+                if let details = try tx.booking(id: booking.id ?? 0) {
+                    describe(booking: details, into: &session)
+                    try notifyOtherHouseholds(.moved, details)
+                }
                 return "ok"
             case .slotTaken, .alreadyBooked:
                 try tx.restoreBooking(id: old.bookingID)
@@ -187,6 +206,7 @@ extension SchoolHost {
                 try tx.leave(bookingID: booking.bookingID, householdID: household)  // a joined household leaves; the talk stays
             } else {
                 try tx.cancelBooking(id: booking.bookingID, at: now)
+                try notifyOtherHouseholds(.cancelled, booking)
             }
             return "ok"
         case "pretalk_child":
@@ -226,6 +246,20 @@ extension SchoolHost {
     }
 
     // MARK: - Helpers
+
+    /// With joint talks, the child's other household shares (or may join) this talk, so it hears of every change.
+    mutating func notifyOtherHouseholds(_ kind: Notice.Kind, _ booking: BookingDetails) throws {
+        guard school.booking.separatedHouseholds == .jointTalk else { return }
+        for other in try tx.households(ofChild: booking.childID) where other != household {
+            notices.append(Notice(householdID: other, kind: kind, booking: booking))
+        }
+    }
+
+    /// The values a talk's messages use: child, day, time, teacher, place.
+    static func values(of booking: BookingDetails, school: School) -> [String: MessageValue] {
+        ["child": .text(booking.childFirstName), "day": .day(booking.startsAt), "time": .time(booking.startsAt),
+         "teacher": .text(school.teacher(booking.teacherID)?.name ?? booking.teacherID), "place": .text(booking.place)]
+    }
 
     func currentChild(_ session: Session) throws -> ChildRecord? {
         guard case .text(let id)? = session.vars["child_id"] else { return nil }
@@ -267,15 +301,10 @@ extension SchoolHost {
         school.booking.separatedHouseholds == .jointTalk ? "child:\(child)" : "child:\(child)/household:\(household)"
     }
 
-    func dayKey(_ date: Date) -> String {
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
-    }
+    func dayKey(_ date: Date) -> String { school.calendar.dayKey(date) }
 
     func talkLine(_ booking: BookingDetails) -> String {
-        localizer.text("menu.talk_line", ["child": .text(booking.childFirstName), "day": .day(booking.startsAt), "time": .time(booking.startsAt),
-                                          "teacher": .text(school.teacher(booking.teacherID)?.name ?? booking.teacherID), "place": .text(booking.place)],
-                       language: language)
+        localizer.text("menu.talk_line", Self.values(of: booking, school: school), language: language)
     }
 
     func describe(child: ChildRecord, into session: inout Session) {

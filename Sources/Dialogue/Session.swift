@@ -84,10 +84,13 @@ public struct HostCatalog: Sendable {
     public var optionSources: Set<String>
     /// Variables the host sets for messages, beyond those the flows save themselves.
     public var variables: Set<String>
+    /// Message keys the host renders itself (option labels, notices), which every locale must have too.
+    public var messages: Set<String>
 
-    public init(actions: [String: Set<String>], optionSources: Set<String>, variables: Set<String>) {
+    public init(actions: [String: Set<String>], optionSources: Set<String>, variables: Set<String>, messages: Set<String> = []) {
         self.actions = actions
         self.optionSources = optionSources
         self.variables = variables
+        self.messages = messages
     }
 }

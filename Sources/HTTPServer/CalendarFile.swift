@@ -1,4 +1,5 @@
 import Foundation
+import SamenspraakCore
 
 /// An RFC 5545 calendar with one event, in the Europe/Amsterdam time zone (with its VTIMEZONE rules),
 /// lines folded at 75 octets and text escaped.
@@ -25,9 +26,7 @@ enum CalendarFile {
     }
 
     static func local(_ date: Date, _ zone: TimeZone) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        let c = Calendar.gregorian(in: zone).dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         return String(format: "%04d%02d%02dT%02d%02d%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
     }
 

@@ -77,6 +77,10 @@ public struct WebChatController: Sendable {
             throw ChatError(.notFound, "This invite link is not valid. Please use the link from your invitation letter, or ask the school for a new one.")
         }
         await notifier.signal(message.client)
+        if case .handled(_, _, let notified) = outcome {
+            // Wake the other household's open chat pages too (a notice about a shared talk).
+            for recipient in notified where recipient.channel == .webchat { await notifier.signal(recipient.address) }
+        }
         return Self.json(["accepted": true], status: .accepted)
     }
 

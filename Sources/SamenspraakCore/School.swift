@@ -3,7 +3,9 @@ import Foundation
 /// The school as described by staff in the school file: groups, teachers, availability and booking rules.
 public struct School: Sendable, Equatable {
     public var name: String
-    public var timeZone: TimeZone
+    public var timeZone: TimeZone { didSet { calendar = .gregorian(in: timeZone) } }
+    /// The Gregorian calendar in the school's time zone, made once (it is used for every slot offered).
+    public private(set) var calendar: Calendar
     /// Languages offered to parents, in the order they are shown; the first is the school's own.
     public var languages: [String]
     public var booking: BookingSettings
@@ -15,6 +17,7 @@ public struct School: Sendable, Equatable {
     ) {
         self.name = name
         self.timeZone = timeZone
+        self.calendar = .gregorian(in: timeZone)
         self.languages = languages
         self.booking = booking
         self.teachers = teachers

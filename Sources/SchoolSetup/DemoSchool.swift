@@ -12,8 +12,7 @@ public struct DemoSchool {
     public init(households: Int = 45, now: Date, seed: UInt64 = 2026, languages: [String] = ["nl", "en", "ar", "tr", "pl", "uk"]) {
         var rng = SeededGenerator(seed: seed)
         let zone = TimeZone(identifier: "Europe/Amsterdam")!
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
+        let calendar = Calendar.gregorian(in: zone)
 
         // Households first: sizes 1–3 children; ~2% of children also live in a second household.
         var plans: [(key: String, children: Int, language: String, surname: String)] = []

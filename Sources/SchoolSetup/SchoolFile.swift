@@ -145,11 +145,7 @@ struct DateReader {
     let file: YAMLFile
     let timeZone: TimeZone
 
-    private var calendar: Calendar {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        return calendar
-    }
+    private var calendar: Calendar { .gregorian(in: timeZone) }
 
     func day(_ node: Node?, _ what: String, in parent: Node) -> DateComponents? {
         guard let text = file.string(node, what, in: parent) else { return nil }

@@ -5,16 +5,7 @@ import SamenspraakCore
 /// demo school can be inspected and edited like a real one.
 public enum SchoolFileWriter {
     public static func yaml(_ school: School) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = school.timeZone
-        func day(_ date: Date) -> String {
-            let c = calendar.dateComponents([.year, .month, .day], from: date)
-            return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
-        }
-        func time(_ date: Date) -> String {
-            let c = calendar.dateComponents([.hour, .minute], from: date)
-            return String(format: "%02d:%02d", c.hour ?? 0, c.minute ?? 0)
-        }
+        let day = school.calendar.dayKey, time = school.calendar.clockTime
         func quoted(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
         var lines = [
             "school:",

@@ -28,14 +28,14 @@ public final class Conversation: @unchecked Sendable {
     public func start(language: String? = nil) async throws -> [OutboundMessage] {
         transcript.append("> (start)")
         _ = try await service.start(channel: channel, address: address, platformMessageID: UUID().uuidString, inviteCode: inviteCode, languageHint: language)
-        return try await collect()
+        return try await receive()
     }
 
     @discardableResult
     public func say(_ text: String, messageID: String = UUID().uuidString) async throws -> [OutboundMessage] {
         transcript.append("> \(text)")
         _ = try await service.handle(InboundEvent(channel: channel, address: address, platformMessageID: messageID, content: .text(text)), inviteCode: inviteCode)
-        return try await collect()
+        return try await receive()
     }
 
     @discardableResult
@@ -45,10 +45,12 @@ public final class Conversation: @unchecked Sendable {
         }
         transcript.append("> [\(label)]")
         _ = try await service.handle(InboundEvent(channel: channel, address: address, platformMessageID: UUID().uuidString, content: .choice(choice.id)), inviteCode: inviteCode)
-        return try await collect()
+        return try await receive()
     }
 
-    func collect() async throws -> [OutboundMessage] {
+    /// The messages queued for this chat since the last look (replies, or notices caused by someone else).
+    @discardableResult
+    public func receive() async throws -> [OutboundMessage] {
         let (address, channel, after) = (self.address, self.channel.rawValue, lastSeen)
         let rows = try await database.read { try $0.outbox(channel: channel, address: address, after: after) }
         lastSeen = rows.last?.id ?? lastSeen
