@@ -68,8 +68,8 @@ public struct DialogueEngine: Sendable {
     /// A typed answer matches a choice by its number ("2"), or by its label ignoring case.
     static func match(_ text: String, in choices: [Session.Waiting.Presented]) -> Session.Waiting.Presented? {
         if let number = Int(text), number >= 1, number <= choices.count { return choices[number - 1] }
-        let folded = text.lowercased()
-        return choices.first { $0.label.lowercased() == folded }
+        let folded = text.foldedForMatching
+        return choices.first { $0.label.foldedForMatching == folded }
     }
 
     /// One input's walk through the steps, collecting messages.

@@ -83,7 +83,7 @@ public struct LocaleCatalog: Sendable {
         var keywords: [String: [String]] = [:]
         if let node = top["keywords"], let pairs = file.mapping(node, "'keywords'") {
             for pair in pairs {
-                keywords[pair.key] = file.strings(pair.value, "'keywords.\(pair.key)'")?.map(KeywordMatcher.normalise)
+                keywords[pair.key] = file.strings(pair.value, "'keywords.\(pair.key)'")?.map(\.foldedForMatching)
             }
         }
         var messages: [String: Entry] = [:]

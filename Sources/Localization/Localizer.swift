@@ -122,13 +122,9 @@ public struct KeywordMatcher: Sendable {
 
     /// The command `text` asks for, if it is exactly one of the command words.
     public func command(for text: String) -> String? {
-        let normalised = Self.normalise(text)
+        let normalised = text.foldedForMatching
         guard normalised.count <= 40 else { return nil }
         return commands[normalised]
     }
 
-    /// Lower-cased, trimmed, without trailing punctuation, with diacritics kept (they matter in Polish and Turkish).
-    public static func normalise(_ text: String) -> String {
-        text.lowercased().trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: "!?.,؟،")))
-    }
 }

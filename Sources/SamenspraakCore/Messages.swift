@@ -60,3 +60,13 @@ public struct OutboundMessage: Sendable, Equatable, Codable {
 
 /// Longest inbound text accepted; longer messages get a friendly "too long" reply.
 public let maximumInboundTextLength = 2000
+
+extension String {
+    /// How typed words are compared with keywords and button labels: lower-cased, trimmed, without trailing
+    /// punctuation; diacritics are kept (they matter in Polish and Turkish), but the dot of a capital İ
+    /// ("İPTAL" lower-cases to "i̇ptal" outside a Turkish locale) is dropped so it equals "iptal".
+    public var foldedForMatching: String {
+        lowercased().replacingOccurrences(of: "i\u{307}", with: "i")
+            .trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: "!?.,؟،")))
+    }
+}

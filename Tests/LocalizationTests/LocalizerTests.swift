@@ -40,6 +40,18 @@ import SamenspraakCore
         #expect(localizer.text("d", ["day": .day(date), "time": .time(date)], language: "nl") == "maandag 30 november om 15:20")
     }
 
+    @Test func commandWordsMatchWhateverTheCaseAndKeyboard() throws {
+        let tr = try LocaleCatalog.load(path: "tr.yaml", text: "language: tr\nname: Türkçe\nkeywords:\n  cancel: [iptal]\n  help: [yardım, yardim]\nmessages:\n  a: b\n")
+        let nl = try LocaleCatalog.load(path: "nl.yaml", text: "language: nl\nname: Nederlands\nkeywords:\n  cancel: [afzeggen]\nmessages:\n  a: b\n")
+        let matcher = KeywordMatcher(catalogs: [nl, tr])
+        #expect(matcher.command(for: "İPTAL") == "cancel", "a Turkish capital İ, lower-cased outside a Turkish locale")
+        #expect(matcher.command(for: "IPTAL") == "cancel")
+        #expect(matcher.command(for: "Yardım!") == "help")
+        #expect(matcher.command(for: "YARDIM") == "help", "capital I without a dot lower-cases to i: the ASCII spelling catches it")
+        #expect(matcher.command(for: " Afzeggen. ") == "cancel")
+        #expect(matcher.command(for: "afzeggen graag") == nil, "only a command word on its own")
+    }
+
     @Test func brokenTemplatesAndYAMLAreReportedWithTheirLine() {
         #expect(throws: FileIssues.self) { try catalog("nl", "  a: \"Hallo {naam\"\n") }
         do {
