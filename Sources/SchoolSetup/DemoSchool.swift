@@ -68,7 +68,10 @@ public struct DemoSchool {
             var childIDs: [String] = []
             for _ in 0..<plan.children {
                 let id = String(1000 + children.count + 1)
-                let first = Self.firstNames[plan.language, default: Self.firstNames["nl"]!].randomElement(using: &rng)!
+                // Siblings get different first names: a parent must be able to tell the buttons apart.
+                let names = Self.firstNames[plan.language, default: Self.firstNames["nl"]!]
+                var first = names.randomElement(using: &rng)!
+                while children.suffix(childIDs.count).contains(where: { $0.firstName == first }) { first = names.randomElement(using: &rng)! }
                 children.append(Roster.Child(id: id, firstName: first, lastName: plan.surname, groupID: groups[nextGroup % groupCount].id))
                 nextGroup += 1 + Int(rng.next(upperBound: UInt64(2)))
                 childIDs.append(id)

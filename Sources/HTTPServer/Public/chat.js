@@ -11,7 +11,19 @@
       left: function (n) { return 'Nog ' + n + ' tekens'; } },
     en: { connecting: 'Connecting…', online: 'Connected', reconnecting: 'Reconnecting…',
       label: 'Your message', placeholder: 'Type your message…', notSent: 'Not sent: ',
-      left: function (n) { return n + ' characters left'; } }
+      left: function (n) { return n + ' characters left'; } },
+    ar: { connecting: 'جارٍ الاتصال…', online: 'متصل', reconnecting: 'جارٍ إعادة الاتصال…',
+      label: 'رسالتكم', placeholder: 'اكتبوا رسالتكم…', notSent: 'لم تُرسَل: ',
+      left: function (n) { return 'متبقٍّ ' + n + ' حرفًا'; } },
+    tr: { connecting: 'Bağlanıyor…', online: 'Bağlı', reconnecting: 'Yeniden bağlanıyor…',
+      label: 'Mesajınız', placeholder: 'Mesajınızı yazın…', notSent: 'Gönderilemedi: ',
+      left: function (n) { return n + ' karakter kaldı'; } },
+    pl: { connecting: 'Łączenie…', online: 'Połączono', reconnecting: 'Ponowne łączenie…',
+      label: 'Twoja wiadomość', placeholder: 'Proszę wpisać wiadomość…', notSent: 'Nie wysłano: ',
+      left: function (n) { return 'Pozostało znaków: ' + n; } },
+    uk: { connecting: 'Підключення…', online: 'Підключено', reconnecting: 'Повторне підключення…',
+      label: 'Ваше повідомлення', placeholder: 'Напишіть повідомлення…', notSent: 'Не надіслано: ',
+      left: function (n) { return 'Залишилось символів: ' + n; } }
   };
 
   var root = document.documentElement;
@@ -52,8 +64,8 @@
   var health = { poll: null, send: true };
   var nodes = new Map(); // transcript item -> <li>
 
-  // Page chrome speaks Dutch in a Dutch conversation and English otherwise.
-  function uiLang() { return /^nl(-|$)/i.test(root.lang) ? 'nl' : 'en'; }
+  // Page chrome speaks the conversation's language when it knows it, English otherwise.
+  function uiLang() { var primary = (root.lang || '').split('-')[0].toLowerCase(); return UI[primary] ? primary : 'en'; }
   function ui() { return UI[uiLang()]; }
   function lastSchool() {
     for (var i = t.items.length - 1; i >= 0; i--) if (t.items[i].kind === 'school') return t.items[i];
@@ -115,6 +127,8 @@
       item.choices.forEach(function (c) {
         var b = make('button', 'choice');
         b.type = 'button'; b.textContent = c.label; b.dataset.id = c.id;
+        // A label may be in another script than the conversation ("Emma (Groep 4)" in Arabic): its own direction.
+        b.dir = 'auto';
         b.addEventListener('click', function () { choose(item, c); });
         group.appendChild(b);
       });
