@@ -83,7 +83,7 @@ public struct DialogueEngine: Sendable {
         mutating func say(_ key: String, _ session: Session, choices: [Choice] = []) {
             let language = language(session)
             messages.append(OutboundMessage(
-                text: engine.renderer.text(key, session.vars, language: language), choices: choices,
+                text: engine.renderer.text(key, session.vars, fallback: [:], language: language), choices: choices,
                 language: language, rightToLeft: engine.renderer.isRightToLeft(language)))
         }
 
@@ -150,12 +150,12 @@ public struct DialogueEngine: Sendable {
                             continue
                         }
                         presented = options.map { option in
-                            let label = option.fixedLabel ?? engine.renderer.text(option.label, option.values.merging(session.vars) { own, _ in own }, language: language)
+                            let label = option.fixedLabel ?? engine.renderer.text(option.label, option.values, fallback: session.vars, language: language)
                             return .init(id: "o:" + option.id, label: label, isOption: true)
                         }
                     }
                     presented += ask.choices.map {
-                        .init(id: "c:" + $0.id, label: engine.renderer.text($0.label, session.vars, language: language), isOption: false)
+                        .init(id: "c:" + $0.id, label: engine.renderer.text($0.label, session.vars, fallback: [:], language: language), isOption: false)
                     }
                     session.waiting = Session.Waiting(choices: presented, acceptsText: ask.acceptsText)
                     say(ask.message, session, choices: presented.map { Choice(id: $0.id, label: $0.label) })

@@ -71,7 +71,8 @@ public protocol DialogueHost {
 
 /// Turns message keys into the person's language.
 public protocol DialogueRenderer: Sendable {
-    func text(_ key: String, _ values: [String: MessageValue], language: String) -> String
+    /// `key` in `language`, each placeholder taken from `values`, else from `fallback`.
+    func text(_ key: String, _ values: [String: MessageValue], fallback: [String: MessageValue], language: String) -> String
     func isRightToLeft(_ language: String) -> Bool
     /// The global command `text` asks for when typed alone ("afzeggen" → "cancel"), in any shipped language.
     func command(for text: String) -> String?

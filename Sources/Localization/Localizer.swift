@@ -9,25 +9,28 @@ public final class Localizer: Sendable {
     /// Languages in a stable order: the base first, then alphabetical.
     public let languages: [String]
     public let keywords: KeywordMatcher
-    private let formatters: FormatterCache
+    /// Per language, its day and time formatters with the strings they made.
+    private let dates: [String: DateStrings]
 
     public init(catalogs: [LocaleCatalog], baseLanguage: String = "nl", timeZone: TimeZone) {
         self.baseLanguage = baseLanguage
         self.catalogs = Dictionary(catalogs.map { ($0.language, $0) }, uniquingKeysWith: { first, _ in first })
         self.languages = [baseLanguage] + catalogs.map(\.language).filter { $0 != baseLanguage }.sorted()
         self.keywords = KeywordMatcher(catalogs: catalogs)
-        self.formatters = FormatterCache(timeZone: timeZone)
+        self.dates = Dictionary(catalogs.map { ($0.language, DateStrings(catalog: $0, timeZone: timeZone)) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The language to use for `requested`: itself when shipped, else its primary subtag ("ar-MA" → "ar"), else the base.
     public func supported(_ requested: String?) -> String {
-        guard let requested = requested?.lowercased() else { return baseLanguage }
-        if catalogs[requested] != nil { return requested }
-        let primary = String(requested.prefix { $0 != "-" && $0 != "_" })
+        guard let requested else { return baseLanguage }
+        if catalogs[requested] != nil { return requested }  // the common case, without lower-casing
+        let lowered = requested.lowercased()
+        if catalogs[lowered] != nil { return lowered }
+        let primary = String(lowered.prefix { $0 != "-" && $0 != "_" })
         return catalogs[primary] != nil ? primary : baseLanguage
     }
 
-    public func isRightToLeft(_ language: String) -> Bool { catalogs[supported(language)]?.rightToLeft ?? false }
+    public func isRightToLeft(_ language: String) -> Bool { (catalogs[language] ?? catalogs[supported(language)])?.rightToLeft ?? false }
 
     public func languageName(_ language: String) -> String { catalogs[language]?.name ?? language }
 
@@ -35,44 +38,56 @@ public final class Localizer: Sendable {
 
     /// Renders `key` with `values` in `language`.
     public func text(_ key: String, _ values: [String: MessageValue] = [:], language: String) -> String {
-        let language = supported(language)
-        if let entry = catalogs[language]?.messages[key] {
-            return render(entry, values, language: language)
+        text(key, values, fallback: [:], language: language)
+    }
+
+    /// Renders `key` taking each placeholder from `values`, else from `fallback` (an option's own values over the
+    /// conversation's), without merging the two dictionaries for every option shown.
+    public func text(_ key: String, _ values: [String: MessageValue], fallback: [String: MessageValue], language: String) -> String {
+        let catalog = catalogs[language] ?? catalogs[supported(language)]
+        if let catalog, let entry = catalog.messages[key] {
+            return render(entry, values, fallback, catalog: catalog)
         }
-        if let entry = catalogs[baseLanguage]?.messages[key] {
-            return render(entry, values, language: baseLanguage)
+        if let catalog = catalogs[baseLanguage], let entry = catalog.messages[key] {
+            return render(entry, values, fallback, catalog: catalog)
         }
         // `samenspraak check` rejects flows that use unknown keys; this only guards against a broken deployment.
-        return catalogs[language]?.messages["common.unavailable"].map { render($0, [:], language: language) } ?? "…"
+        guard let catalog, let entry = catalog.messages["common.unavailable"] else { return "…" }
+        return render(entry, [:], [:], catalog: catalog)
     }
 
     /// Formats a single value as `language` shows it.
     public func format(_ value: MessageValue, language: String) -> String {
-        let language = supported(language)
+        guard let catalog = catalogs[supported(language)] else { return "" }
+        return format(value, catalog: catalog)
+    }
+
+    private func format(_ value: MessageValue, catalog: LocaleCatalog) -> String {
         switch value {
         case .text(let text): return text
         case .number(let number): return String(number)
-        case .message(let key): return text(key, language: language)
-        case .day(let date): return formatters.string(date, pattern: catalogs[language]?.dayFormat ?? "EEEE d MMMM", language: language)
-        case .time(let date): return formatters.string(date, pattern: catalogs[language]?.timeFormat ?? "HH:mm", language: language)
+        case .message(let key): return text(key, language: catalog.language)
+        case .day(let date): return dates[catalog.language]?.day(date) ?? ""
+        case .time(let date): return dates[catalog.language]?.time(date) ?? ""
         }
     }
 
-    private func render(_ entry: LocaleCatalog.Entry, _ values: [String: MessageValue], language: String) -> String {
+    private func render(_ entry: LocaleCatalog.Entry, _ values: [String: MessageValue], _ fallback: [String: MessageValue],
+                        catalog: LocaleCatalog) -> String {
         let template: Template
         switch entry {
         case .text(let text):
             template = text
         case .plural(let forms):
             let count: Int
-            if case .number(let number)? = values["count"] { count = number } else { count = 0 }
-            template = forms[PluralRules.category(count, language: language)] ?? forms[.other] ?? Template.empty
+            if case .number(let number)? = values["count"] ?? fallback["count"] { count = number } else { count = 0 }
+            template = forms[PluralRules.category(count, language: catalog.language)] ?? forms[.other] ?? Template.empty
         }
         var result = ""
         for part in template.parts {
             switch part {
             case .literal(let literal): result += literal
-            case .placeholder(let name): result += values[name].map { format($0, language: language) } ?? ""
+            case .placeholder(let name): result += (values[name] ?? fallback[name]).map { format($0, catalog: catalog) } ?? ""
             }
         }
         return result
@@ -83,26 +98,38 @@ extension Template {
     static let empty = Template(parts: [])
 }
 
-/// Date formatters are costly to create, so one per language and pattern is kept; formatting is serialised
-/// because DateFormatter is not safe to share between threads on Linux.
-final class FormatterCache: @unchecked Sendable {
+/// One language's day and time formatting. DateFormatter is costly to create and not safe to share between
+/// threads on Linux, so each is made once and used under a lock; and as the same few hundred talk times are
+/// shown to every parent, the finished strings are kept too (bounded).
+final class DateStrings: @unchecked Sendable {
     private let lock = NSLock()
-    private var cache: [String: DateFormatter] = [:]
-    private let timeZone: TimeZone
+    private let dayFormatter: DateFormatter
+    private let timeFormatter: DateFormatter
+    private var days: [Date: String] = [:]
+    private var times: [Date: String] = [:]
+    private static let maximumStrings = 10_000
 
-    init(timeZone: TimeZone) { self.timeZone = timeZone }
-
-    func string(_ date: Date, pattern: String, language: String) -> String {
-        lock.withLock {
-            let key = language + "|" + pattern
-            if let formatter = cache[key] { return formatter.string(from: date) }
+    init(catalog: LocaleCatalog, timeZone: TimeZone) {
+        func formatter(_ pattern: String) -> DateFormatter {
             let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: language)
+            formatter.locale = Locale(identifier: catalog.language)
             formatter.timeZone = timeZone
             formatter.dateFormat = pattern
-            cache[key] = formatter
-            return formatter.string(from: date)
+            return formatter
         }
+        dayFormatter = formatter(catalog.dayFormat)
+        timeFormatter = formatter(catalog.timeFormat)
+    }
+
+    func day(_ date: Date) -> String { lock.withLock { Self.string(date, &days, dayFormatter) } }
+    func time(_ date: Date) -> String { lock.withLock { Self.string(date, &times, timeFormatter) } }
+
+    private static func string(_ date: Date, _ made: inout [Date: String], _ formatter: DateFormatter) -> String {
+        if let string = made[date] { return string }
+        if made.count >= maximumStrings { made.removeAll(keepingCapacity: true) }
+        let string = formatter.string(from: date)
+        made[date] = string
+        return string
     }
 }
 

@@ -62,11 +62,20 @@ public struct OutboundMessage: Sendable, Equatable, Codable {
 public let maximumInboundTextLength = 2000
 
 extension String {
-    /// How typed words are compared with keywords and button labels: lower-cased, trimmed, without trailing
-    /// punctuation; diacritics are kept (they matter in Polish and Turkish), but the dot of a capital İ
-    /// ("İPTAL" lower-cases to "i̇ptal" outside a Turkish locale) is dropped so it equals "iptal".
+    /// How typed words are compared with keywords and button labels: lower-cased, trimmed of spaces and
+    /// punctuation at either end; diacritics are kept (they matter in Polish and Turkish), but the dot of a
+    /// capital İ ("İPTAL" lower-cases to "i̇ptal" outside a Turkish locale) is dropped so it equals "iptal".
+    /// Pure standard library: it runs on every message typed, and Foundation's trimming is many times slower.
     public var foldedForMatching: String {
-        lowercased().replacingOccurrences(of: "i\u{307}", with: "i")
-            .trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: "!?.,؟،")))
+        var text = Substring(self)
+        while let first = text.first, first.isWhitespace || String.trimmedPunctuation.contains(first) { text.removeFirst() }
+        while let last = text.last, last.isWhitespace || String.trimmedPunctuation.contains(last) { text.removeLast() }
+        let lowered = text.lowercased()
+        guard lowered.unicodeScalars.contains("\u{307}") else { return lowered }
+        var kept = String.UnicodeScalarView()
+        for scalar in lowered.unicodeScalars where !(scalar == "\u{307}" && kept.last == "i") { kept.append(scalar) }
+        return String(kept)
     }
+
+    private static let trimmedPunctuation: Set<Character> = ["!", "?", ".", ",", "؟", "،"]
 }

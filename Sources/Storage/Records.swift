@@ -109,3 +109,33 @@ public struct BookingDetails: Sendable, Equatable, FetchableRecord, Decodable {
     public var place: String
     public var icsToken: String
 }
+
+// Rows read on every conversation step are decoded by hand: GRDB's Decodable path costs several times more.
+
+extension ContactRecord {
+    public init(row: Row) throws {
+        self.init(id: row["id"], channel: row["channel"], address: row["address"], householdID: row["householdID"], language: row["language"],
+                  session: row["session"], stoppedAt: row["stoppedAt"], createdAt: row["createdAt"])
+    }
+}
+
+extension ChildRecord {
+    public init(row: Row) throws {
+        self.init(id: row["id"], firstName: row["firstName"], lastName: row["lastName"], groupID: row["groupID"])
+    }
+}
+
+extension OutboxRecord {
+    public init(row: Row) throws {
+        self.init(id: row["id"], contactID: row["contactID"], channel: row["channel"], address: row["address"], payload: row["payload"],
+                  status: row["status"], createdAt: row["createdAt"], sentAt: row["sentAt"])
+    }
+}
+
+extension BookingDetails {
+    public init(row: Row) throws {
+        self.init(bookingID: row["bookingID"], childID: row["childID"], childFirstName: row["childFirstName"], householdID: row["householdID"],
+                  slotID: row["slotID"], teacherID: row["teacherID"], startsAt: row["startsAt"], endsAt: row["endsAt"], place: row["place"],
+                  icsToken: row["icsToken"])
+    }
+}

@@ -12,16 +12,16 @@ public struct Transaction {
 
     /// Records an inbound message once; false when this platform message id was seen before.
     public func recordInbound(channel: String, platformMessageID: String, contactID: Int64?, text: String?, at now: Date) throws -> Bool {
-        try db.execute(
-            sql: "INSERT INTO inbox (channel, platformMessageID, contactID, text, receivedAt) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            arguments: [channel, platformMessageID, contactID, text, now])
+        try db.cachedStatement(
+            sql: "INSERT INTO inbox (channel, platformMessageID, contactID, text, receivedAt) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
+            .execute(arguments: [channel, platformMessageID, contactID, text, now])
         return db.changesCount > 0
     }
 
     // MARK: - Contacts and sessions
 
     public func contact(channel: String, address: String) throws -> ContactRecord? {
-        try ContactRecord.filter(Column("channel") == channel && Column("address") == address).fetchOne(db)
+        try ContactRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM contact WHERE channel = ? AND address = ?"), arguments: [channel, address])
     }
 
     public func insertContact(channel: String, address: String, householdID: Int64, session: String, at now: Date) throws -> ContactRecord {
@@ -31,17 +31,18 @@ public struct Transaction {
     }
 
     public func updateContact(_ contact: ContactRecord) throws {
-        try contact.update(db)
+        try db.cachedStatement(sql: "UPDATE contact SET householdID = ?, language = ?, session = ?, stoppedAt = ? WHERE id = ?")
+            .execute(arguments: [contact.householdID, contact.language, contact.session, contact.stoppedAt, contact.id])
     }
 
     public func contacts(household: Int64) throws -> [ContactRecord] {
-        try ContactRecord.filter(Column("householdID") == household).fetchAll(db)
+        try ContactRecord.fetchAll(db.cachedStatement(sql: "SELECT * FROM contact WHERE householdID = ? ORDER BY id"), arguments: [household])
     }
 
     // MARK: - Households and children
 
     public func household(inviteCode: String) throws -> HouseholdRecord? {
-        try HouseholdRecord.filter(Column("inviteCode") == inviteCode).fetchOne(db)
+        try HouseholdRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM household WHERE inviteCode = ?"), arguments: [inviteCode])
     }
 
     public func household(id: Int64) throws -> HouseholdRecord? {
@@ -57,17 +58,17 @@ public struct Transaction {
     }
 
     public func children(household: Int64) throws -> [ChildRecord] {
-        try ChildRecord.fetchAll(db, sql: """
+        try ChildRecord.fetchAll(db.cachedStatement(sql: """
             SELECT child.* FROM child JOIN childHousehold ON childHousehold.childID = child.id
             WHERE childHousehold.householdID = ? ORDER BY child.firstName, child.id
-            """, arguments: [household])
+            """), arguments: [household])
     }
 
     public func child(id: String) throws -> ChildRecord? { try ChildRecord.fetchOne(db, key: id) }
 
     /// Households of a child (two for separated parents).
     public func households(ofChild childID: String) throws -> [Int64] {
-        try Int64.fetchAll(db, sql: "SELECT householdID FROM childHousehold WHERE childID = ? ORDER BY householdID", arguments: [childID])
+        try Int64.fetchAll(db.cachedStatement(sql: "SELECT householdID FROM childHousehold WHERE childID = ? ORDER BY householdID"), arguments: [childID])
     }
 
     public func householdCount() throws -> Int { try HouseholdRecord.fetchCount(db) }
@@ -98,12 +99,12 @@ public struct Transaction {
         let placeholders = databaseQuestionMarks(count: teacherIDs.count)
         var arguments: StatementArguments = StatementArguments(teacherIDs)
         _ = arguments.append(contentsOf: [from, until ?? Date.distantFuture])
-        return try SlotRecord.fetchAll(db, sql: """
+        return try SlotRecord.fetchAll(db.cachedStatement(sql: """
             SELECT slot.* FROM slot
             WHERE slot.teacherID IN (\(placeholders)) AND slot.active AND slot.startsAt >= ? AND slot.startsAt < ?
               AND NOT EXISTS (SELECT 1 FROM booking WHERE booking.slotID = slot.id AND booking.cancelledAt IS NULL)
             ORDER BY slot.startsAt, slot.teacherID
-            """, arguments: arguments)
+            """), arguments: arguments)
     }
 
     public func slotCount() throws -> Int { try SlotRecord.filter(Column("active") == true).fetchCount(db) }
@@ -123,7 +124,7 @@ public struct Transaction {
         var booking = BookingRecord(slotID: slotID, childID: childID, householdID: householdID, scope: scope, icsToken: icsToken, createdAt: now)
         do {
             try booking.insert(db)
-            try db.execute(sql: "INSERT OR IGNORE INTO bookingAttendee (bookingID, householdID) VALUES (?, ?)", arguments: [booking.id, householdID])
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO bookingAttendee (bookingID, householdID) VALUES (?, ?)").execute(arguments: [booking.id, householdID])
             return .booked(booking)
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             return error.message?.contains("booking.slotID") == true ? .slotTaken : .alreadyBooked
@@ -131,16 +132,16 @@ public struct Transaction {
     }
 
     public func cancelBooking(id: Int64, at now: Date) throws {
-        try db.execute(sql: "UPDATE booking SET cancelledAt = ? WHERE id = ? AND cancelledAt IS NULL", arguments: [now, id])
+        try db.cachedStatement(sql: "UPDATE booking SET cancelledAt = ? WHERE id = ? AND cancelledAt IS NULL").execute(arguments: [now, id])
     }
 
     /// Adds a household to another household's talk (separated parents, joint talks).
     public func attend(bookingID: Int64, householdID: Int64) throws {
-        try db.execute(sql: "INSERT OR IGNORE INTO bookingAttendee (bookingID, householdID) VALUES (?, ?)", arguments: [bookingID, householdID])
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO bookingAttendee (bookingID, householdID) VALUES (?, ?)").execute(arguments: [bookingID, householdID])
     }
 
     public func leave(bookingID: Int64, householdID: Int64) throws {
-        try db.execute(sql: "DELETE FROM bookingAttendee WHERE bookingID = ? AND householdID = ?", arguments: [bookingID, householdID])
+        try db.cachedStatement(sql: "DELETE FROM bookingAttendee WHERE bookingID = ? AND householdID = ?").execute(arguments: [bookingID, householdID])
     }
 
     static let detailsSelect = """
@@ -151,29 +152,29 @@ public struct Transaction {
 
     /// Active talks this household attends, in time order.
     public func activeBookings(household: Int64) throws -> [BookingDetails] {
-        try BookingDetails.fetchAll(db, sql: """
+        try BookingDetails.fetchAll(db.cachedStatement(sql: """
             \(Self.detailsSelect)
             JOIN bookingAttendee ON bookingAttendee.bookingID = booking.id AND bookingAttendee.householdID = ?
             WHERE booking.cancelledAt IS NULL ORDER BY slot.startsAt
-            """, arguments: [household])
+            """), arguments: [household])
     }
 
     /// Active talks of a child, whoever booked them.
     public func activeBookings(child: String) throws -> [BookingDetails] {
-        try BookingDetails.fetchAll(db, sql: "\(Self.detailsSelect) WHERE booking.childID = ? AND booking.cancelledAt IS NULL ORDER BY slot.startsAt",
+        try BookingDetails.fetchAll(db.cachedStatement(sql: "\(Self.detailsSelect) WHERE booking.childID = ? AND booking.cancelledAt IS NULL ORDER BY slot.startsAt"),
                                     arguments: [child])
     }
 
     public func booking(id: Int64) throws -> BookingDetails? {
-        try BookingDetails.fetchOne(db, sql: "\(Self.detailsSelect) WHERE booking.id = ?", arguments: [id])
+        try BookingDetails.fetchOne(db.cachedStatement(sql: "\(Self.detailsSelect) WHERE booking.id = ?"), arguments: [id])
     }
 
     public func activeBooking(icsToken: String) throws -> BookingDetails? {
-        try BookingDetails.fetchOne(db, sql: "\(Self.detailsSelect) WHERE booking.icsToken = ? AND booking.cancelledAt IS NULL", arguments: [icsToken])
+        try BookingDetails.fetchOne(db.cachedStatement(sql: "\(Self.detailsSelect) WHERE booking.icsToken = ? AND booking.cancelledAt IS NULL"), arguments: [icsToken])
     }
 
     public func attendees(booking: Int64) throws -> [Int64] {
-        try Int64.fetchAll(db, sql: "SELECT householdID FROM bookingAttendee WHERE bookingID = ? ORDER BY householdID", arguments: [booking])
+        try Int64.fetchAll(db.cachedStatement(sql: "SELECT householdID FROM bookingAttendee WHERE bookingID = ? ORDER BY householdID"), arguments: [booking])
     }
 
     public func activeBookingCount() throws -> Int {
@@ -195,7 +196,7 @@ public struct Transaction {
     }
 
     public func answers(childID: String, householdID: Int64) throws -> [String: String] {
-        let rows = try Row.fetchAll(db, sql: "SELECT question, answer FROM preTalkAnswer WHERE childID = ? AND householdID = ?",
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT question, answer FROM preTalkAnswer WHERE childID = ? AND householdID = ?"),
                                     arguments: [childID, householdID])
         return Dictionary(rows.map { ($0["question"] as String, $0["answer"] as String) }, uniquingKeysWith: { $1 })
     }
@@ -203,15 +204,15 @@ public struct Transaction {
     // MARK: - Outbox
 
     public func enqueue(contactID: Int64, channel: String, address: String, payload: String, at now: Date) throws -> Int64 {
-        var row = OutboxRecord(contactID: contactID, channel: channel, address: address, payload: payload, status: "pending", createdAt: now)
-        try row.insert(db)
-        return row.id ?? 0
+        try db.cachedStatement(sql: "INSERT INTO outbox (contactID, channel, address, payload, status, createdAt) VALUES (?, ?, ?, ?, 'pending', ?)")
+            .execute(arguments: [contactID, channel, address, payload, now])
+        return db.lastInsertedRowID
     }
 
     /// Messages for one address after `afterID`, oldest first (the web chat's long poll reads these).
     public func outbox(channel: String, address: String, after afterID: Int64, limit: Int = 100) throws -> [OutboxRecord] {
-        try OutboxRecord.filter(Column("channel") == channel && Column("address") == address && Column("id") > afterID)
-            .order(Column("id")).limit(limit).fetchAll(db)
+        try OutboxRecord.fetchAll(db.cachedStatement(sql: "SELECT * FROM outbox WHERE channel = ? AND address = ? AND id > ? ORDER BY id LIMIT ?"),
+                                  arguments: [channel, address, afterID, limit])
     }
 
     public func markSent(outboxIDs: [Int64], at now: Date) throws {
@@ -231,7 +232,7 @@ public struct Transaction {
     }
 
     public func replaceGuardians(household: Int64, with guardians: [(name: String, phone: String, language: String)]) throws {
-        try db.execute(sql: "DELETE FROM guardian WHERE householdID = ?", arguments: [household])
+        try db.cachedStatement(sql: "DELETE FROM guardian WHERE householdID = ?").execute(arguments: [household])
         for guardian in guardians {
             var record = GuardianRecord(householdID: household, name: guardian.name, phone: guardian.phone, language: guardian.language)
             try record.insert(db)
@@ -241,7 +242,7 @@ public struct Transaction {
     public func upsertChild(_ child: ChildRecord) throws { try child.upsert(db) }
 
     public func linkChild(_ childID: String, household: Int64) throws {
-        try db.execute(sql: "INSERT OR IGNORE INTO childHousehold (childID, householdID) VALUES (?, ?)", arguments: [childID, household])
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO childHousehold (childID, householdID) VALUES (?, ?)").execute(arguments: [childID, household])
     }
 }
 
@@ -249,11 +250,11 @@ extension Transaction {
     public func bookingRecord(id: Int64) throws -> BookingRecord? { try BookingRecord.fetchOne(db, key: id) }
 
     public func isActive(booking id: Int64) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT cancelledAt IS NULL FROM booking WHERE id = ?", arguments: [id]) ?? false
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT cancelledAt IS NULL FROM booking WHERE id = ?"), arguments: [id]) ?? false
     }
 
     /// Undoes a cancellation within the same transaction (a move whose new time was just taken).
     public func restoreBooking(id: Int64) throws {
-        try db.execute(sql: "UPDATE booking SET cancelledAt = NULL WHERE id = ?", arguments: [id])
+        try db.cachedStatement(sql: "UPDATE booking SET cancelledAt = NULL WHERE id = ?").execute(arguments: [id])
     }
 }

@@ -63,4 +63,13 @@ import Testing
         #expect(InviteCode.normalise("K7QM-3XPA-9RT0") == nil)
         #expect(InviteCode.display("K7QM3XPA9RTD") == "K7QM-3XPA-9RTD")
     }
+
+    @Test func typedWordsAreFoldedForMatching() {
+        #expect("  İPTAL! ".foldedForMatching == "iptal")
+        #expect("Ja, afzeggen.".foldedForMatching == "ja, afzeggen", "only the ends are trimmed")
+        #expect("إلغاء؟".foldedForMatching == "إلغاء")
+        #expect("Zażółć".foldedForMatching == "zażółć", "diacritics stay")
+        #expect("i\u{307}".foldedForMatching == "i")
+        #expect("a\u{307}".foldedForMatching == "a\u{307}", "a combining dot elsewhere is kept")
+    }
 }
