@@ -1,0 +1,29 @@
+// swift-tools-version:6.1
+// The benchmarks live in their own package so the daemon and its tests do not build the benchmark tooling.
+// Run: cd Benchmarks && swift package benchmark
+import PackageDescription
+
+let package = Package(
+    name: "samenspraak-benchmarks",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        // Named explicitly: a path dependency is otherwise known by its folder's name, which differs per clone.
+        .package(name: "samenspraak", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "ConversationBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "App", package: "samenspraak"),
+                .product(name: "SamenspraakModules", package: "samenspraak"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/ConversationBenchmarks",
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)
