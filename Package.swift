@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // The school's world and its rules. No I/O.
@@ -55,11 +56,22 @@ let package = Package(
             resources: [.copy("Public")],
             swiftSettings: settings
         ),
+        // The Telegram Bot API: long polling in, outbox deliveries out.
+        .target(
+            name: "Telegram",
+            dependencies: [
+                "SamenspraakCore", "Conversations", "Storage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings
+        ),
         .target(
             name: "App",
             dependencies: [
-                "SamenspraakCore", "DataFiles", "Localization", "Dialogue", "SchoolSetup", "Storage", "Conversations", "HTTPServer",
+                "SamenspraakCore", "DataFiles", "Localization", "Dialogue", "SchoolSetup", "Storage", "Conversations", "HTTPServer", "Telegram",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -84,6 +96,11 @@ let package = Package(
         .testTarget(
             name: "ConversationsTests", dependencies: ["Conversations", "TestSupport"],
             exclude: ["Transcripts"],  // golden transcripts, read through #filePath
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "TelegramTests",
+            dependencies: ["Telegram", "App", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: settings
         ),
         .testTarget(

@@ -17,10 +17,12 @@ public struct AppConfiguration: Sendable {
     public var port: Int
     /// The address parents reach the daemon at, used in invite and calendar links.
     public var publicURL: String
+    /// Set when a Telegram bot is configured.
+    public var telegram: TelegramSettings?
 
     public init(databasePath: String = "data/samenspraak.sqlite", schoolFile: String = "data/school.yaml",
                 conversationsDirectory: String = "conversations", localesDirectory: String = "locales",
-                host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil) {
+                host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, telegram: TelegramSettings? = nil) {
         self.databasePath = databasePath
         self.schoolFile = schoolFile
         self.conversationsDirectory = conversationsDirectory
@@ -28,7 +30,26 @@ public struct AppConfiguration: Sendable {
         self.host = host
         self.port = port
         self.publicURL = publicURL ?? "http://\(host):\(port)"
+        self.telegram = telegram
     }
+}
+
+/// A Telegram bot: its token (a secret, never printed), its username for deep links, and the Bot API address.
+public struct TelegramSettings: Sendable, CustomStringConvertible {
+    public var token: String
+    public var botName: String?
+    public var apiURL: String
+
+    public init(token: String, botName: String?, apiURL: String = "https://api.telegram.org") {
+        self.token = token
+        self.botName = botName
+        self.apiURL = apiURL
+    }
+
+    public var description: String { "Telegram bot \(botName ?? "?") via \(apiURL) (token hidden)" }
+
+    /// The deep link in an invitation letter: opening it binds the parent's Telegram chat to the household.
+    public static func deepLink(bot: String, inviteCode: String) -> String { "https://t.me/\(bot)?start=\(inviteCode)" }
 }
 
 /// The loaded school, content and database, with the conversation service on top.

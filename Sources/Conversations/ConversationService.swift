@@ -16,6 +16,8 @@ public final class ConversationService: Sendable {
     let publicURL: String
     let committer: GroupCommitter
     let logger: Logger
+    /// Signalled after every commit that queued messages, for the recipients and their channel.
+    public let outboxNotifier = OutboxNotifier()
 
     public init(database: AppDatabase, flows: FlowSet, localizer: Localizer, school: School, clock: any Clock, publicURL: String, logger: Logger) {
         self.database = database
@@ -46,14 +48,28 @@ public final class ConversationService: Sendable {
     /// Handles one inbound event. `inviteCode` binds a new sender to a household (web chat link, Telegram deep link).
     public func handle(_ event: InboundEvent, inviteCode: String? = nil) async throws -> Outcome {
         let now = clock.now()
-        return try await committer.perform { [self] tx in try step(event, inviteCode: inviteCode, now: now, tx: tx) }
+        let outcome = try await committer.perform { [self] tx in try step(event, inviteCode: inviteCode, now: now, tx: tx) }
+        await announce(outcome, to: event)
+        return outcome
     }
 
     /// Starts the conversation for a newly opened chat, as if the person said hello.
     public func start(channel: ChannelKind, address: String, platformMessageID: String, inviteCode: String, languageHint: String?) async throws -> Outcome {
         let event = InboundEvent(channel: channel, address: address, platformMessageID: platformMessageID, content: .text(""), languageHint: languageHint)
         let now = clock.now()
-        return try await committer.perform { [self] tx in try step(event, inviteCode: inviteCode, now: now, tx: tx, isStart: true) }
+        let outcome = try await committer.perform { [self] tx in try step(event, inviteCode: inviteCode, now: now, tx: tx, isStart: true) }
+        await announce(outcome, to: event)
+        return outcome
+    }
+
+    /// Wakes the waiters of everyone this step queued messages for (now durable).
+    func announce(_ outcome: Outcome, to event: InboundEvent) async {
+        guard case .handled(_, let outboxIDs, let notified) = outcome else { return }
+        let recipients = (outboxIDs.isEmpty ? [] : [Recipient(channel: event.channel, address: event.address)]) + notified
+        for recipient in recipients {
+            await outboxNotifier.signal(recipient.address)
+            await outboxNotifier.signal(OutboxNotifier.channelKey(recipient.channel))
+        }
     }
 
     func step(_ event: InboundEvent, inviteCode: String?, now: Date, tx: Transaction, isStart: Bool = false) throws -> Outcome {
@@ -74,19 +90,21 @@ public final class ConversationService: Sendable {
         guard try tx.recordInbound(channel: event.channel.rawValue, platformMessageID: event.platformMessageID, contactID: contactID,
                                    text: text, at: now) else { return .duplicate }
 
+        contact.unreachableAt = nil  // whoever writes to us can be reached again
         var session = (try? JSONDecoder().decode(Session.self, from: Data(contact.session.utf8))) ?? Session()
         var host = SchoolHost(tx: tx, school: school, localizer: localizer, now: now, publicURL: publicURL, contact: contact)
         let defaultLanguage = contact.language ?? localizer.supported(event.languageHint)
         var replies: [OutboundMessage]
         if let text, text.count > maximumInboundTextLength {
-            let language = session.language ?? defaultLanguage
-            replies = [OutboundMessage(text: localizer.text("common.too_long", ["count": .number(maximumInboundTextLength)], language: language),
-                                       language: language, rightToLeft: localizer.isRightToLeft(language))]
+            replies = [reply("common.too_long", ["count": .number(maximumInboundTextLength)], language: session.language ?? defaultLanguage)]
+        } else if event.content == .unsupported {
+            replies = [reply("common.text_only", language: session.language ?? defaultLanguage)]
         } else {
             let input: DialogueInput = if isNew || isStart { .start } else {
                 switch event.content {
                 case .text(let text): .text(text)
                 case .choice(let id): .choice(id)
+                case .unsupported: .text("")  // answered above
                 }
             }
             if input == .start { session.vars["school"] = .text(school.name) }
@@ -95,9 +113,7 @@ public final class ConversationService: Sendable {
             } catch let error as DialogueError {
                 // A broken flow must not leave the parent in silence: apologise, log the flow problem, reset to the menu.
                 logger.error("dialogue step failed", metadata: ["error": "\(error)", "flow": "\(session.flow ?? "-")", "step": "\(session.step ?? "-")"])
-                let language = session.language ?? defaultLanguage
-                replies = [OutboundMessage(text: localizer.text("common.unavailable", language: language), language: language,
-                                           rightToLeft: localizer.isRightToLeft(language))]
+                replies = [reply("common.unavailable", language: session.language ?? defaultLanguage)]
                 session.flow = nil
                 session.step = nil
                 session.waiting = nil
@@ -115,16 +131,20 @@ public final class ConversationService: Sendable {
         return .handled(contactID: contactID, outboxIDs: outboxIDs, notified: notified)
     }
 
+    /// A message the service says itself (not a flow step), in `language`.
+    public func reply(_ key: String, _ values: [String: MessageValue] = [:], language: String) -> OutboundMessage {
+        OutboundMessage(text: localizer.text(key, values, language: language), language: language, rightToLeft: localizer.isRightToLeft(language))
+    }
+
     /// Queues each notice for every contact of its household, in that contact's language; "stop" is respected.
     func deliver(_ notices: [Notice], tx: Transaction, now: Date) throws -> [Recipient] {
         var recipients: [Recipient] = []
         let encoder = JSONEncoder()
         for notice in notices {
-            for contact in try tx.contacts(household: notice.householdID) where contact.stoppedAt == nil {
+            for contact in try tx.contacts(household: notice.householdID) where contact.stoppedAt == nil && contact.unreachableAt == nil {
                 guard let channel = ChannelKind(rawValue: contact.channel), let contactID = contact.id else { continue }
                 let language = contact.language ?? localizer.baseLanguage
-                let message = OutboundMessage(text: localizer.text(notice.kind.messageKey, SchoolHost.values(of: notice.booking, school: school), language: language),
-                                              language: language, rightToLeft: localizer.isRightToLeft(language))
+                let message = reply(notice.kind.messageKey, SchoolHost.values(of: notice.booking, school: school), language: language)
                 _ = try tx.enqueue(contactID: contactID, channel: contact.channel, address: contact.address,
                                    payload: String(decoding: try encoder.encode(message), as: UTF8.self), at: now)
                 recipients.append(Recipient(channel: channel, address: contact.address))

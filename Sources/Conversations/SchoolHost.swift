@@ -42,7 +42,8 @@ public enum SchoolHostCatalog {
                     "answer", "current_thing1", "current_thing2", "current_wish", "count", "date_label"],
         messages: Set(["booking.child_option", "booking.day_option", "booking.day_option_sibling", "booking.time_option",
                    "booking.time_option_sibling", "booking.time_option_teacher", "move.talk_option", "pretalk.child_option",
-                   "pretalk.current", "menu.talk_line"] + Notice.Kind.allCases.map(\.messageKey)))
+                   "pretalk.current", "menu.talk_line", "common.too_long", "common.text_only", "common.unavailable",
+                   "telegram.need_invite", "telegram.private_only"] + Notice.Kind.allCases.map(\.messageKey)))
 }
 
 /// A message to another household about a talk it shares (or may join), caused by this household's step.

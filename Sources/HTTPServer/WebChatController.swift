@@ -9,7 +9,6 @@ import Storage
 /// The invite code in the URL and a random per-browser client id together identify the conversation.
 public struct WebChatController: Sendable {
     let service: ConversationService
-    let notifier = MessageNotifier()
     let limiter = AttemptLimiter()
     let assets: StaticAssets
     /// How long a poll waits for a new message before answering with none.
@@ -76,11 +75,6 @@ public struct WebChatController: Sendable {
             await limiter.recordFailure(context.peer)
             throw ChatError(.notFound, "This invite link is not valid. Please use the link from your invitation letter, or ask the school for a new one.")
         }
-        await notifier.signal(message.client)
-        if case .handled(_, _, let notified) = outcome {
-            // Wake the other household's open chat pages too (a notice about a shared talk).
-            for recipient in notified where recipient.channel == .webchat { await notifier.signal(recipient.address) }
-        }
         return Self.json(["accepted": true], status: .accepted)
     }
 
@@ -94,7 +88,7 @@ public struct WebChatController: Sendable {
         let clock = ContinuousClock()
         let deadline = clock.now + pollTimeout
         while true {
-            let seen = await notifier.version(client)
+            let seen = await service.outboxNotifier.version(client)
             let rows = try await service.database.read { tx -> [OutboxRecord]? in
                 guard let contact = try tx.contact(channel: ChannelKind.webchat.rawValue, address: client),
                       let household = try tx.household(inviteCode: code), contact.householdID == household.id else { return nil }
@@ -107,7 +101,7 @@ public struct WebChatController: Sendable {
                     await limiter.recordFailure(context.peer)
                     throw ChatError(.notFound, "This invite link is not valid.")
                 }
-                await notifier.wait(client, after: seen, timeout: deadline - clock.now)
+                await service.outboxNotifier.wait(client, after: seen, timeout: deadline - clock.now)
                 continue
             }
             if !rows.isEmpty || clock.now >= deadline {
@@ -123,7 +117,7 @@ public struct WebChatController: Sendable {
                 }
                 return Self.json(MessagesResponse(messages: messages))
             }
-            await notifier.wait(client, after: seen, timeout: deadline - clock.now)
+            await service.outboxNotifier.wait(client, after: seen, timeout: deadline - clock.now)
         }
     }
 

@@ -4,6 +4,7 @@ import Foundation
 public enum ChannelKind: String, Sendable, Codable, CaseIterable {
     case webchat
     case terminal
+    case telegram
 }
 
 /// What a person sent, normalised by its channel.
@@ -30,6 +31,8 @@ public enum InboundContent: Sendable, Equatable {
     case text(String)
     /// A pressed button, identified by the choice id it carried.
     case choice(String)
+    /// Something that is not text (a photo, voice note, sticker, location, document): answered politely, not understood.
+    case unsupported
 }
 
 /// A button offered with a message.

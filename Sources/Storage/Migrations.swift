@@ -108,6 +108,16 @@ extension AppDatabase {
                 CREATE INDEX outbox_pending ON outbox(status, id) WHERE status = 'pending';
                 """)
         }
+        migrator.registerMigration("v2: delivery to messaging platforms") { db in
+            try db.execute(sql: """
+                ALTER TABLE contact ADD COLUMN unreachableAt DATETIME;
+                ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE outbox ADD COLUMN nextAttemptAt DATETIME;
+                ALTER TABLE outbox ADD COLUMN lastError TEXT;
+                ALTER TABLE outbox ADD COLUMN platformMessageID TEXT;
+                CREATE INDEX outbox_due ON outbox(channel, id) WHERE status = 'pending';
+                """)
+        }
         return migrator
     }
 }

@@ -77,6 +77,8 @@ public struct ContactRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
     public var session: String
     public var stoppedAt: Date?
     public var createdAt: Date
+    /// Set when the platform says the person blocked us; nothing more is sent until they write again.
+    public var unreachableAt: Date? = nil
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
@@ -89,9 +91,15 @@ public struct OutboxRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
     public var address: String
     /// The `OutboundMessage` as JSON.
     public var payload: String
+    /// pending → sending → sent, or failed (given up, visible to staff).
     public var status: String
     public var createdAt: Date
     public var sentAt: Date?
+    public var attempts: Int = 0
+    public var nextAttemptAt: Date? = nil
+    public var lastError: String? = nil
+    /// The platform's id of the sent message (a Telegram message_id).
+    public var platformMessageID: String? = nil
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
@@ -115,7 +123,7 @@ public struct BookingDetails: Sendable, Equatable, FetchableRecord, Decodable {
 extension ContactRecord {
     public init(row: Row) throws {
         self.init(id: row["id"], channel: row["channel"], address: row["address"], householdID: row["householdID"], language: row["language"],
-                  session: row["session"], stoppedAt: row["stoppedAt"], createdAt: row["createdAt"])
+                  session: row["session"], stoppedAt: row["stoppedAt"], createdAt: row["createdAt"], unreachableAt: row["unreachableAt"])
     }
 }
 
@@ -128,7 +136,8 @@ extension ChildRecord {
 extension OutboxRecord {
     public init(row: Row) throws {
         self.init(id: row["id"], contactID: row["contactID"], channel: row["channel"], address: row["address"], payload: row["payload"],
-                  status: row["status"], createdAt: row["createdAt"], sentAt: row["sentAt"])
+                  status: row["status"], createdAt: row["createdAt"], sentAt: row["sentAt"], attempts: row["attempts"],
+                  nextAttemptAt: row["nextAttemptAt"], lastError: row["lastError"], platformMessageID: row["platformMessageID"])
     }
 }
 

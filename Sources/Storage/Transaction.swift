@@ -31,8 +31,8 @@ public struct Transaction {
     }
 
     public func updateContact(_ contact: ContactRecord) throws {
-        try db.cachedStatement(sql: "UPDATE contact SET householdID = ?, language = ?, session = ?, stoppedAt = ? WHERE id = ?")
-            .execute(arguments: [contact.householdID, contact.language, contact.session, contact.stoppedAt, contact.id])
+        try db.cachedStatement(sql: "UPDATE contact SET householdID = ?, language = ?, session = ?, stoppedAt = ?, unreachableAt = ? WHERE id = ?")
+            .execute(arguments: [contact.householdID, contact.language, contact.session, contact.stoppedAt, contact.unreachableAt, contact.id])
     }
 
     public func contacts(household: Int64) throws -> [ContactRecord] {
@@ -213,6 +213,65 @@ public struct Transaction {
     public func outbox(channel: String, address: String, after afterID: Int64, limit: Int = 100) throws -> [OutboxRecord] {
         try OutboxRecord.fetchAll(db.cachedStatement(sql: "SELECT * FROM outbox WHERE channel = ? AND address = ? AND id > ? ORDER BY id LIMIT ?"),
                                   arguments: [channel, address, afterID, limit])
+    }
+
+    // MARK: - Delivery to platforms
+
+    /// Messages of `channel` that are due for sending, oldest first; a message waiting for a retry holds back
+    /// the later ones to the same address, so a parent never reads them out of order.
+    public func dueOutbox(channel: String, now: Date, limit: Int) throws -> [OutboxRecord] {
+        try OutboxRecord.fetchAll(db.cachedStatement(sql: """
+            SELECT * FROM outbox WHERE status = 'pending' AND channel = ? AND (nextAttemptAt IS NULL OR nextAttemptAt <= ?)
+              AND NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.channel = outbox.channel AND earlier.address = outbox.address
+                              AND earlier.id < outbox.id AND earlier.status IN ('pending', 'sending'))
+            ORDER BY id LIMIT ?
+            """), arguments: [channel, now, limit])
+    }
+
+    /// Rows a crashed sender had claimed: whether they arrived is unknown, so they are failed, not sent again.
+    public func failInterruptedSends(channel: String) throws -> Int {
+        try db.cachedStatement(sql: """
+            UPDATE outbox SET status = 'failed', lastError = 'interrupted while sending: may not have arrived'
+            WHERE channel = ? AND status = 'sending'
+            """).execute(arguments: [channel])
+        return db.changesCount
+    }
+
+    /// Takes a pending message for sending; false if another sender took it first.
+    public func claimOutbox(id: Int64) throws -> Bool {
+        try db.cachedStatement(sql: "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status = 'pending'")
+            .execute(arguments: [id])
+        return db.changesCount > 0
+    }
+
+    public func markOutboxSent(id: Int64, platformMessageID: String?, at now: Date) throws {
+        try db.cachedStatement(sql: "UPDATE outbox SET status = 'sent', sentAt = ?, platformMessageID = ?, lastError = NULL WHERE id = ?")
+            .execute(arguments: [now, platformMessageID, id])
+    }
+
+    /// Puts a claimed message back, to be tried again at `next`.
+    public func retryOutbox(id: Int64, at next: Date, error: String) throws {
+        try db.cachedStatement(sql: "UPDATE outbox SET status = 'pending', nextAttemptAt = ?, lastError = ? WHERE id = ?")
+            .execute(arguments: [next, error, id])
+    }
+
+    /// Gives a message up; staff see it with its reason.
+    public func failOutbox(id: Int64, error: String) throws {
+        try db.cachedStatement(sql: "UPDATE outbox SET status = 'failed', lastError = ? WHERE id = ?").execute(arguments: [error, id])
+    }
+
+    /// The person blocked us: remember it and give up what was still waiting for them.
+    public func markUnreachable(channel: String, address: String, at now: Date) throws {
+        try db.cachedStatement(sql: "UPDATE contact SET unreachableAt = ? WHERE channel = ? AND address = ? AND unreachableAt IS NULL")
+            .execute(arguments: [now, channel, address])
+        try db.cachedStatement(sql: """
+            UPDATE outbox SET status = 'failed', lastError = 'unreachable: the person blocked the bot'
+            WHERE channel = ? AND address = ? AND status IN ('pending', 'sending')
+            """).execute(arguments: [channel, address])
+    }
+
+    public func markReachable(channel: String, address: String) throws {
+        try db.cachedStatement(sql: "UPDATE contact SET unreachableAt = NULL WHERE channel = ? AND address = ?").execute(arguments: [channel, address])
     }
 
     public func markSent(outboxIDs: [Int64], at now: Date) throws {

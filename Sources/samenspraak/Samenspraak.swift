@@ -23,10 +23,16 @@ struct Locations: ParsableArguments {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8080
     @Option(help: "Address parents use to reach this daemon, for links (default: http://<host>:<port>).") var publicURL: String?
+    @Option(help: "The Telegram bot's username, for deep links. The token comes from SAMENSPRAAK_TELEGRAM_TOKEN only.") var telegramBot: String?
+    @Option(name: .customLong("telegram-api-url"), help: "The Telegram Bot API address (a local Bot API server, or a test server).")
+    var telegramAPIURL = "https://api.telegram.org"
 
     var configuration: AppConfiguration {
-        AppConfiguration(databasePath: database ?? "\(data)/samenspraak.sqlite", schoolFile: school ?? "\(data)/school.yaml",
-                         conversationsDirectory: conversations, localesDirectory: locales, host: host, port: port, publicURL: publicURL)
+        // The token is read from the environment, never from the command line, where `ps` would show it.
+        let token = ProcessInfo.processInfo.environment["SAMENSPRAAK_TELEGRAM_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        return AppConfiguration(databasePath: database ?? "\(data)/samenspraak.sqlite", schoolFile: school ?? "\(data)/school.yaml",
+                                conversationsDirectory: conversations, localesDirectory: locales, host: host, port: port, publicURL: publicURL,
+                                telegram: token.map { TelegramSettings(token: $0, botName: telegramBot, apiURL: telegramAPIURL) })
     }
 }
 
@@ -70,7 +76,7 @@ struct Demo: AsyncParsableCommand {
         guard !noServe else { return }
         print("Web chat on \(configuration.publicURL) — open an invite link above in a browser. Stop with Ctrl-C.")
         fflush(nil)  // show the links at once, also when the output goes to a file
-        try await buildApplication(runtime, logger: logger).runService()
+        try await runDaemon(runtime, logger: logger)
     }
 }
 
@@ -81,7 +87,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let logger = makeLogger()
         let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: logger) }
-        try await buildApplication(runtime, logger: logger).runService()
+        try await runDaemon(runtime, logger: logger)
     }
 }
 
@@ -108,10 +114,11 @@ struct Invites: AsyncParsableCommand {
 
     func run() async throws {
         let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: makeLogger()) }
-        print("household,guardians,invite_code,link")
+        print("household,guardians,invite_code,link,telegram_link")
         for invite in try runtime.invites() {
             let guardians = invite.guardians.joined(separator: " & ").replacingOccurrences(of: "\"", with: "\"\"")
-            print("\(invite.household),\"\(guardians)\",\(invite.code),\(invite.link)")
+            let telegram = locations.telegramBot.map { TelegramSettings.deepLink(bot: $0, inviteCode: invite.code) } ?? ""
+            print("\(invite.household),\"\(guardians)\",\(invite.code),\(invite.link),\(telegram)")
         }
     }
 }

@@ -1,0 +1,124 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// What went wrong with a Bot API call, sorted by what the caller should do about it.
+public enum BotAPIError: Error, Equatable, CustomStringConvertible {
+    /// 429: wait this many seconds, then try again.
+    case rateLimited(retryAfter: Int)
+    /// 403: the user blocked the bot (or never started it); do not try again.
+    case blocked(String)
+    /// Another 4xx: the request itself is wrong; trying again would fail the same way.
+    case rejected(Int, String)
+    /// 5xx, a timeout or a network error: try again later.
+    case unavailable(String)
+
+    public var description: String {
+        switch self {
+        case .rateLimited(let seconds): "rate limited for \(seconds) s"
+        case .blocked(let reason): "blocked: \(reason)"
+        case .rejected(let code, let reason): "rejected (\(code)): \(reason)"
+        case .unavailable(let reason): "unavailable: \(reason)"
+        }
+    }
+}
+
+/// Calls the Bot API over HTTPS. The token is part of every URL, so URLs are never logged or put in errors.
+public struct BotAPIClient: Sendable {
+    let http: HTTPClient
+    let baseURL: String
+    let token: String
+
+    /// `baseURL` is https://api.telegram.org, or a local Bot API server, or a test server.
+    public init(http: HTTPClient, baseURL: String, token: String) {
+        self.http = http
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.token = token
+    }
+
+    /// Long polling: waits up to `timeout` seconds for updates after `offset`; confirms all before `offset`.
+    public func getUpdates(offset: Int64, timeout: Int) async throws -> [Update] {
+        try await call("getUpdates", GetUpdates(offset: offset, timeout: timeout,
+                                                allowedUpdates: ["message", "edited_message", "callback_query", "my_chat_member"]),
+                       wait: .seconds(Int64(timeout) + 10))
+    }
+
+    /// Sends a text, with buttons if given; returns Telegram's message id.
+    public func sendMessage(chatID: String, text: String, keyboard: InlineKeyboardMarkup?) async throws -> Int64 {
+        let sent: SentMessage = try await call("sendMessage", SendMessage(chatID: chatID, text: text, replyMarkup: keyboard))
+        return sent.messageID
+    }
+
+    /// Stops the button's loading spinner in the app.
+    public func answerCallbackQuery(id: String) async throws {
+        let _: Bool = try await call("answerCallbackQuery", AnswerCallbackQuery(callbackQueryID: id))
+    }
+
+    /// Replaces a sent message's text and removes its buttons, so an old question cannot be answered twice.
+    public func editMessageText(chatID: String, messageID: Int64, text: String) async throws {
+        let _: EditedMessage = try await call("editMessageText", EditMessageText(chatID: chatID, messageID: messageID, text: text))
+    }
+
+    func call<Body: Encodable, Result: Decodable>(_ method: String, _ body: Body, wait: TimeAmount = .seconds(20)) async throws -> Result {
+        var request = HTTPClientRequest(url: "\(baseURL)/bot\(token)/\(method)")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+        let response: HTTPClientResponse
+        let bytes: ByteBuffer
+        do {
+            response = try await http.execute(request, timeout: wait)
+            bytes = try await response.body.collect(upTo: 8 * 1024 * 1024)
+        } catch {
+            // Network errors can name the host but never carry the URL path with the token.
+            throw BotAPIError.unavailable("\(method): \(type(of: error))")
+        }
+        let decoded = try? JSONDecoder().decode(APIResponse<Result>.self, from: Data(bytes.readableBytesView))
+        if let decoded, decoded.ok, let result = decoded.result { return result }
+        let code = decoded?.errorCode ?? Int(response.status.code)
+        let reason = "\(method): \(decoded?.description ?? "HTTP \(response.status.code)")"
+        switch code {
+        case 429: throw BotAPIError.rateLimited(retryAfter: max(1, decoded?.parameters?.retryAfter ?? 1))
+        case 403: throw BotAPIError.blocked(reason)
+        case 400..<500: throw BotAPIError.rejected(code, reason)
+        default: throw BotAPIError.unavailable(reason)
+        }
+    }
+}
+
+private struct GetUpdates: Encodable {
+    var offset: Int64
+    var timeout: Int
+    var allowedUpdates: [String]
+    enum CodingKeys: String, CodingKey { case offset, timeout, allowedUpdates = "allowed_updates" }
+}
+
+private struct SendMessage: Encodable {
+    var chatID: String
+    var text: String
+    var replyMarkup: InlineKeyboardMarkup?
+    enum CodingKeys: String, CodingKey { case chatID = "chat_id", text, replyMarkup = "reply_markup" }
+}
+
+private struct AnswerCallbackQuery: Encodable {
+    var callbackQueryID: String
+    enum CodingKeys: String, CodingKey { case callbackQueryID = "callback_query_id" }
+}
+
+private struct EditMessageText: Encodable {
+    var chatID: String
+    var messageID: Int64
+    var text: String
+    enum CodingKeys: String, CodingKey { case chatID = "chat_id", messageID = "message_id", text }
+}
+
+private struct SentMessage: Decodable {
+    var messageID: Int64
+    enum CodingKeys: String, CodingKey { case messageID = "message_id" }
+}
+
+/// editMessageText answers with the message, or `true` for inline messages; either is fine.
+private struct EditedMessage: Decodable {
+    init(from decoder: any Decoder) throws {}
+}

@@ -1,0 +1,99 @@
+import Conversations
+import Foundation
+import Logging
+import SamenspraakCore
+
+/// Turns one Telegram update into a conversation step (or a short direct answer), in the order Telegram sent them.
+/// Only once this returns has the update's effect been committed, so only then may the poller confirm it.
+public struct TelegramInbound: Sendable {
+    let service: ConversationService
+    let api: BotAPIClient
+    let logger: Logger
+
+    public init(service: ConversationService, api: BotAPIClient, logger: Logger) {
+        self.service = service
+        self.api = api
+        self.logger = logger
+    }
+
+    /// The chat an update belongs to: updates of one chat are handled in order, different chats in parallel.
+    public static func chat(of update: Update) -> Int64? {
+        update.message?.chat.id ?? update.callbackQuery?.message?.chat.id ?? update.myChatMember?.chat.id ?? update.editedMessage?.chat.id
+    }
+
+    public func handle(_ update: Update) async throws {
+        let platformID = "update:\(update.updateID)"
+        if let callback = update.callbackQuery {
+            try await handle(callback, platformID: platformID)
+        } else if let membership = update.myChatMember {
+            try await handle(membership)
+        } else if let message = update.message {
+            try await handle(message, platformID: platformID)
+        }
+        // An edited message would re-run a step the parent already took: ignored on purpose.
+    }
+
+    func handle(_ message: Message, platformID: String) async throws {
+        let chatID = String(message.chat.id)
+        let hint = message.from?.languageCode
+        guard message.chat.type == "private" else {
+            // Groups would expose families to each other; answer commands only, so a group is not flooded.
+            if message.text?.hasPrefix("/") == true { await answerDirectly(chatID, "telegram.private_only", hint: hint) }
+            return
+        }
+        let outcome: ConversationService.Outcome
+        if let text = message.text, text == "/start" || text.hasPrefix("/start ") {
+            let payload = text.dropFirst("/start".count).trimmingCharacters(in: .whitespaces)
+            if payload.isEmpty {
+                // Opening the bot again without a code: show the menu to a known parent.
+                outcome = try await service.handle(InboundEvent(channel: .telegram, address: chatID, platformMessageID: platformID,
+                                                                content: .text("menu"), languageHint: hint))
+            } else {
+                outcome = try await service.start(channel: .telegram, address: chatID, platformMessageID: platformID, inviteCode: payload, languageHint: hint)
+            }
+        } else {
+            let content: InboundContent = message.text.map { .text($0) } ?? .unsupported
+            outcome = try await service.handle(InboundEvent(channel: .telegram, address: chatID, platformMessageID: platformID, content: content, languageHint: hint))
+        }
+        if outcome == .unknownSender { await answerDirectly(chatID, "telegram.need_invite", hint: hint) }
+    }
+
+    func handle(_ callback: CallbackQuery, platformID: String) async throws {
+        await bestEffort("answerCallbackQuery") { try await api.answerCallbackQuery(id: callback.id) }
+        guard let data = callback.data, let message = callback.message else { return }
+        let chatID = String(message.chat.id)
+        let outcome = try await service.handle(InboundEvent(channel: .telegram, address: chatID, platformMessageID: platformID,
+                                                            content: TelegramKeyboard.content(forCallbackData: data), languageHint: callback.from.languageCode))
+        guard case .handled = outcome, let text = message.text else { return }
+        // Show what was chosen and take the buttons away, so an old question cannot be answered twice.
+        let label = message.replyMarkup?.inlineKeyboard.joined().first { $0.callbackData == data }?.text
+        await bestEffort("editMessageText") {
+            try await api.editMessageText(chatID: chatID, messageID: message.messageID, text: label.map { "\(text)\n\n→ \($0)" } ?? text)
+        }
+    }
+
+    func handle(_ membership: ChatMemberUpdated) async throws {
+        guard membership.chat.type == "private" else { return }
+        let chatID = String(membership.chat.id)
+        let now = Date()
+        switch membership.newChatMember.status {
+        case "kicked":
+            try await service.database.write { try $0.markUnreachable(channel: ChannelKind.telegram.rawValue, address: chatID, at: now) }
+            logger.info("a Telegram contact blocked the bot; marked unreachable")
+        case "member":
+            try await service.database.write { try $0.markReachable(channel: ChannelKind.telegram.rawValue, address: chatID) }
+        default:
+            break
+        }
+    }
+
+    /// A reply to someone who is not (yet) a known parent: not stored, in the language Telegram reports.
+    func answerDirectly(_ chatID: String, _ key: String, hint: String?) async {
+        let message = service.reply(key, language: service.localizer.supported(hint))
+        await bestEffort("sendMessage") { _ = try await api.sendMessage(chatID: chatID, text: message.text, keyboard: nil) }
+    }
+
+    func bestEffort(_ what: String, _ body: () async throws -> Void) async {
+        do { try await body() } catch { logger.warning("Telegram \(what) failed", metadata: ["error": "\(error)"]) }
+    }
+}

@@ -1,0 +1,171 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import SamenspraakCore
+import Storage
+import Synchronization
+import Telegram
+import Testing
+import TestSupport
+
+/// The Telegram channel against a fake Bot API over real HTTP on 127.0.0.1, with realistic update payloads.
+@Suite struct TelegramChannelTests {
+    @Test func aParentBooksWithButtonsThroughLongPolling() async throws {
+        try await withTelegram { school, fake, parent in
+            let code = InviteCode.display(try school.household().code)
+            parent.send(text: "/start \(code)", command: true)
+            let welcome = try await parent.waitForMessage { $0.buttons.contains { $0.label == "Nederlands" } }
+            #expect(welcome.text.hasPrefix("Welkom bij Samenspraak"))
+            try await parent.press("Nederlands", in: welcome)
+            try await parent.press("Gesprek plannen", in: try await parent.waitForMessage { $0.buttons.contains { $0.label == "Gesprek plannen" } })
+            try await parent.pressFirst(in: try await parent.waitForMessage { $0.text.hasPrefix("Voor welk kind") })
+            try await parent.pressFirst(in: try await parent.waitForMessage { $0.text.hasPrefix("Op welke dag") })
+            try await parent.pressFirst(in: try await parent.waitForMessage { $0.text.hasPrefix("Hoe laat") })
+            let confirmation = try await parent.waitForMessage { $0.text.hasPrefix("Gepland!") }
+            #expect(confirmation.text.contains("/ics/"))
+            #expect(fake.calls.filter { $0 == "answerCallbackQuery" }.count == 5)
+            #expect(fake.calls.contains("editMessageText"))
+            #expect(try school.runtime.database.readNow { try $0.activeBookingCount() } == 1)
+        }
+    }
+
+    @Test func strangersGroupsMediaEditsAndDuplicatesGetTheRightTreatment() async throws {
+        try await withTelegram { school, fake, parent in
+            // No invite code: explained in the language Telegram reports (Arabic here), nothing stored.
+            let stranger = TelegramParent(fake: fake, chatID: 777_001, language: "ar")
+            stranger.send(text: "/start", command: true)
+            let explanation = try await stranger.waitForMessage { _ in true }
+            #expect(explanation.text.hasPrefix("أهلًا بكم! لحجز لقاء"))
+
+            // A group gets a short notice, and only for commands.
+            fake.push(#"{"message":{"message_id":5,"from":{"id":42,"is_bot":false,"first_name":"Kees"},"chat":{"id":-100200300,"title":"Groep 5 ouders","type":"supergroup"},"date":1795424400,"text":"/start@samenspraak_bot"}}"#)
+            fake.push(#"{"message":{"message_id":6,"from":{"id":42,"is_bot":false,"first_name":"Kees"},"chat":{"id":-100200300,"title":"Groep 5 ouders","type":"supergroup"},"date":1795424401,"text":"Hoi allemaal"}}"#)
+            let groupNotice = try await TelegramParent(fake: fake, chatID: -100_200_300).waitForMessage { _ in true }
+            #expect(groupNotice.text.hasPrefix("Ik werk alleen in een privégesprek"))
+
+            // A known parent: a photo gets "text only", an edit re-runs nothing, a repeated update is ignored.
+            parent.send(text: "/start \(InviteCode.display(try school.household().code))", command: true)
+            _ = try await parent.waitForMessage { $0.buttons.contains { $0.label == "Nederlands" } }
+            fake.push(#"{"message":{"message_id":20,"from":{"id":\#(parent.chatID),"is_bot":false,"first_name":"Sanne","language_code":"nl"},"chat":{"id":\#(parent.chatID),"type":"private"},"date":1795424410,"photo":[{"file_id":"AgACAgQAAxkBAAIB","file_unique_id":"AQADx7Ex","file_size":1834,"width":90,"height":67}]}}"#)
+            let textOnly = try await parent.waitForMessage { $0.text.hasPrefix("Ik kan alleen tekst lezen") }
+            #expect(textOnly.buttons.isEmpty)
+            let before = fake.sent.count
+            fake.push(#"{"edited_message":{"message_id":21,"from":{"id":\#(parent.chatID),"is_bot":false,"first_name":"Sanne"},"chat":{"id":\#(parent.chatID),"type":"private"},"date":1795424411,"edit_date":1795424420,"text":"taal"}}"#)
+            let duplicate = parent.send(text: "help")
+            _ = try await parent.waitForMessage { $0.text.hasPrefix("Met Samenspraak plant u") }
+            fake.push(#"{"message":{"message_id":99,"from":{"id":\#(parent.chatID),"is_bot":false,"first_name":"Sanne"},"chat":{"id":\#(parent.chatID),"type":"private"},"date":1795424412,"text":"help"}}"#, id: duplicate)
+            try await Task.sleep(for: .milliseconds(400))
+            #expect(fake.sent.count - before == 2, "one help text and one menu; the edit and the repeated update did nothing")
+        }
+    }
+
+    @Test func rateLimitsServerErrorsAndBlockingAreHandled() async throws {
+        try await withTelegram { school, fake, parent in
+            fake.failNextSends([.tooManyRequests(retryAfter: 1), .serverError])
+            parent.send(text: "/start \(InviteCode.display(try school.household().code))", command: true)
+            let started = ContinuousClock.now
+            let welcome = try await parent.waitForMessage(timeout: .seconds(8)) { $0.buttons.contains { $0.label == "Nederlands" } }
+            #expect(ContinuousClock.now - started >= .seconds(1), "retry_after was honoured")
+            #expect(fake.sent.filter { $0.text == welcome.text }.count == 1, "sent once, after the failures")
+
+            // The parent blocks the bot: the next message fails with 403, the contact becomes unreachable, nothing more is tried.
+            fake.failNextSends([.blocked])
+            try await parent.press("Nederlands", in: welcome)
+            let address = String(parent.chatID)
+            try await waitUntil { try school.runtime.database.readNow { try $0.contact(channel: "telegram", address: address)?.unreachableAt != nil } }
+            let outbox = try school.runtime.database.readNow { try $0.outbox(channel: "telegram", address: address, after: 0) }
+            #expect(outbox.allSatisfy { $0.status == "sent" || $0.status == "failed" })
+            #expect(outbox.contains { $0.lastError?.contains("blocked") == true })
+        }
+    }
+}
+
+// MARK: - Harness
+
+/// Runs the fake Bot API, the daemon's poller and sender and a parent's chat for the duration of `body`.
+func withTelegram(_ body: @escaping @Sendable (TestSchool, FakeBotAPI, TelegramParent) async throws -> Void) async throws {
+    let school = try TestSchool()
+    let fake = FakeBotAPI()
+    let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
+    var logger = Logger(label: "telegram-test")
+    logger.logLevel = .critical
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await fake.run { portContinuation.yield($0) } }
+        var ports = portStream.makeAsyncIterator()
+        let port = try #require(await ports.next())
+        let api = BotAPIClient(http: HTTPClient.shared, baseURL: "http://127.0.0.1:\(port)", token: fake.token)
+        let service = school.runtime.service
+        let poller = TelegramPoller(api: api, inbound: TelegramInbound(service: service, api: api, logger: logger), logger: logger, pollTimeout: 1)
+        let sender = TelegramSender(api: api, service: service, limits: .init(perChatInterval: .milliseconds(5), perSecond: 1000, longestBackoff: .seconds(1)), logger: logger)
+        group.addTask { await poller.run() }
+        group.addTask { await sender.run() }
+        try await body(school, fake, TelegramParent(fake: fake, chatID: 5_550_001))
+        group.cancelAll()
+    }
+}
+
+func waitUntil(timeout: Duration = .seconds(5), _ condition: () throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while try !condition() {
+        guard ContinuousClock.now < deadline else { Issue.record("condition not met in time"); return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}
+
+/// A parent's Telegram app: sends texts and presses buttons as real updates, reads what the bot sent to this chat.
+final class TelegramParent: Sendable {
+    let fake: FakeBotAPI
+    let chatID: Int64
+    let language: String
+    private let seen = Mutex(0)
+    private let messageIDs = Mutex<Int64>(100)
+
+    init(fake: FakeBotAPI, chatID: Int64, language: String = "nl") {
+        self.fake = fake
+        self.chatID = chatID
+        self.language = language
+    }
+
+    var from: String { #"{"id":\#(chatID),"is_bot":false,"first_name":"Sanne","last_name":"de Vries","language_code":"\#(language)"}"# }
+
+    @discardableResult
+    func send(text: String, command: Bool = false) -> Int64 {
+        let id = messageIDs.withLock { $0 += 1; return $0 }
+        let entities = command ? #","entities":[{"offset":0,"length":6,"type":"bot_command"}]"# : ""
+        let escaped = text.replacingOccurrences(of: "\"", with: "\\\"")
+        return fake.push(#"{"message":{"message_id":\#(id),"from":\#(from),"chat":{"id":\#(chatID),"first_name":"Sanne","type":"private"},"date":1795424400,"text":"\#(escaped)"\#(entities)}}"#)
+    }
+
+    func press(_ label: String, in message: FakeBotAPI.Sent) async throws {
+        let button = try #require(message.buttons.first { $0.label == label }, "no button \(label) in \(message.buttons.map(\.label))")
+        press(button, in: message)
+    }
+
+    func pressFirst(in message: FakeBotAPI.Sent) async throws {
+        press(try #require(message.buttons.first, "no buttons under \(message.text)"), in: message)
+    }
+
+    private func press(_ button: (label: String, data: String), in message: FakeBotAPI.Sent) {
+        let keyboard = message.buttons.map { #"[{"text":"\#($0.label)","callback_data":"\#($0.data)"}]"# }.joined(separator: ",")
+        let text = message.text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+        fake.push(#"{"callback_query":{"id":"cb\#(UUID().uuidString.prefix(8))","from":\#(from),"message":{"message_id":\#(message.messageID),"from":{"id":123456,"is_bot":true,"first_name":"Samenspraak","username":"samenspraak_bot"},"chat":{"id":\#(chatID),"type":"private"},"date":1795424400,"text":"\#(text)","reply_markup":{"inline_keyboard":[\#(keyboard)]}},"chat_instance":"-5551234","data":"\#(button.data)"}}"#)
+    }
+
+    /// The first message to this chat, after those already read, that matches.
+    func waitForMessage(timeout: Duration = .seconds(5), _ matches: (FakeBotAPI.Sent) -> Bool) async throws -> FakeBotAPI.Sent {
+        let deadline = ContinuousClock.now + timeout
+        let chat = String(chatID)
+        while ContinuousClock.now < deadline {
+            let mine = fake.sent.filter { $0.chatID == chat }
+            let start = seen.withLock { $0 }
+            if let index = mine.indices.dropFirst(start).first(where: { matches(mine[$0]) }) {
+                seen.withLock { $0 = index + 1 }
+                return mine[index]
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw TelegramTestError.noMessage(fake.sent.filter { $0.chatID == chat }.map(\.text) + ["calls: \(fake.calls.prefix(20))"])
+    }
+}
+
+enum TelegramTestError: Error { case noMessage([String]) }
