@@ -100,7 +100,10 @@ let package = Package(
         ),
         .testTarget(
             name: "TelegramTests",
-            dependencies: ["Telegram", "App", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                "Telegram", "App", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: settings
         ),
         .testTarget(

@@ -1,12 +1,27 @@
+import Foundation
 import Hummingbird
 import HTTPServer
 import Logging
+import Telegram
 
 /// The daemon: HTTP server with the web chat, calendar files and health check.
 /// `pollTimeout` is how long a web chat poll waits for a reply; tests shorten it.
-public func buildApplication(_ runtime: Runtime, logger: Logger, pollTimeout: Duration = .seconds(25),
+/// `telegramWebhook` adds the route Telegram posts updates to (webhook mode).
+public func buildApplication(_ runtime: Runtime, logger: Logger, pollTimeout: Duration = .seconds(25), telegramWebhook: TelegramWebhook? = nil,
                              onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
     let router = buildRouter(service: runtime.service, assets: try StaticAssets.fromBundle(), pollTimeout: pollTimeout)
+    if let telegramWebhook {
+        router.post(RouterPath(stringLiteral: TelegramWebhook.path)) { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 1024 * 1024)
+            let secret = request.headers.first { $0.name.canonicalName == TelegramWebhook.secretHeader.lowercased() }?.value
+            switch await telegramWebhook.receive(body: Data(body.readableBytesView), secretHeader: secret) {
+            case .ok: return Response(status: .ok)
+            case .unauthorized: throw ChatError(.unauthorized, "The secret token is missing or wrong.")
+            case .badRequest(let reason): throw ChatError(.badRequest, reason)
+            case .retryLater: throw ChatError(.serviceUnavailable, "Not stored; please deliver again.")
+            }
+        }
+    }
     return Application(
         router: router,
         configuration: .init(address: .hostname(runtime.configuration.host, port: runtime.configuration.port), serverName: "samenspraak"),

@@ -7,24 +7,36 @@ import Telegram
 /// The running daemon: the HTTP server, and each configured messaging platform's poller and sender.
 /// SIGTERM or SIGINT stops them gracefully: a message being sent is finished and recorded first.
 public func runDaemon(_ runtime: Runtime, logger: Logger) async throws {
-    var services: [any Service] = [try buildApplication(runtime, logger: logger)]
+    var services: [any Service] = []
+    var webhook: TelegramWebhook?
     if let telegram = runtime.configuration.telegram {
         let api = BotAPIClient(http: HTTPClient.shared, baseURL: telegram.apiURL, token: telegram.token)
         let inbound = TelegramInbound(service: runtime.service, api: api, logger: logger)
-        services.append(BackgroundLoop { await TelegramPoller(api: api, inbound: inbound, logger: logger).run() })
+        switch telegram.mode {
+        case .polling:
+            services.append(BackgroundLoop { await TelegramPoller(api: api, inbound: inbound, logger: logger).run() })
+        case .webhook:
+            let receiver = TelegramWebhook(api: api, inbound: inbound, logger: logger)
+            let url = runtime.configuration.publicURL + TelegramWebhook.path
+            services.append(BackgroundLoop { await receiver.register(url: url) })
+            webhook = receiver
+        }
         services.append(BackgroundLoop { await TelegramSender(api: api, service: runtime.service, logger: logger).run() })
-        logger.info("Telegram: long polling", metadata: ["api": "\(telegram.apiURL)"])
+        logger.info("Telegram", metadata: ["mode": "\(telegram.mode.rawValue)", "api": "\(telegram.apiURL)"])
     }
+    services.insert(try buildApplication(runtime, logger: logger, telegramWebhook: webhook), at: 0)
     let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
                                                   gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await group.run()
 }
 
-/// A loop that runs until cancelled, stopped by cancellation on graceful shutdown.
+/// A loop that runs until cancelled (or, like webhook registration, until done), stopped by cancellation on
+/// graceful shutdown. Finishing early is not an error: the service group keeps running the others.
 struct BackgroundLoop: Service {
     let body: @Sendable () async -> Void
 
     func run() async throws {
         await cancelWhenGracefulShutdown { await body() }
+        try await gracefulShutdown()
     }
 }

@@ -36,17 +36,24 @@ public struct AppConfiguration: Sendable {
 
 /// A Telegram bot: its token (a secret, never printed), its username for deep links, and the Bot API address.
 public struct TelegramSettings: Sendable, CustomStringConvertible {
+    /// Long polling needs no public address; a webhook needs the daemon reachable over HTTPS at its public URL.
+    public enum Mode: String, Sendable, CaseIterable {
+        case polling, webhook
+    }
+
     public var token: String
     public var botName: String?
     public var apiURL: String
+    public var mode: Mode
 
-    public init(token: String, botName: String?, apiURL: String = "https://api.telegram.org") {
+    public init(token: String, botName: String?, apiURL: String = "https://api.telegram.org", mode: Mode = .polling) {
         self.token = token
         self.botName = botName
         self.apiURL = apiURL
+        self.mode = mode
     }
 
-    public var description: String { "Telegram bot \(botName ?? "?") via \(apiURL) (token hidden)" }
+    public var description: String { "Telegram bot \(botName ?? "?") via \(apiURL), \(mode.rawValue) (token hidden)" }
 
     /// The deep link in an invitation letter: opening it binds the parent's Telegram chat to the household.
     public static func deepLink(bot: String, inviteCode: String) -> String { "https://t.me/\(bot)?start=\(inviteCode)" }

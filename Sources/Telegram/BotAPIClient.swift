@@ -44,6 +44,17 @@ public struct BotAPIClient: Sendable {
                        wait: .seconds(Int64(timeout) + 10))
     }
 
+    /// Asks Telegram to POST updates to `url`, with `secret` in every request's secret-token header.
+    public func setWebhook(url: String, secret: String) async throws {
+        let _: Bool = try await call("setWebhook", SetWebhook(url: url, secretToken: secret,
+                                                              allowedUpdates: ["message", "edited_message", "callback_query", "my_chat_member"]))
+    }
+
+    /// Back to long polling (getUpdates refuses to work while a webhook is set).
+    public func deleteWebhook() async throws {
+        let _: Bool = try await call("deleteWebhook", DeleteWebhook())
+    }
+
     /// Sends a text, with buttons if given; returns Telegram's message id.
     public func sendMessage(chatID: String, text: String, keyboard: InlineKeyboardMarkup?) async throws -> Int64 {
         let sent: SentMessage = try await call("sendMessage", SendMessage(chatID: chatID, text: text, replyMarkup: keyboard))
@@ -92,6 +103,18 @@ private struct GetUpdates: Encodable {
     var timeout: Int
     var allowedUpdates: [String]
     enum CodingKeys: String, CodingKey { case offset, timeout, allowedUpdates = "allowed_updates" }
+}
+
+private struct SetWebhook: Encodable {
+    var url: String
+    var secretToken: String
+    var allowedUpdates: [String]
+    enum CodingKeys: String, CodingKey { case url, secretToken = "secret_token", allowedUpdates = "allowed_updates" }
+}
+
+private struct DeleteWebhook: Encodable {
+    var dropPendingUpdates = false
+    enum CodingKeys: String, CodingKey { case dropPendingUpdates = "drop_pending_updates" }
 }
 
 private struct SendMessage: Encodable {

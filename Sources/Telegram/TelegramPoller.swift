@@ -27,6 +27,10 @@ public struct TelegramPoller: Sendable {
                 try await handleInChatOrder(updates)
                 if let last = updates.map(\.updateID).max() { offset = last + 1 }
                 backoff = .seconds(1)
+            } catch BotAPIError.rejected(409, _) {
+                // A webhook is still set (the daemon ran in webhook mode before): remove it, then poll.
+                logger.info("Telegram: removing the webhook to switch to long polling")
+                do { try await api.deleteWebhook() } catch { try? await Task.sleep(for: backoff) }
             } catch {
                 if Task.isCancelled { return }
                 logger.warning("Telegram getUpdates failed; trying again", metadata: ["error": "\(error)", "wait": "\(backoff)"])

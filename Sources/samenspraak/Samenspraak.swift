@@ -26,13 +26,15 @@ struct Locations: ParsableArguments {
     @Option(help: "The Telegram bot's username, for deep links. The token comes from SAMENSPRAAK_TELEGRAM_TOKEN only.") var telegramBot: String?
     @Option(name: .customLong("telegram-api-url"), help: "The Telegram Bot API address (a local Bot API server, or a test server).")
     var telegramAPIURL = "https://api.telegram.org"
+    @Option(help: "How Telegram updates arrive: polling, or webhook (Telegram POSTs to <public-url>/telegram/webhook).")
+    var telegramMode: TelegramSettings.Mode = .polling
 
     var configuration: AppConfiguration {
         // The token is read from the environment, never from the command line, where `ps` would show it.
         let token = ProcessInfo.processInfo.environment["SAMENSPRAAK_TELEGRAM_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         return AppConfiguration(databasePath: database ?? "\(data)/samenspraak.sqlite", schoolFile: school ?? "\(data)/school.yaml",
                                 conversationsDirectory: conversations, localesDirectory: locales, host: host, port: port, publicURL: publicURL,
-                                telegram: token.map { TelegramSettings(token: $0, botName: telegramBot, apiURL: telegramAPIURL) })
+                                telegram: token.map { TelegramSettings(token: $0, botName: telegramBot, apiURL: telegramAPIURL, mode: telegramMode) })
     }
 }
 
@@ -161,3 +163,5 @@ struct Check: AsyncParsableCommand {
         throw ExitCode.failure
     }
 }
+
+extension TelegramSettings.Mode: ExpressibleByArgument {}

@@ -61,7 +61,7 @@ final class FakeBotAPI: Sendable {
             case "getUpdates": return await self.getUpdates(object)
             case "sendMessage": return self.sendMessage(object)
             case "answerCallbackQuery": return Self.json(#"{"ok":true,"result":true}"#)
-            case "editMessageText": return Self.json(#"{"ok":true,"result":true}"#)
+            case "editMessageText", "setWebhook", "deleteWebhook": return Self.json(#"{"ok":true,"result":true}"#)
             default: return Self.json(#"{"ok":false,"error_code":404,"description":"Not Found"}"#, .notFound)
             }
         }

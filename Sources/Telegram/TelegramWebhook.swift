@@ -1,0 +1,77 @@
+import Foundation
+import Logging
+
+/// Webhook mode: Telegram POSTs each update to us. The secret token given to setWebhook comes back in the
+/// X-Telegram-Bot-Api-Secret-Token header, so anyone else's request is refused. The answer is 200 only once the
+/// update's step is committed; anything else makes Telegram deliver it again (and the inbox ignores repeats).
+public struct TelegramWebhook: Sendable {
+    public static let path = "/telegram/webhook"
+    public static let secretHeader = "X-Telegram-Bot-Api-Secret-Token"
+
+    let api: BotAPIClient
+    let inbound: TelegramInbound
+    let secret: String
+    let logger: Logger
+
+    /// `secret` is made fresh at every start unless given: only the running daemon and Telegram know it.
+    public init(api: BotAPIClient, inbound: TelegramInbound, logger: Logger, secret: String = TelegramWebhook.newSecret()) {
+        self.api = api
+        self.inbound = inbound
+        self.logger = logger
+        self.secret = secret
+    }
+
+    /// 48 random characters from Telegram's allowed set for secret tokens.
+    public static func newSecret() -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<48).map { _ in alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))] })
+    }
+
+    public enum Answer: Equatable, Sendable {
+        case ok
+        case unauthorized
+        case badRequest(String)
+        /// Not stored (the database is unavailable): Telegram should try again.
+        case retryLater
+    }
+
+    /// Handles one POSTed update.
+    public func receive(body: Data, secretHeader: String?) async -> Answer {
+        guard let given = secretHeader, Self.constantTimeEqual(given, secret) else { return .unauthorized }
+        let update: Update
+        do { update = try JSONDecoder().decode(Update.self, from: body) } catch {
+            return .badRequest("The body is not a Telegram Update.")
+        }
+        do {
+            try await inbound.handle(update)
+            return .ok
+        } catch {
+            logger.error("Telegram webhook update not stored; Telegram will retry", metadata: ["error": "\(error)"])
+            return .retryLater
+        }
+    }
+
+    /// Registers `url` with Telegram, retrying until it succeeds or the task is cancelled.
+    public func register(url: String) async {
+        var backoff = Duration.seconds(1)
+        while !Task.isCancelled {
+            do {
+                try await api.setWebhook(url: url, secret: secret)
+                logger.info("Telegram webhook registered")
+                return
+            } catch {
+                logger.error("Telegram setWebhook failed; trying again", metadata: ["error": "\(error)", "wait": "\(backoff)"])
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(60))
+            }
+        }
+    }
+
+    /// Compares without stopping at the first difference, so timing does not reveal the secret.
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (Array(a.utf8), Array(b.utf8))
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}

@@ -1,0 +1,65 @@
+import App
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import SamenspraakCore
+import Storage
+import Telegram
+import Testing
+import TestSupport
+
+/// Webhook mode over real HTTP on 127.0.0.1: only requests carrying the secret token are taken, and 200 means stored.
+@Suite struct TelegramWebhookTests {
+    @Test func theWebhookTakesOnlyTelegramsRequestsAndAnswersOnceStored() async throws {
+        let school = try TestSchool()
+        var logger = Logger(label: "webhook-test")
+        logger.logLevel = .critical
+        let api = BotAPIClient(http: HTTPClient.shared, baseURL: "http://127.0.0.1:9", token: "123456:TEST-token")
+        let webhook = TelegramWebhook(api: api, inbound: TelegramInbound(service: school.runtime.service, api: api, logger: logger),
+                                      logger: logger, secret: "s3cret_Token-1")
+        let code = InviteCode.display(try school.household().code)
+        let update = #"{"update_id":555000111,"message":{"message_id":1,"from":{"id":9001,"is_bot":false,"first_name":"Amina","language_code":"ar"},"chat":{"id":9001,"first_name":"Amina","type":"private"},"date":1795424400,"text":"/start \#(code)","entities":[{"offset":0,"length":6,"type":"bot_command"}]}}"#
+        let app = try buildApplication(school.runtime, logger: logger, telegramWebhook: webhook)
+        try await app.test(.live) { client in
+            func post(_ body: String, secret: String?) async throws -> HTTPResponse.Status {
+                var headers: HTTPFields = [.contentType: "application/json"]
+                if let secret { headers.append(.init(name: .init("X-Telegram-Bot-Api-Secret-Token")!, value: secret)) }
+                return try await client.execute(uri: TelegramWebhook.path, method: .post, headers: headers, body: ByteBuffer(string: body)).status
+            }
+            #expect(try await post(update, secret: nil) == .unauthorized)
+            #expect(try await post(update, secret: "s3cret_Token-2") == .unauthorized)
+            #expect(try await post("{\"update_id\": \"x\"", secret: "s3cret_Token-1") == .badRequest)
+            #expect(try school.runtime.database.readNow { try $0.contact(channel: "telegram", address: "9001") } == nil, "nothing stored so far")
+
+            #expect(try await post(update, secret: "s3cret_Token-1") == .ok)
+            let queued = try school.runtime.database.readNow { try $0.outbox(channel: "telegram", address: "9001", after: 0) }
+            #expect(!queued.isEmpty && queued.allSatisfy { $0.status == "pending" })
+            #expect(queued.first.flatMap { try? JSONDecoder().decode(OutboundMessage.self, from: Data($0.payload.utf8)) }?.rightToLeft == true,
+                    "Telegram's language_code ar was used before a language was chosen")
+
+            // Telegram delivers again when it did not see our 200: the step is not repeated.
+            #expect(try await post(update, secret: "s3cret_Token-1") == .ok)
+            #expect(try school.runtime.database.readNow { try $0.outbox(channel: "telegram", address: "9001", after: 0) }.count == queued.count)
+        }
+    }
+
+    @Test func registeringTheWebhookSendsTheSecret() async throws {
+        let fake = FakeBotAPI()
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await fake.run { continuation.yield($0) } }
+            var iterator = ports.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            let school = try TestSchool()
+            var logger = Logger(label: "webhook-test")
+            logger.logLevel = .critical
+            let api = BotAPIClient(http: HTTPClient.shared, baseURL: "http://127.0.0.1:\(port)", token: fake.token)
+            let webhook = TelegramWebhook(api: api, inbound: TelegramInbound(service: school.runtime.service, api: api, logger: logger), logger: logger)
+            await webhook.register(url: "https://school.example/telegram/webhook")
+            #expect(fake.calls == ["setWebhook"])
+            group.cancelAll()
+        }
+    }
+}
