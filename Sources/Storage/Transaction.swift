@@ -270,6 +270,23 @@ public struct Transaction {
             """).execute(arguments: [channel, address])
     }
 
+    /// What staff need to follow up: messages given up on, newest first, with the household they were for.
+    public func failedDeliveries(limit: Int = 500) throws -> [(household: String, channel: String, createdAt: Date, attempts: Int, reason: String)] {
+        try Row.fetchAll(db, sql: """
+            SELECT household.key, outbox.channel, outbox.createdAt, outbox.attempts, outbox.lastError
+            FROM outbox JOIN contact ON contact.id = outbox.contactID JOIN household ON household.id = contact.householdID
+            WHERE outbox.status = 'failed' ORDER BY outbox.id DESC LIMIT ?
+            """, arguments: [limit]).map { ($0[0], $0[1], $0[2], $0[3], $0[4] ?? "") }
+    }
+
+    /// Contacts who blocked us, per household, so the school can reach those parents another way.
+    public func unreachableContacts() throws -> [(household: String, channel: String, since: Date)] {
+        try Row.fetchAll(db, sql: """
+            SELECT household.key, contact.channel, contact.unreachableAt FROM contact JOIN household ON household.id = contact.householdID
+            WHERE contact.unreachableAt IS NOT NULL ORDER BY household.key
+            """).map { ($0[0], $0[1], $0[2]) }
+    }
+
     public func markReachable(channel: String, address: String) throws {
         try db.cachedStatement(sql: "UPDATE contact SET unreachableAt = NULL WHERE channel = ? AND address = ?").execute(arguments: [channel, address])
     }

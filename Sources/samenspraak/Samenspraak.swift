@@ -10,7 +10,7 @@ import Storage
 struct Samenspraak: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Parents and school as partners: book the startgesprek by chat, in the parent's own language.",
-        subcommands: [Demo.self, Serve.self, Chat.self, Invites.self, Import.self, Check.self])
+        subcommands: [Demo.self, Serve.self, Chat.self, Invites.self, Import.self, Deliveries.self, Check.self])
 }
 
 /// Paths and addresses shared by every command.
@@ -107,6 +107,22 @@ struct Chat: AsyncParsableCommand {
             FileHandle.standardError.write(Data("Unknown invite code '\(invite)'. `samenspraak invites` lists the codes.\n".utf8))
             throw ExitCode.failure
         }
+    }
+}
+
+struct Deliveries: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List messages that could not be delivered and parents who blocked the bot, for staff to follow up.")
+    @OptionGroup var locations: Locations
+
+    func run() async throws {
+        let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: makeLogger()) }
+        let (failed, unreachable) = try runtime.database.readNow { tx in (try tx.failedDeliveries(), try tx.unreachableContacts()) }
+        let time = ISO8601DateFormatter()
+        print("Not delivered (\(failed.count)):")
+        for row in failed { print("  \(row.household)  \(row.channel)  \(time.string(from: row.createdAt))  \(row.attempts) attempt(s)  \(row.reason)") }
+        print("Unreachable, blocked the bot (\(unreachable.count)):")
+        for row in unreachable { print("  \(row.household)  \(row.channel)  since \(time.string(from: row.since))") }
     }
 }
 

@@ -76,6 +76,10 @@ import TestSupport
             let outbox = try school.runtime.database.readNow { try $0.outbox(channel: "telegram", address: address, after: 0) }
             #expect(outbox.allSatisfy { $0.status == "sent" || $0.status == "failed" })
             #expect(outbox.contains { $0.lastError?.contains("blocked") == true })
+            // Staff see both in `samenspraak deliveries`.
+            let (failed, unreachable) = try school.runtime.database.readNow { tx in (try tx.failedDeliveries(), try tx.unreachableContacts()) }
+            #expect(failed.contains { $0.channel == "telegram" && $0.reason.contains("blocked") })
+            #expect(unreachable.map(\.channel) == ["telegram"])
         }
     }
 }
