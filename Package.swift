@@ -101,7 +101,8 @@ let package = Package(
         .testTarget(
             name: "TelegramTests",
             dependencies: [
-                "Telegram", "App", "TestSupport",
+                // The daemon binary itself, for the crash test's child process.
+                "Telegram", "App", "TestSupport", "samenspraak",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: settings

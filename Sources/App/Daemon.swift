@@ -21,7 +21,7 @@ public func runDaemon(_ runtime: Runtime, logger: Logger) async throws {
             services.append(BackgroundLoop { await receiver.register(url: url) })
             webhook = receiver
         }
-        services.append(BackgroundLoop { await TelegramSender(api: api, service: runtime.service, logger: logger).run() })
+        services.append(BackgroundLoop { await TelegramSender(api: api, service: runtime.service, limits: telegram.limits, logger: logger).run() })
         logger.info("Telegram", metadata: ["mode": "\(telegram.mode.rawValue)", "api": "\(telegram.apiURL)"])
     }
     services.insert(try buildApplication(runtime, logger: logger, telegramWebhook: webhook), at: 0)

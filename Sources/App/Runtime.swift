@@ -6,6 +6,7 @@ import Logging
 import SamenspraakCore
 import SchoolSetup
 import Storage
+import Telegram
 
 /// Where everything lives; the command line fills it, tests pass their own.
 public struct AppConfiguration: Sendable {
@@ -45,12 +46,16 @@ public struct TelegramSettings: Sendable, CustomStringConvertible {
     public var botName: String?
     public var apiURL: String
     public var mode: Mode
+    /// Pacing of sends (Telegram's own limits: about one message per second per chat, 30 per second overall).
+    public var limits: TelegramSender.Limits
 
-    public init(token: String, botName: String?, apiURL: String = "https://api.telegram.org", mode: Mode = .polling) {
+    public init(token: String, botName: String?, apiURL: String = "https://api.telegram.org", mode: Mode = .polling,
+                limits: TelegramSender.Limits = .init()) {
         self.token = token
         self.botName = botName
         self.apiURL = apiURL
         self.mode = mode
+        self.limits = limits
     }
 
     public var description: String { "Telegram bot \(botName ?? "?") via \(apiURL), \(mode.rawValue) (token hidden)" }

@@ -28,13 +28,17 @@ struct Locations: ParsableArguments {
     var telegramAPIURL = "https://api.telegram.org"
     @Option(help: "How Telegram updates arrive: polling, or webhook (Telegram POSTs to <public-url>/telegram/webhook).")
     var telegramMode: TelegramSettings.Mode = .polling
+    @Option(help: "Seconds between two messages to the same Telegram chat.") var telegramChatInterval = 1.0
+    @Option(help: "Telegram messages per second, all chats together.") var telegramPerSecond = 30
 
     var configuration: AppConfiguration {
         // The token is read from the environment, never from the command line, where `ps` would show it.
         let token = ProcessInfo.processInfo.environment["SAMENSPRAAK_TELEGRAM_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         return AppConfiguration(databasePath: database ?? "\(data)/samenspraak.sqlite", schoolFile: school ?? "\(data)/school.yaml",
                                 conversationsDirectory: conversations, localesDirectory: locales, host: host, port: port, publicURL: publicURL,
-                                telegram: token.map { TelegramSettings(token: $0, botName: telegramBot, apiURL: telegramAPIURL, mode: telegramMode) })
+                                telegram: token.map { TelegramSettings(token: $0, botName: telegramBot, apiURL: telegramAPIURL, mode: telegramMode,
+                                                                      limits: .init(perChatInterval: .milliseconds(Int64(telegramChatInterval * 1000)),
+                                                                                    perSecond: telegramPerSecond)) })
     }
 }
 
