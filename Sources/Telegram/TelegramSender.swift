@@ -8,7 +8,7 @@ import Storage
 /// and `perSecond` overall, honouring 429's retry_after, retrying network errors and 5xx with growing backoff,
 /// giving up on other 4xx, and marking people who blocked the bot unreachable.
 ///
-/// A row is claimed ("sending") in its own commit before the request and marked "sent" after it. A crash in
+/// Rows are claimed ("sending") in a commit before the requests and marked "sent" in one after them. A crash in
 /// between leaves it "sending"; at start such rows are marked failed ("may not have arrived") rather than sent
 /// again, because a Telegram message cannot be taken back: never twice beats maybe twice.
 public struct TelegramSender: Sendable {
@@ -17,12 +17,19 @@ public struct TelegramSender: Sendable {
         public var perSecond: Int
         public var maximumAttempts: Int
         public var longestBackoff: Duration
+        /// Rows claimed together (one commit to claim them, one to record how it went).
+        public var batchSize: Int
+        /// Requests to Telegram under way at once.
+        public var concurrentSends: Int
 
-        public init(perChatInterval: Duration = .seconds(1), perSecond: Int = 30, maximumAttempts: Int = 8, longestBackoff: Duration = .seconds(300)) {
+        public init(perChatInterval: Duration = .seconds(1), perSecond: Int = 30, maximumAttempts: Int = 8, longestBackoff: Duration = .seconds(300),
+                    batchSize: Int = 200, concurrentSends: Int = 32) {
             self.perChatInterval = perChatInterval
             self.perSecond = perSecond
             self.maximumAttempts = maximumAttempts
             self.longestBackoff = longestBackoff
+            self.batchSize = batchSize
+            self.concurrentSends = concurrentSends
         }
     }
 
@@ -56,85 +63,128 @@ public struct TelegramSender: Sendable {
             var nextWake = clock.now + .seconds(1)
             do {
                 let now = Date()
-                let due = try await service.database.read { try $0.dueOutbox(channel: Self.channel, now: now, limit: 500) }
-                for row in due {
-                    if let free = chatFreeAt[row.address], free > clock.now {
-                        nextWake = min(nextWake, free)
-                        continue
-                    }
-                    if Task.isCancelled { return }
-                    await pace.next()
-                    // Not cancelled half-way: a message that went out must be recorded as sent (graceful stop).
-                    let pause = await Task { await deliver(row) }.value
-                    if let pause { pace.pause(until: clock.now + pause) }
-                    chatFreeAt[row.address] = clock.now + limits.perChatInterval
-                    nextWake = min(nextWake, clock.now + limits.perChatInterval)
+                // At most one row per chat comes back: the oldest waiting one (see `dueOutbox`).
+                let due = try await service.database.read { try $0.dueOutbox(channel: Self.channel, now: now, limit: limits.batchSize) }
+                let ready = due.filter { row in
+                    guard let free = chatFreeAt[row.address], free > clock.now else { return true }
+                    nextWake = min(nextWake, free)
+                    return false
+                }
+                if !ready.isEmpty {
+                    // Not cancelled half-way: what went out must be recorded (a graceful stop waits for this batch).
+                    let batch = await Task { [pace] in await deliver(ready, pace: pace) }.value
+                    pace = batch.pace
+                    for address in batch.attempted { chatFreeAt[address] = clock.now + limits.perChatInterval }
+                    nextWake = clock.now  // there may be more right away
                 }
                 chatFreeAt = chatFreeAt.filter { $0.value > clock.now }
             } catch {
                 if Task.isCancelled { return }
                 logger.error("Telegram delivery pass failed", metadata: ["error": "\(error)"])
             }
-            await service.outboxNotifier.wait(wakeKey, after: seen, timeout: max(.milliseconds(5), nextWake - clock.now))
+            guard nextWake > clock.now else { continue }
+            await service.outboxNotifier.wait(wakeKey, after: seen, timeout: nextWake - clock.now)
         }
     }
 
-    /// Sends one row (in parts if long; the buttons go with the last part) and records the outcome.
-    /// Returns how long all sending must pause when Telegram asked for that.
-    func deliver(_ row: OutboxRecord) async -> Duration? {
-        guard let id = row.id else { return nil }
+    /// What sending one row came to.
+    enum Outcome: Sendable {
+        case sent(messageID: Int64)
+        case failed(BotAPIError)
+        case unreadable
+    }
+
+    /// Claims the rows in one commit, sends them concurrently (paced), and records every outcome in one commit.
+    func deliver(_ rows: [OutboxRecord], pace: Pace) async -> (attempted: [String], pace: Pace) {
+        var pace = pace
+        let ids = rows.compactMap(\.id)
+        let claimed: Set<Int64>
         do {
-            guard try await service.database.write({ try $0.claimOutbox(id: id) }) else { return nil }
-            guard let message = try? JSONDecoder().decode(OutboundMessage.self, from: Data(row.payload.utf8)) else {
-                try await service.database.write { try $0.failOutbox(id: id, error: "unreadable payload") }
-                return nil
+            claimed = try await service.database.write { tx in Set(try ids.filter { try tx.claimOutbox(id: $0) }) }
+        } catch {
+            logger.error("Telegram rows could not be claimed", metadata: ["error": "\(error)"])
+            return ([], pace)
+        }
+        let mine = rows.filter { $0.id.map(claimed.contains) ?? false }
+        let outcomes = await withTaskGroup(of: (OutboxRecord, Outcome).self) { group in
+            var inFlight = 0
+            var results: [(OutboxRecord, Outcome)] = []
+            for row in mine {
+                if inFlight >= limits.concurrentSends, let done = await group.next() {
+                    results.append(done)
+                    inFlight -= 1
+                }
+                await pace.next()
+                group.addTask { (row, await send(row)) }
+                inFlight += 1
             }
-            let parts = TelegramKeyboard.parts(of: message.text)
+            for await done in group { results.append(done) }
+            return results
+        }
+        for (_, outcome) in outcomes {
+            if case .failed(.rateLimited(let seconds)) = outcome { pace.pause(until: ContinuousClock.now + .seconds(seconds)) }
+        }
+        let now = Date()
+        do {
+            try await service.database.write { tx in
+                for (row, outcome) in outcomes { try record(outcome, of: row, now: now, tx: tx) }
+            }
+        } catch {
+            // Left "sending": at the next start they count as interrupted, never as unsent.
+            logger.error("Telegram outcomes could not be recorded", metadata: ["error": "\(error)"])
+        }
+        return (mine.map(\.address), pace)
+    }
+
+    /// Sends one row, in parts if long; the buttons go with the last part.
+    func send(_ row: OutboxRecord) async -> Outcome {
+        guard let message = try? JSONDecoder().decode(OutboundMessage.self, from: Data(row.payload.utf8)) else { return .unreadable }
+        let parts = TelegramKeyboard.parts(of: message.text)
+        do {
             var sentID: Int64 = 0
             for (index, part) in parts.enumerated() {
                 sentID = try await api.sendMessage(chatID: row.address, text: part,
                                                    keyboard: index == parts.count - 1 ? TelegramKeyboard.markup(for: message.choices) : nil)
             }
-            let (now, platformID) = (Date(), String(sentID))
-            try await service.database.write { try $0.markOutboxSent(id: id, platformMessageID: platformID, at: now) }
+            return .sent(messageID: sentID)
         } catch let error as BotAPIError {
-            await record(error, row: row, id: id)
-            if case .rateLimited(let seconds) = error { return .seconds(seconds) }
+            return .failed(error)
         } catch {
-            logger.error("Telegram delivery could not be recorded", metadata: ["error": "\(error)"])
+            return .failed(.unavailable("\(type(of: error))"))
         }
-        return nil
     }
 
-    func record(_ error: BotAPIError, row: OutboxRecord, id: Int64) async {
-        let now = Date()
+    func record(_ outcome: Outcome, of row: OutboxRecord, now: Date, tx: Transaction) throws {
+        guard let id = row.id else { return }
         let attempts = row.attempts + 1
-        do {
+        switch outcome {
+        case .sent(let messageID):
+            try tx.markOutboxSent(id: id, platformMessageID: String(messageID), at: now)
+        case .unreadable:
+            try tx.failOutbox(id: id, error: "unreadable payload")
+        case .failed(let error):
             switch error {
             case .rateLimited(let seconds):
-                try await service.database.write { try $0.retryOutbox(id: id, at: now.addingTimeInterval(Double(seconds)), error: error.description) }
+                try tx.retryOutbox(id: id, at: now.addingTimeInterval(Double(seconds)), error: error.description)
             case .blocked:
-                try await service.database.write { try $0.markUnreachable(channel: Self.channel, address: row.address, at: now) }
+                try tx.markUnreachable(channel: Self.channel, address: row.address, at: now)
             case .rejected:
                 logger.error("Telegram refused a message; not retried", metadata: ["outbox": "\(id)", "error": "\(error)"])
-                try await service.database.write { try $0.failOutbox(id: id, error: error.description) }
+                try tx.failOutbox(id: id, error: error.description)
             case .unavailable:
                 if attempts >= limits.maximumAttempts {
-                    try await service.database.write { try $0.failOutbox(id: id, error: "gave up after \(attempts) attempts: \(error)") }
+                    try tx.failOutbox(id: id, error: "gave up after \(attempts) attempts: \(error)")
                 } else {
                     let wait = min(limits.longestBackoff, .seconds(1 << min(attempts, 20)))
-                    let next = now.addingTimeInterval(Double(wait.components.seconds))
-                    try await service.database.write { try $0.retryOutbox(id: id, at: next, error: error.description) }
+                    try tx.retryOutbox(id: id, at: now.addingTimeInterval(Double(wait.components.seconds)), error: error.description)
                 }
             }
-        } catch {
-            logger.error("Telegram delivery outcome could not be recorded", metadata: ["error": "\(error)"])
         }
     }
 }
 
 /// At most `perSecond` sends in any second, and a full stop while Telegram says "too many requests".
-struct Pace {
+struct Pace: Sendable {
     let interval: Duration
     let clock: ContinuousClock
     var nextSend: ContinuousClock.Instant
