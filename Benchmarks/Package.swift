@@ -11,6 +11,7 @@ let package = Package(
         .package(name: "samenspraak", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         .executableTarget(
@@ -24,6 +25,13 @@ let package = Package(
             path: "Benchmarks/ConversationBenchmarks",
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // Simulated parents and a fake Bot API, in their own process, for `telegram-load.sh`.
+        .executableTarget(
+            name: "TelegramLoad",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "Benchmarks/TelegramLoad",
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
     ]
 )

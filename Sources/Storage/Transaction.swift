@@ -217,15 +217,16 @@ public struct Transaction {
 
     // MARK: - Delivery to platforms
 
-    /// Messages of `channel` that are due for sending, oldest first; a message waiting for a retry holds back
-    /// the later ones to the same address, so a parent never reads them out of order.
+    /// Messages of `channel` that are due for sending, oldest first; a message waiting for a retry (or being
+    /// sent) holds back the later ones to the same address, so a parent never reads them out of order.
     public func dueOutbox(channel: String, now: Date, limit: Int) throws -> [OutboxRecord] {
         try OutboxRecord.fetchAll(db.cachedStatement(sql: """
             SELECT * FROM outbox WHERE status = 'pending' AND channel = ? AND (nextAttemptAt IS NULL OR nextAttemptAt <= ?)
               AND NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.channel = outbox.channel AND earlier.address = outbox.address
-                              AND earlier.id < outbox.id AND earlier.status IN ('pending', 'sending'))
+                              AND earlier.id < outbox.id
+                              AND (earlier.status = 'sending' OR (earlier.status = 'pending' AND earlier.nextAttemptAt > ?)))
             ORDER BY id LIMIT ?
-            """), arguments: [channel, now, limit])
+            """), arguments: [channel, now, now, limit])
     }
 
     /// Rows a crashed sender had claimed: whether they arrived is unknown, so they are failed, not sent again.
@@ -251,7 +252,7 @@ public struct Transaction {
 
     /// Puts a claimed message back, to be tried again at `next`.
     public func retryOutbox(id: Int64, at next: Date, error: String) throws {
-        try db.cachedStatement(sql: "UPDATE outbox SET status = 'pending', nextAttemptAt = ?, lastError = ? WHERE id = ?")
+        try db.cachedStatement(sql: "UPDATE outbox SET status = 'pending', nextAttemptAt = ?, lastError = ? WHERE id = ? AND status = 'sending'")
             .execute(arguments: [next, error, id])
     }
 

@@ -59,7 +59,8 @@ public struct TelegramInbound: Sendable {
     }
 
     func handle(_ callback: CallbackQuery, platformID: String) async throws {
-        await bestEffort("answerCallbackQuery") { try await api.answerCallbackQuery(id: callback.id) }
+        // Stop the button's spinner; not awaited, so the step does not wait for it.
+        background("answerCallbackQuery") { try await api.answerCallbackQuery(id: callback.id) }
         guard let data = callback.data, let message = callback.message else { return }
         let chatID = String(message.chat.id)
         let outcome = try await service.handle(InboundEvent(channel: .telegram, address: chatID, platformMessageID: platformID,
@@ -67,7 +68,7 @@ public struct TelegramInbound: Sendable {
         guard case .handled = outcome, let text = message.text else { return }
         // Show what was chosen and take the buttons away, so an old question cannot be answered twice.
         let label = message.replyMarkup?.inlineKeyboard.joined().first { $0.callbackData == data }?.text
-        await bestEffort("editMessageText") {
+        background("editMessageText") {
             try await api.editMessageText(chatID: chatID, messageID: message.messageID, text: label.map { "\(text)\n\n→ \($0)" } ?? text)
         }
     }
@@ -95,5 +96,13 @@ public struct TelegramInbound: Sendable {
 
     func bestEffort(_ what: String, _ body: () async throws -> Void) async {
         do { try await body() } catch { logger.warning("Telegram \(what) failed", metadata: ["error": "\(error)"]) }
+    }
+
+    /// A best-effort call that nothing waits for.
+    func background(_ what: String, _ body: @escaping @Sendable () async throws -> Void) {
+        let logger = logger
+        Task {
+            do { try await body() } catch { logger.warning("Telegram \(what) failed", metadata: ["error": "\(error)"]) }
+        }
     }
 }

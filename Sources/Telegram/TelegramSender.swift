@@ -63,12 +63,17 @@ public struct TelegramSender: Sendable {
             var nextWake = clock.now + .seconds(1)
             do {
                 let now = Date()
-                // At most one row per chat comes back: the oldest waiting one (see `dueOutbox`).
+                // Rows come in order; with pacing per chat only each chat's oldest goes in this pass.
                 let due = try await service.database.read { try $0.dueOutbox(channel: Self.channel, now: now, limit: limits.batchSize) }
-                let ready = due.filter { row in
-                    guard let free = chatFreeAt[row.address], free > clock.now else { return true }
-                    nextWake = min(nextWake, free)
-                    return false
+                var ready: [OutboxRecord] = []
+                var chats = Set<String>()
+                for row in due {
+                    if let free = chatFreeAt[row.address], free > clock.now {
+                        nextWake = min(nextWake, free)
+                        continue
+                    }
+                    if limits.perChatInterval > .zero, !chats.insert(row.address).inserted { continue }
+                    ready.append(row)
                 }
                 if !ready.isEmpty {
                     // Not cancelled half-way: what went out must be recorded (a graceful stop waits for this batch).
@@ -92,6 +97,8 @@ public struct TelegramSender: Sendable {
         case sent(messageID: Int64)
         case failed(BotAPIError)
         case unreadable
+        /// Not tried: an earlier message to the same chat failed, and order matters more than speed.
+        case heldBack
     }
 
     /// Claims the rows in one commit, sends them concurrently (paced), and records every outcome in one commit.
@@ -106,19 +113,34 @@ public struct TelegramSender: Sendable {
             return ([], pace)
         }
         let mine = rows.filter { $0.id.map(claimed.contains) ?? false }
-        let outcomes = await withTaskGroup(of: (OutboxRecord, Outcome).self) { group in
+        // One task per chat sends that chat's rows in order; after a failure the rest of the chat waits.
+        var order: [String] = []
+        let byChat = Dictionary(grouping: mine) { row in row.address }
+        for row in mine where !order.contains(row.address) { order.append(row.address) }
+        let outcomes = await withTaskGroup(of: [(OutboxRecord, Outcome)].self) { group in
             var inFlight = 0
             var results: [(OutboxRecord, Outcome)] = []
-            for row in mine {
+            for address in order {
+                let chatRows = byChat[address] ?? []
                 if inFlight >= limits.concurrentSends, let done = await group.next() {
-                    results.append(done)
+                    results += done
                     inFlight -= 1
                 }
-                await pace.next()
-                group.addTask { (row, await send(row)) }
+                for _ in chatRows { await pace.next() }
+                group.addTask {
+                    var done: [(OutboxRecord, Outcome)] = []
+                    for row in chatRows {
+                        guard done.allSatisfy({ if case .sent = $0.1 { true } else { false } }) else {
+                            done.append((row, .heldBack))
+                            continue
+                        }
+                        done.append((row, await send(row)))
+                    }
+                    return done
+                }
                 inFlight += 1
             }
-            for await done in group { results.append(done) }
+            for await done in group { results += done }
             return results
         }
         for (_, outcome) in outcomes {
@@ -162,6 +184,8 @@ public struct TelegramSender: Sendable {
             try tx.markOutboxSent(id: id, platformMessageID: String(messageID), at: now)
         case .unreadable:
             try tx.failOutbox(id: id, error: "unreadable payload")
+        case .heldBack:
+            try tx.retryOutbox(id: id, at: now, error: "waiting for an earlier message to the same chat")
         case .failed(let error):
             switch error {
             case .rateLimited(let seconds):
