@@ -15,6 +15,7 @@ swift build -c release --product TelegramLoad >/dev/null
 swift build -c release --product samenspraak >/dev/null
 BIN=$(swift build -c release --show-bin-path)
 DATA=$(mktemp -d /tmp/samenspraak-load.XXXXXX)
+DAEMON="" DRIVER=""
 trap 'kill $DAEMON $DRIVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
 CONTENT=(--conversations ../conversations --locales ../locales)
 
@@ -30,9 +31,10 @@ PORT=$(sed -n 's/^PORT //p' "$DATA/driver.out")
 SAMENSPRAAK_TELEGRAM_TOKEN=load:test LOG_LEVEL=error "$BIN/samenspraak" serve --data "$DATA" "${CONTENT[@]}" --port 0 \
   --telegram-api-url "http://127.0.0.1:$PORT" --telegram-chat-interval 0 --telegram-per-second 1000000 &
 DAEMON=$!
-wait $DRIVER
+until grep -q '^latency' "$DATA/driver.out"; do sleep 0.5; done
 PEAK=$(sed -n 's/^VmHWM:\s*//p' /proc/$DAEMON/status)
 kill -TERM $DAEMON; wait $DAEMON || true
+kill $DRIVER; wait $DRIVER 2>/dev/null || true
 
 echo "Telegram load: $PARENTS parents, $HOUSEHOLDS households, $(nproc) cores"
 grep -v '^PORT' "$DATA/driver.out"

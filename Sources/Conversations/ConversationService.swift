@@ -18,6 +18,7 @@ public final class ConversationService: Sendable {
     let logger: Logger
     /// Signalled after every commit that queued messages, for the recipients and their channel.
     public let outboxNotifier = OutboxNotifier()
+    let dayKeys: DayKeys
 
     public init(database: AppDatabase, flows: FlowSet, localizer: Localizer, school: School, clock: any Clock, publicURL: String, logger: Logger) {
         self.database = database
@@ -27,6 +28,7 @@ public final class ConversationService: Sendable {
         self.clock = clock
         self.publicURL = publicURL
         self.committer = GroupCommitter(database: database)
+        self.dayKeys = DayKeys(calendar: school.calendar)
         self.logger = logger
     }
 
@@ -92,7 +94,7 @@ public final class ConversationService: Sendable {
 
         contact.unreachableAt = nil  // whoever writes to us can be reached again
         var session = (try? JSONDecoder().decode(Session.self, from: Data(contact.session.utf8))) ?? Session()
-        var host = SchoolHost(tx: tx, school: school, localizer: localizer, now: now, publicURL: publicURL, contact: contact)
+        var host = SchoolHost(tx: tx, school: school, localizer: localizer, now: now, publicURL: publicURL, dayKeys: dayKeys, contact: contact)
         let defaultLanguage = contact.language ?? localizer.supported(event.languageHint)
         var replies: [OutboundMessage]
         if let text, text.count > maximumInboundTextLength {

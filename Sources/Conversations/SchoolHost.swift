@@ -12,6 +12,7 @@ struct SchoolHost: DialogueHost {
     let localizer: Localizer
     let now: Date
     let publicURL: String
+    let dayKeys: DayKeys
     var contact: ContactRecord
     /// Messages for the child's other household (joint talks), sent by the service with this step's replies.
     var notices: [Notice] = []
@@ -83,7 +84,10 @@ extension SchoolHost {
             let siblings = try siblingTalks(excluding: child.id)
             let siblingDays = Set(siblings.map { dayKey($0.start) })
             var days: [(key: String, date: Date)] = []
-            for slot in slots where days.last?.key != dayKey(slot.startsAt) { days.append((dayKey(slot.startsAt), slot.startsAt)) }
+            for slot in slots {
+                let key = dayKey(slot.startsAt)
+                if days.last?.key != key { days.append((key, slot.startsAt)) }
+            }
             let ordered = days.filter { siblingDays.contains($0.key) } + days.filter { !siblingDays.contains($0.key) }
             let siblingName = siblings.first?.name ?? ""
             return ordered.prefix(Self.maximumOptions).map { day in
@@ -302,7 +306,7 @@ extension SchoolHost {
         school.booking.separatedHouseholds == .jointTalk ? "child:\(child)" : "child:\(child)/household:\(household)"
     }
 
-    func dayKey(_ date: Date) -> String { school.calendar.dayKey(date) }
+    func dayKey(_ date: Date) -> String { dayKeys.key(date) }
 
     func talkLine(_ booking: BookingDetails) -> String {
         localizer.text("menu.talk_line", Self.values(of: booking, school: school), language: language)

@@ -127,6 +127,13 @@ extension ContactRecord {
     }
 }
 
+extension SlotRecord {
+    public init(row: Row) throws {
+        self.init(id: row["id"], teacherID: row["teacherID"], startsAt: row["startsAt"], endsAt: row["endsAt"], kind: row["kind"],
+                  place: row["place"], active: row["active"])
+    }
+}
+
 extension ChildRecord {
     public init(row: Row) throws {
         self.init(id: row["id"], firstName: row["firstName"], lastName: row["lastName"], groupID: row["groupID"])

@@ -3,7 +3,7 @@
 // choose the language, plan a talk, pick a child, a day and a time, then move it, again and again.
 // Run by Benchmarks/telegram-load.sh, which starts the daemon against it and reads the figures it prints.
 //
-// usage: TelegramLoad CODES_FILE PARENTS SECONDS   (prints "PORT n" first, the figures at the end)
+// usage: TelegramLoad CODES_FILE PARENTS SECONDS   (prints "PORT n" first, the figures later; runs until killed)
 import Foundation
 import Hummingbird
 import Logging
@@ -125,6 +125,6 @@ Task {
     print(String(format: "steps/s %.0f", perSecond))
     print("latency p50 \(percentile(0.50)) p90 \(percentile(0.90)) p99 \(percentile(0.99)) (update handed out -> first reply, \(latencies.count) samples)")
     fflush(nil)
-    exit(0)
+    // Keep answering until the script has stopped the daemon, so its graceful stop is not held up by us.
 }
 try await app.runService()
