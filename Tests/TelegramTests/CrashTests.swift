@@ -20,11 +20,8 @@ import TestSupport
         try #require(codes.count >= parents)
 
         let fake = FakeBotAPI()
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await fake.run { continuation.yield($0) } }
-            var iterator = ports.makeAsyncIterator()
-            let port = try #require(await iterator.next())
+            let port = try await fake.start(in: &group)
             let serve = ["serve", "--data", data.url.path, "--port", "0", "--telegram-api-url", "http://127.0.0.1:\(port)",
                          "--telegram-chat-interval", "0.01", "--telegram-per-second", "1000"]
             var daemon = try run(serve, token: fake.token)

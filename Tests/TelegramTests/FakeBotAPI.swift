@@ -49,6 +49,15 @@ final class FakeBotAPI: Sendable {
     /// The next sendMessage calls fail like this, in order.
     func failNextSends(_ failures: [Failure]) { state.withLock { $0.failures += failures } }
 
+    /// Starts serving in `group` (cancel the group to stop) and returns the port it listens on.
+    func start(in group: inout ThrowingTaskGroup<Void, any Error>) async throws -> Int {
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        group.addTask { try await self.run { continuation.yield($0) } }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw CancellationError() }
+        return port
+    }
+
     func run(port: @escaping @Sendable (Int) async -> Void) async throws {
         let router = Router()
         router.post("/bot{token}/{method}") { request, context -> Response in

@@ -90,13 +90,10 @@ import TestSupport
 func withTelegram(_ body: @escaping @Sendable (TestSchool, FakeBotAPI, TelegramParent) async throws -> Void) async throws {
     let school = try TestSchool()
     let fake = FakeBotAPI()
-    let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
     var logger = Logger(label: "telegram-test")
     logger.logLevel = .critical
     try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await fake.run { portContinuation.yield($0) } }
-        var ports = portStream.makeAsyncIterator()
-        let port = try #require(await ports.next())
+        let port = try await fake.start(in: &group)
         let api = BotAPIClient(http: HTTPClient.shared, baseURL: "http://127.0.0.1:\(port)", token: fake.token)
         let service = school.runtime.service
         let poller = TelegramPoller(api: api, inbound: TelegramInbound(service: service, api: api, logger: logger), logger: logger, pollTimeout: 1)

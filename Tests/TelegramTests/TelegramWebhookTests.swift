@@ -47,11 +47,8 @@ import TestSupport
 
     @Test func registeringTheWebhookSendsTheSecret() async throws {
         let fake = FakeBotAPI()
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await fake.run { continuation.yield($0) } }
-            var iterator = ports.makeAsyncIterator()
-            let port = try #require(await iterator.next())
+            let port = try await fake.start(in: &group)
             let school = try TestSchool()
             var logger = Logger(label: "webhook-test")
             logger.logLevel = .critical
