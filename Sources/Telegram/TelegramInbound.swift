@@ -41,15 +41,19 @@ public struct TelegramInbound: Sendable {
             if message.text?.hasPrefix("/") == true { await answerDirectly(chatID, "telegram.private_only", hint: hint) }
             return
         }
-        let outcome: ConversationService.Outcome
+        var outcome: ConversationService.Outcome
         if let text = message.text, text == "/start" || text.hasPrefix("/start ") {
             let payload = text.dropFirst("/start".count).trimmingCharacters(in: .whitespaces)
+            let menu = InboundEvent(channel: .telegram, address: chatID, platformMessageID: platformID, content: .text("menu"), languageHint: hint)
             if payload.isEmpty {
                 // Opening the bot again without a code: show the menu to a known parent.
-                outcome = try await service.handle(InboundEvent(channel: .telegram, address: chatID, platformMessageID: platformID,
-                                                                content: .text("menu"), languageHint: hint))
+                outcome = try await service.handle(menu)
             } else {
                 outcome = try await service.start(channel: .telegram, address: chatID, platformMessageID: platformID, inviteCode: payload, languageHint: hint)
+                if outcome == .unknownSender {
+                    // An old or mistyped link from a parent we already know: their menu, not "you need a link".
+                    outcome = try await service.handle(menu)
+                }
             }
         } else {
             let content: InboundContent = message.text.map { .text($0) } ?? .unsupported

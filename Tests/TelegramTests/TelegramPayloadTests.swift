@@ -37,6 +37,8 @@ import TestSupport
         Case(name: "a button press (callback_query) answers the question",
              update: { _ in #"{"update_id":2,"callback_query":{"id":"4382bfdwdsb323b2d9","from":{"id":\#(chat),"is_bot":false,"first_name":"Yusuf","language_code":"nl"},"message":{"message_id":1,"chat":{"id":\#(chat),"type":"private"},"date":1795424400,"text":"In welke taal?","reply_markup":{"inline_keyboard":[[{"text":"Nederlands","callback_data":"o:nl"}]]}},"chat_instance":"-5551234","data":"o:nl"}}"# },
              status: .ok, newReplies: 2...2, check: { try $0.contact(channel: "telegram", address: String(chat))?.language == "nl" }),
+        Case(name: "a known parent opening an old or mistyped link gets the menu",
+             update: { _ in message(11, #""text":"/start AAAA-AAAA-AAAA""#) }, status: .ok, newReplies: 1...1),
         Case(name: "Arabic text with an emoji is read as text (and not understood here)",
              update: { _ in message(3, #""text":"مرحبا 👋🏽""#, language: "ar") }, status: .ok, newReplies: 2...2),
         Case(name: "an edited message does not run a step again",
