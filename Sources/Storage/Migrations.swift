@@ -118,6 +118,14 @@ extension AppDatabase {
                 CREATE INDEX outbox_due ON outbox(channel, id) WHERE status = 'pending';
                 """)
         }
+        migrator.registerMigration("v3: inbox rows stored before they are processed") { db in
+            try db.execute(sql: """
+                ALTER TABLE inbox ADD COLUMN payload TEXT;
+                ALTER TABLE inbox ADD COLUMN processedAt DATETIME;
+                UPDATE inbox SET processedAt = receivedAt;
+                CREATE INDEX inbox_unprocessed ON inbox(channel, id) WHERE processedAt IS NULL;
+                """)
+        }
         return migrator
     }
 }

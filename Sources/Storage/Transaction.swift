@@ -11,11 +11,36 @@ public struct Transaction {
     // MARK: - Inbox
 
     /// Records an inbound message once; false when this platform message id was seen before.
+    /// Also true for a message stored earlier by `storeReceived` and not processed yet; it is marked processed.
     public func recordInbound(channel: String, platformMessageID: String, contactID: Int64?, text: String?, at now: Date) throws -> Bool {
-        try db.cachedStatement(
-            sql: "INSERT INTO inbox (channel, platformMessageID, contactID, text, receivedAt) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
-            .execute(arguments: [channel, platformMessageID, contactID, text, now])
+        try db.cachedStatement(sql: """
+            INSERT INTO inbox (channel, platformMessageID, contactID, text, receivedAt, processedAt) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (channel, platformMessageID) DO UPDATE SET contactID = excluded.contactID, text = excluded.text, processedAt = excluded.processedAt
+            WHERE inbox.processedAt IS NULL
+            """).execute(arguments: [channel, platformMessageID, contactID, text, now, now])
         return db.changesCount > 0
+    }
+
+    /// Stores messages as received, before they are processed, so a platform may be told they arrived
+    /// (Telegram's offset) and a crash before processing loses nothing. Repeats are ignored.
+    public func storeReceived(channel: String, messages: [(platformMessageID: String, payload: String)], at now: Date) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO inbox (channel, platformMessageID, payload, receivedAt) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING
+            """)
+        for message in messages { try statement.execute(arguments: [channel, message.platformMessageID, message.payload, now]) }
+    }
+
+    /// Received but not processed (a crash came in between), oldest first.
+    public func unprocessedInbox(channel: String) throws -> [(platformMessageID: String, payload: String)] {
+        try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT platformMessageID, payload FROM inbox WHERE channel = ? AND processedAt IS NULL AND payload IS NOT NULL ORDER BY id
+            """), arguments: [channel]).map { ($0[0], $0[1]) }
+    }
+
+    /// For received messages that need no conversation step (an edit, a group message, a stranger).
+    public func markProcessed(channel: String, platformMessageID: String, at now: Date) throws {
+        try db.cachedStatement(sql: "UPDATE inbox SET processedAt = ? WHERE channel = ? AND platformMessageID = ? AND processedAt IS NULL")
+            .execute(arguments: [now, channel, platformMessageID])
     }
 
     // MARK: - Contacts and sessions

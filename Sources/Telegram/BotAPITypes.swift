@@ -1,7 +1,7 @@
 /// The parts of the Telegram Bot API (https://core.telegram.org/bots/api) Samenspraak reads and writes.
 /// Unknown fields are ignored, so new Bot API versions do not break decoding.
 
-public struct Update: Decodable, Sendable {
+public struct Update: Codable, Sendable {
     public var updateID: Int64
     public var message: Message?
     public var editedMessage: Message?
@@ -13,7 +13,7 @@ public struct Update: Decodable, Sendable {
     }
 }
 
-public struct Message: Decodable, Sendable {
+public struct Message: Codable, Sendable {
     public var messageID: Int64
     public var from: User?
     public var chat: Chat
@@ -25,6 +25,8 @@ public struct Message: Decodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case messageID = "message_id", from, chat, text, replyMarkup = "reply_markup"
         case photo, voice, audio, video, videoNote = "video_note", sticker, location, document, contact, animation, venue, poll
+        /// Written when an update is stored in the inbox, in place of the media itself.
+        case hasMedia = "has_media"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -34,12 +36,22 @@ public struct Message: Decodable, Sendable {
         chat = try container.decode(Chat.self, forKey: .chat)
         text = try container.decodeIfPresent(String.self, forKey: .text)
         replyMarkup = try container.decodeIfPresent(InlineKeyboardMarkup.self, forKey: .replyMarkup)
-        let media: [CodingKeys] = [.photo, .voice, .audio, .video, .videoNote, .sticker, .location, .document, .contact, .animation, .venue, .poll]
+        let media: [CodingKeys] = [.photo, .voice, .audio, .video, .videoNote, .sticker, .location, .document, .contact, .animation, .venue, .poll, .hasMedia]
         hasMedia = media.contains { container.contains($0) }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(messageID, forKey: .messageID)
+        try container.encodeIfPresent(from, forKey: .from)
+        try container.encode(chat, forKey: .chat)
+        try container.encodeIfPresent(text, forKey: .text)
+        try container.encodeIfPresent(replyMarkup, forKey: .replyMarkup)
+        if hasMedia { try container.encode(true, forKey: .hasMedia) }
     }
 }
 
-public struct User: Decodable, Sendable {
+public struct User: Codable, Sendable {
     public var id: Int64
     public var isBot: Bool?
     /// The user's app language as an IETF tag ("ar", "nl", "pt-br"), when Telegram reports it.
@@ -48,20 +60,20 @@ public struct User: Decodable, Sendable {
     enum CodingKeys: String, CodingKey { case id, isBot = "is_bot", languageCode = "language_code" }
 }
 
-public struct Chat: Decodable, Sendable {
+public struct Chat: Codable, Sendable {
     public var id: Int64
     /// "private", "group", "supergroup" or "channel".
     public var type: String
 }
 
-public struct CallbackQuery: Decodable, Sendable {
+public struct CallbackQuery: Codable, Sendable {
     public var id: String
     public var from: User
     public var message: Message?
     public var data: String?
 }
 
-public struct ChatMemberUpdated: Decodable, Sendable {
+public struct ChatMemberUpdated: Codable, Sendable {
     public var chat: Chat
     public var from: User
     public var newChatMember: ChatMember
@@ -69,7 +81,7 @@ public struct ChatMemberUpdated: Decodable, Sendable {
     enum CodingKeys: String, CodingKey { case chat, from, newChatMember = "new_chat_member" }
 }
 
-public struct ChatMember: Decodable, Sendable {
+public struct ChatMember: Codable, Sendable {
     /// "member", "kicked" (the user blocked the bot), "left", "administrator"…
     public var status: String
 }

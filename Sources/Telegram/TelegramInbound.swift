@@ -21,25 +21,35 @@ public struct TelegramInbound: Sendable {
         update.message?.chat.id ?? update.callbackQuery?.message?.chat.id ?? update.myChatMember?.chat.id ?? update.editedMessage?.chat.id
     }
 
+    /// The inbox id of an update.
+    public static func platformID(_ update: Update) -> String { "update:\(update.updateID)" }
+
     public func handle(_ update: Update) async throws {
-        let platformID = "update:\(update.updateID)"
+        let platformID = Self.platformID(update)
+        var stepped = false
         if let callback = update.callbackQuery {
-            try await handle(callback, platformID: platformID)
+            stepped = try await handle(callback, platformID: platformID)
         } else if let membership = update.myChatMember {
             try await handle(membership)
         } else if let message = update.message {
-            try await handle(message, platformID: platformID)
+            stepped = try await handle(message, platformID: platformID)
         }
         // An edited message would re-run a step the parent already took: ignored on purpose.
+        if !stepped {
+            // No conversation step recorded it; a stored copy (long polling) must not be handled again after a restart.
+            let now = Date()
+            try await service.database.write { try $0.markProcessed(channel: ChannelKind.telegram.rawValue, platformMessageID: platformID, at: now) }
+        }
     }
 
-    func handle(_ message: Message, platformID: String) async throws {
+    /// Returns whether a conversation step took the message (and so recorded it in the inbox).
+    func handle(_ message: Message, platformID: String) async throws -> Bool {
         let chatID = String(message.chat.id)
         let hint = message.from?.languageCode
         guard message.chat.type == "private" else {
             // Groups would expose families to each other; answer commands only, so a group is not flooded.
             if message.text?.hasPrefix("/") == true { await answerDirectly(chatID, "telegram.private_only", hint: hint) }
-            return
+            return false
         }
         var outcome: ConversationService.Outcome
         if let text = message.text, text == "/start" || text.hasPrefix("/start ") {
@@ -60,21 +70,23 @@ public struct TelegramInbound: Sendable {
             outcome = try await service.handle(InboundEvent(channel: .telegram, address: chatID, platformMessageID: platformID, content: content, languageHint: hint))
         }
         if outcome == .unknownSender { await answerDirectly(chatID, "telegram.need_invite", hint: hint) }
+        return outcome != .unknownSender
     }
 
-    func handle(_ callback: CallbackQuery, platformID: String) async throws {
+    func handle(_ callback: CallbackQuery, platformID: String) async throws -> Bool {
         // Stop the button's spinner; not awaited, so the step does not wait for it.
         background("answerCallbackQuery") { try await api.answerCallbackQuery(id: callback.id) }
-        guard let data = callback.data, let message = callback.message else { return }
+        guard let data = callback.data, let message = callback.message else { return false }
         let chatID = String(message.chat.id)
         let outcome = try await service.handle(InboundEvent(channel: .telegram, address: chatID, platformMessageID: platformID,
                                                             content: TelegramKeyboard.content(forCallbackData: data), languageHint: callback.from.languageCode))
-        guard case .handled = outcome, let text = message.text else { return }
+        guard case .handled = outcome, let text = message.text else { return outcome != .unknownSender }
         // Show what was chosen and take the buttons away, so an old question cannot be answered twice.
         let label = message.replyMarkup?.inlineKeyboard.joined().first { $0.callbackData == data }?.text
         background("editMessageText") {
             try await api.editMessageText(chatID: chatID, messageID: message.messageID, text: label.map { "\(text)\n\n→ \($0)" } ?? text)
         }
+        return true
     }
 
     func handle(_ membership: ChatMemberUpdated) async throws {

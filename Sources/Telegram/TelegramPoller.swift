@@ -1,53 +1,121 @@
+import Foundation
 import Logging
+import SamenspraakCore
 
-/// Long polling: asks Telegram for updates, handles them (each committed through the inbox), and only then
-/// confirms them by asking with a higher offset. A crash before that means Telegram hands them out again,
-/// and the inbox recognises them by update id.
+/// Long polling: asks Telegram for updates, stores each batch in the inbox in one commit and only then confirms
+/// it (the next request's offset), so the next batch can be fetched while this one is still being handled.
+/// Updates of one chat are handled in order, different chats at the same time. A crash after storing and before
+/// handling loses nothing: at start, stored updates that were never handled are handled first.
 public struct TelegramPoller: Sendable {
     let api: BotAPIClient
     let inbound: TelegramInbound
     let logger: Logger
     /// Seconds Telegram holds a getUpdates request open when there is nothing new.
     let pollTimeout: Int
+    /// Updates received but not yet handled before polling pauses (so a slow database is not overrun).
+    let maximumBacklog: Int
 
-    public init(api: BotAPIClient, inbound: TelegramInbound, logger: Logger, pollTimeout: Int = 25) {
+    public init(api: BotAPIClient, inbound: TelegramInbound, logger: Logger, pollTimeout: Int = 25, maximumBacklog: Int = 5_000) {
         self.api = api
         self.inbound = inbound
         self.logger = logger
         self.pollTimeout = pollTimeout
+        self.maximumBacklog = maximumBacklog
     }
+
+    static let channel = ChannelKind.telegram.rawValue
 
     /// Runs until the task is cancelled.
     public func run() async {
+        let queues = ChatQueues(inbound: inbound, logger: logger)
+        await handleLeftovers()
         var offset: Int64 = 0
         var backoff = Duration.seconds(1)
         while !Task.isCancelled {
             do {
+                while await queues.backlog > maximumBacklog { try await Task.sleep(for: .milliseconds(20)) }
                 let updates = try await api.getUpdates(offset: offset, timeout: pollTimeout)
-                try await handleInChatOrder(updates)
-                if let last = updates.map(\.updateID).max() { offset = last + 1 }
+                if !updates.isEmpty {
+                    let encoder = JSONEncoder()
+                    let stored = try updates.map { (TelegramInbound.platformID($0), String(decoding: try encoder.encode($0), as: UTF8.self)) }
+                    let now = Date()
+                    try await inbound.service.database.write { try $0.storeReceived(channel: Self.channel, messages: stored, at: now) }
+                    offset = (updates.map(\.updateID).max() ?? offset) + 1
+                    await queues.enqueue(updates)
+                }
                 backoff = .seconds(1)
             } catch BotAPIError.rejected(409, _) {
                 // A webhook is still set (the daemon ran in webhook mode before): remove it, then poll.
                 logger.info("Telegram: removing the webhook to switch to long polling")
                 do { try await api.deleteWebhook() } catch { try? await Task.sleep(for: backoff) }
             } catch {
-                if Task.isCancelled { return }
+                if Task.isCancelled { break }
                 logger.warning("Telegram getUpdates failed; trying again", metadata: ["error": "\(error)", "wait": "\(backoff)"])
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, .seconds(30))
             }
         }
+        await queues.drain()
     }
 
-    /// Updates of one chat in the order sent; different chats at the same time (they share group commits).
-    func handleInChatOrder(_ updates: [Update]) async throws {
-        let byChat = Dictionary(grouping: updates) { TelegramInbound.chat(of: $0) ?? 0 }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for chatUpdates in byChat.values {
-                group.addTask { for update in chatUpdates.sorted(by: { $0.updateID < $1.updateID }) { try await inbound.handle(update) } }
+    /// Updates stored before a crash and never handled, in the order they came.
+    func handleLeftovers() async {
+        do {
+            let leftovers = try await inbound.service.database.read { try $0.unprocessedInbox(channel: Self.channel) }
+            guard !leftovers.isEmpty else { return }
+            logger.info("Telegram: handling updates stored before a restart", metadata: ["count": "\(leftovers.count)"])
+            let decoder = JSONDecoder()
+            for leftover in leftovers {
+                guard let update = try? decoder.decode(Update.self, from: Data(leftover.payload.utf8)) else { continue }
+                try await inbound.handle(update)
             }
-            try await group.waitForAll()
+        } catch {
+            logger.error("Telegram: stored updates could not be handled", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+/// One queue per chat: its updates are handled one after the other, other chats' at the same time.
+actor ChatQueues {
+    let inbound: TelegramInbound
+    let logger: Logger
+    private var tails: [Int64: Task<Void, Never>] = [:]
+    private var queued: [Int64: Int] = [:]
+    private(set) var backlog = 0
+
+    init(inbound: TelegramInbound, logger: Logger) {
+        self.inbound = inbound
+        self.logger = logger
+    }
+
+    func enqueue(_ updates: [Update]) {
+        for update in updates.sorted(by: { $0.updateID < $1.updateID }) {
+            let chat = TelegramInbound.chat(of: update) ?? 0
+            let previous = tails[chat]
+            backlog += 1
+            queued[chat, default: 0] += 1
+            tails[chat] = Task { [inbound, logger] in
+                await previous?.value
+                do { try await inbound.handle(update) } catch {
+                    // Stays unhandled in the inbox; handled at the next start.
+                    logger.error("Telegram update could not be handled", metadata: ["error": "\(error)"])
+                }
+                self.finished(chat)
+            }
+        }
+    }
+
+    private func finished(_ chat: Int64) {
+        backlog -= 1
+        queued[chat, default: 1] -= 1
+        if queued[chat] == 0 {
+            queued[chat] = nil
+            tails[chat] = nil
+        }
+    }
+
+    /// Waits for everything queued (a graceful stop).
+    func drain() async {
+        while let task = tails.values.first { await task.value }
     }
 }

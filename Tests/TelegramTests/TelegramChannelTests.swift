@@ -170,3 +170,28 @@ final class TelegramParent: Sendable {
 }
 
 enum TelegramTestError: Error { case noMessage([String]) }
+
+@Suite struct TelegramRecoveryTests {
+    @Test func anUpdateStoredButNotHandledBeforeACrashIsHandledAtStart() async throws {
+        let school = try TestSchool()
+        let code = InviteCode.display(try school.household().code)
+        // What a crashed poller left behind: the update is in the inbox (Telegram was told it arrived), not handled.
+        let update = #"{"update_id":31337,"message":{"message_id":9,"from":{"id":6660001,"is_bot":false,"first_name":"Sanne","language_code":"nl"},"chat":{"id":6660001,"type":"private"},"date":1795424400,"text":"/start \#(code)"}}"#
+        try school.runtime.database.writeNow { try $0.storeReceived(channel: "telegram", messages: [("update:31337", update)], at: Date()) }
+        #expect(try school.runtime.database.readNow { try $0.unprocessedInbox(channel: "telegram").count } == 1)
+
+        let fake = FakeBotAPI()
+        var logger = Logger(label: "recovery-test")
+        logger.logLevel = .critical
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let port = try await fake.start(in: &group)
+            let api = BotAPIClient(http: HTTPClient.shared, baseURL: "http://127.0.0.1:\(port)", token: fake.token)
+            let poller = TelegramPoller(api: api, inbound: TelegramInbound(service: school.runtime.service, api: api, logger: logger), logger: logger, pollTimeout: 1)
+            group.addTask { await poller.run() }
+            try await waitUntil { try school.runtime.database.readNow { try !$0.outbox(channel: "telegram", address: "6660001", after: 0).isEmpty } }
+            group.cancelAll()
+        }
+        #expect(try school.runtime.database.readNow { try $0.unprocessedInbox(channel: "telegram").count } == 0)
+        #expect(try school.runtime.database.readNow { try $0.contact(channel: "telegram", address: "6660001") } != nil)
+    }
+}
