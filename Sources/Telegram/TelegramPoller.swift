@@ -15,7 +15,7 @@ public struct TelegramPoller: Sendable {
     /// Updates received but not yet handled before polling pauses (so a slow database is not overrun).
     let maximumBacklog: Int
 
-    public init(api: BotAPIClient, inbound: TelegramInbound, logger: Logger, pollTimeout: Int = 25, maximumBacklog: Int = 5_000) {
+    public init(api: BotAPIClient, inbound: TelegramInbound, logger: Logger, pollTimeout: Int = 25, maximumBacklog: Int = 500) {
         self.api = api
         self.inbound = inbound
         self.logger = logger
