@@ -3,8 +3,8 @@ import Foundation
 import Logging
 import SamenspraakCore
 
-/// Turns one Telegram update into a conversation step (or a short direct answer), in the order Telegram sent them.
-/// Only once this returns has the update's effect been committed, so only then may the poller confirm it.
+/// Turns one Telegram update into a conversation step (or a short direct answer). When this returns, the update's
+/// effect is committed and its inbox row (if the poller stored one) is marked processed; the webhook answers 200 only then.
 public struct TelegramInbound: Sendable {
     let service: ConversationService
     let api: BotAPIClient
@@ -116,9 +116,6 @@ public struct TelegramInbound: Sendable {
 
     /// A best-effort call that nothing waits for.
     func background(_ what: String, _ body: @escaping @Sendable () async throws -> Void) {
-        let logger = logger
-        Task {
-            do { try await body() } catch { logger.warning("Telegram \(what) failed", metadata: ["error": "\(error)"]) }
-        }
+        Task { [self] in await bestEffort(what, body) }
     }
 }
