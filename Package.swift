@@ -102,7 +102,7 @@ let package = Package(
             name: "TelegramTests",
             dependencies: [
                 // The daemon binary itself, for the crash test's child process.
-                "Telegram", "App", "TestSupport", "samenspraak",
+                "Telegram", "App", "TestSupport", "samenspraak", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: settings

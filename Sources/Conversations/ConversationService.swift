@@ -17,7 +17,7 @@ public final class ConversationService: Sendable {
     let committer: GroupCommitter
     let logger: Logger
     /// Signalled after every commit that queued messages, for the recipients and their channel.
-    public let outboxNotifier = OutboxNotifier()
+    public let wakeups = Wakeups()
     let dayKeys: DayKeys
 
     public init(database: AppDatabase, flows: FlowSet, localizer: Localizer, school: School, clock: any Clock, publicURL: String, logger: Logger) {
@@ -39,8 +39,9 @@ public final class ConversationService: Sendable {
     }
 
     public enum Outcome: Sendable, Equatable {
-        /// The step ran; these outbox rows hold the replies, and `notified` got a notice about a shared talk.
-        case handled(contactID: Int64, outboxIDs: [Int64], notified: [Recipient])
+        /// The step ran; these outbox rows hold the replies, and `notified` got a notice about a shared talk;
+        /// `plannedJobs` when it planned a reminder (the scheduler may have to wake sooner).
+        case handled(contactID: Int64, outboxIDs: [Int64], notified: [Recipient], plannedJobs: Bool = false)
         /// The same platform message was handled before; nothing was done again.
         case duplicate
         /// The sender is not bound to a household and gave no valid invite code.
@@ -66,12 +67,13 @@ public final class ConversationService: Sendable {
 
     /// Wakes the waiters of everyone this step queued messages for (now durable).
     func announce(_ outcome: Outcome, to event: InboundEvent) async {
-        guard case .handled(_, let outboxIDs, let notified) = outcome else { return }
+        guard case .handled(_, let outboxIDs, let notified, let plannedJobs) = outcome else { return }
         let recipients = (outboxIDs.isEmpty ? [] : [Recipient(channel: event.channel, address: event.address)]) + notified
         for recipient in recipients {
-            await outboxNotifier.signal(recipient.address)
-            await outboxNotifier.signal(OutboxNotifier.channelKey(recipient.channel))
+            await wakeups.signal(recipient.address)
+            await wakeups.signal(Wakeups.channelKey(recipient.channel))
         }
+        if plannedJobs { await wakeups.signal(Wakeups.jobsKey) }
     }
 
     func step(_ event: InboundEvent, inviteCode: String?, now: Date, tx: Transaction, isStart: Bool = false) throws -> Outcome {
@@ -124,13 +126,18 @@ public final class ConversationService: Sendable {
         contact = host.contact
         contact.session = String(decoding: try JSONEncoder().encode(session), as: UTF8.self)
         try tx.updateContact(contact)
+        var plannedJobs = false
+        // A newly bound chat makes its household reachable, so its talks get their reminders.
+        for household in host.changedHouseholds.union(isNew ? [contact.householdID] : []).sorted() {
+            plannedJobs = try Reminders.replan(household: household, school: school, tx: tx, now: now) || plannedJobs
+        }
         let encoder = JSONEncoder()
         let outboxIDs = try replies.map { reply in
             try tx.enqueue(contactID: contactID, channel: contact.channel, address: contact.address,
                            payload: String(decoding: try encoder.encode(reply), as: UTF8.self), at: now)
         }
         let notified = try deliver(host.notices, tx: tx, now: now)
-        return .handled(contactID: contactID, outboxIDs: outboxIDs, notified: notified)
+        return .handled(contactID: contactID, outboxIDs: outboxIDs, notified: notified, plannedJobs: plannedJobs)
     }
 
     /// A message the service says itself (not a flow step), in `language`.

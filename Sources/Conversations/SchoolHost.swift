@@ -16,6 +16,8 @@ struct SchoolHost: DialogueHost {
     var contact: ContactRecord
     /// Messages for the child's other household (joint talks), sent by the service with this step's replies.
     var notices: [Notice] = []
+    /// Households whose talks (or whether they want messages) changed in this step: their reminders are replanned.
+    var changedHouseholds: Set<Int64> = []
 
     static var catalog: HostCatalog { SchoolHostCatalog.catalog }
 }
@@ -40,11 +42,11 @@ public enum SchoolHostCatalog {
         ],
         optionSources: ["languages", "children_to_book", "free_days", "free_times", "changeable_bookings", "pretalk_children"],
         variables: ["school", "child", "group", "teacher", "place", "day", "time", "ics_url", "talks", "opens", "closes", "sibling",
-                    "answer", "current_thing1", "current_thing2", "current_wish", "count", "date_label"],
+                    "answer", "current_thing1", "current_thing2", "current_wish", "count", "date_label", "children"],
         messages: Set(["booking.child_option", "booking.day_option", "booking.day_option_sibling", "booking.time_option",
                    "booking.time_option_sibling", "booking.time_option_teacher", "move.talk_option", "pretalk.child_option",
                    "pretalk.current", "menu.talk_line", "common.too_long", "common.text_only", "common.unavailable",
-                   "telegram.need_invite", "telegram.private_only"] + Notice.Kind.allCases.map(\.messageKey)))
+                   "telegram.need_invite", "telegram.private_only", "reminder.talk", "reminder.nudge"] + Notice.Kind.allCases.map(\.messageKey)))
 }
 
 /// A message to another household about a talk it shares (or may join), caused by this household's step.
@@ -161,6 +163,7 @@ extension SchoolHost {
                   try tx.isActive(booking: id), try currentChild(session)?.id == booking.childID else { return "gone" }
             try tx.attend(bookingID: booking.bookingID, householdID: household)
             describe(booking: booking, into: &session)
+            try talksChanged(child: booking.childID)
             return "ok"
         case "book":
             guard let child = try currentChild(session), let slot = try selectedSlot(session) else { return "taken" }
@@ -172,6 +175,7 @@ extension SchoolHost {
                     describe(booking: details, into: &session)
                     try notifyOtherHouseholds(.booked, details)
                 }
+                try talksChanged(child: child.id)
                 return "ok"
             case .slotTaken:
                 return "taken"
@@ -199,6 +203,7 @@ extension SchoolHost {
                     describe(booking: details, into: &session)
                     try notifyOtherHouseholds(.moved, details)
                 }
+                try talksChanged(child: old.childID)
                 return "ok"
             case .slotTaken, .alreadyBooked:
                 try tx.restoreBooking(id: old.bookingID)
@@ -213,6 +218,7 @@ extension SchoolHost {
                 try tx.cancelBooking(id: booking.bookingID, at: now)
                 try notifyOtherHouseholds(.cancelled, booking)
             }
+            try talksChanged(child: booking.childID)
             return "ok"
         case "pretalk_child":
             let eligible = try pretalkBookings()
@@ -241,9 +247,11 @@ extension SchoolHost {
             return "ok"
         case "stop_messages":
             contact.stoppedAt = contact.stoppedAt ?? now
+            changedHouseholds.insert(household)
             return "ok"
         case "resume_messages":
             contact.stoppedAt = nil
+            changedHouseholds.insert(household)
             return "ok"
         default:
             throw DialogueError(description: "unknown action '\(action)'")
@@ -251,6 +259,11 @@ extension SchoolHost {
     }
 
     // MARK: - Helpers
+
+    /// Every household of the child: with joint talks another household may attend, and its reminders change too.
+    mutating func talksChanged(child: String) throws {
+        changedHouseholds.formUnion(try tx.households(ofChild: child))
+    }
 
     /// With joint talks, the child's other household shares (or may join) this talk, so it hears of every change.
     mutating func notifyOtherHouseholds(_ kind: Notice.Kind, _ booking: BookingDetails) throws {

@@ -46,7 +46,9 @@ public struct DialogueEngine: Sendable {
                 try run.go(to: .flow(flows.idle), session: &session, host: &host)
             }
         case .choice(let id):
-            if let (ask, waiting) = openQuestion(session), let chosen = waiting.choices.first(where: { $0.id == id }) {
+            if id.hasPrefix(Self.commandPrefix), let flow = flows.commands[String(id.dropFirst(Self.commandPrefix.count))] {
+                try run.go(to: .flow(flow), session: &session, host: &host)
+            } else if let (ask, waiting) = openQuestion(session), let chosen = waiting.choices.first(where: { $0.id == id }) {
                 try run.choose(chosen, ask: ask, session: &session, host: &host)
             } else if openQuestion(session) != nil {
                 // A button from an older message: the question has moved on.
@@ -57,6 +59,11 @@ public struct DialogueEngine: Sendable {
         }
         return run.messages
     }
+
+    /// A button that starts a command's flow from wherever the person is, like typing the command: for messages
+    /// nobody asked for (a reminder's "move"), which must not depend on the question the person has open.
+    public static func commandChoiceID(_ command: String) -> String { commandPrefix + command }
+    static let commandPrefix = "g:"
 
     func openQuestion(_ session: Session) -> (Ask, Session.Waiting)? {
         guard let waiting = session.waiting, let flow = session.flow.flatMap({ flows.flows[$0] }),

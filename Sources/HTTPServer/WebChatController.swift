@@ -88,7 +88,7 @@ public struct WebChatController: Sendable {
         let clock = ContinuousClock()
         let deadline = clock.now + pollTimeout
         while true {
-            let seen = await service.outboxNotifier.version(client)
+            let seen = await service.wakeups.version(client)
             let rows = try await service.database.read { tx -> [OutboxRecord]? in
                 guard let contact = try tx.contact(channel: ChannelKind.webchat.rawValue, address: client),
                       let household = try tx.household(inviteCode: code), contact.householdID == household.id else { return nil }
@@ -101,7 +101,7 @@ public struct WebChatController: Sendable {
                     await limiter.recordFailure(context.peer)
                     throw ChatError(.notFound, "This invite link is not valid.")
                 }
-                await service.outboxNotifier.wait(client, after: seen, timeout: deadline - clock.now)
+                await service.wakeups.wait(client, after: seen, timeout: deadline - clock.now)
                 continue
             }
             if !rows.isEmpty || clock.now >= deadline {
@@ -117,7 +117,7 @@ public struct WebChatController: Sendable {
                 }
                 return Self.json(MessagesResponse(messages: messages))
             }
-            await service.outboxNotifier.wait(client, after: seen, timeout: deadline - clock.now)
+            await service.wakeups.wait(client, after: seen, timeout: deadline - clock.now)
         }
     }
 

@@ -9,6 +9,8 @@ public struct School: Sendable, Equatable {
     /// Languages offered to parents, in the order they are shown; the first is the school's own.
     public var languages: [String]
     public var booking: BookingSettings
+    /// When reminders and nudges may go out.
+    public var unprompted = UnpromptedPolicy()
     public var teachers: [Teacher]
     public var groups: [Group]
 
@@ -41,6 +43,8 @@ public struct BookingSettings: Sendable, Equatable {
     public var bufferMinutes: Int
     /// What happens when a child's separated parents form two households.
     public var separatedHouseholds: SeparatedHouseholdsPolicy
+    /// When households without a booking are reminded to book (at most two); nil: the default moments.
+    public var nudges: [Date]?
 
     public init(opens: Date, closes: Date, talkMinutes: Int = 20, bufferMinutes: Int = 5, separatedHouseholds: SeparatedHouseholdsPolicy = .separateTalks) {
         self.opens = opens
@@ -51,6 +55,19 @@ public struct BookingSettings: Sendable, Equatable {
     }
 
     public func isOpen(at now: Date) -> Bool { now >= opens && now < closes }
+
+    /// At most two nudges in the window: those of the school file, else two days after opening and two days
+    /// before closing (each moved out of quiet hours); a nudge too close to another or to closing is dropped.
+    public func nudgeMoments(policy: UnpromptedPolicy, calendar: Calendar) -> [Date] {
+        let day: TimeInterval = 24 * 3600
+        let wanted = nudges ?? [opens + 2 * day, closes - 2 * day].map { policy.nextAllowed(from: $0, calendar: calendar) }
+        var moments: [Date] = []
+        for moment in wanted.sorted() where moment >= opens && moment <= closes - day / 4 {
+            if let last = moments.last, moment.timeIntervalSince(last) < day { continue }
+            moments.append(moment)
+        }
+        return Array(moments.prefix(2))
+    }
 }
 
 public enum SeparatedHouseholdsPolicy: String, Sendable, Equatable, CaseIterable {

@@ -16,6 +16,11 @@ import Yams
 ///   talk_minutes: 20
 ///   buffer_minutes: 5
 ///   separated_households: separate      # or joint: one talk per child, the other household joins
+///   nudges: ["2026-08-26 16:00", "2026-09-09 16:00"]   # to households without a booking; at most two
+/// messages:                              # reminders and nudges, which nobody asked for
+///   quiet_hours: "21:00-08:00"
+///   quiet_weekends: true
+///   per_week: 2                          # at most this many to one parent in any seven days
 /// teachers:
 ///   - id: de-vries
 ///     name: Juf Anouk de Vries
@@ -41,7 +46,7 @@ public enum SchoolFile {
     }
 
     static func parse(_ file: YAMLFile) -> School? {
-        guard let top = file.fields(file.root, "the school file", allowed: ["school", "booking", "teachers", "groups"]) else { return nil }
+        guard let top = file.fields(file.root, "the school file", allowed: ["school", "booking", "messages", "teachers", "groups"]) else { return nil }
         guard let schoolNode = top["school"] else {
             file.report("'school' is missing", at: file.root)
             return nil
@@ -91,11 +96,45 @@ public enum SchoolFile {
             file.report("'groups' is missing", at: file.root)
         }
         guard let booking else { return nil }
-        return School(name: name, timeZone: timeZone, languages: languages, booking: booking, teachers: teachers, groups: groups)
+        var school = School(name: name, timeZone: timeZone, languages: languages, booking: booking, teachers: teachers, groups: groups)
+        if let node = top["messages"], let policy = parseMessages(node, file) { school.unprompted = policy }
+        return school
+    }
+
+    static func parseMessages(_ node: Node, _ file: YAMLFile) -> UnpromptedPolicy? {
+        guard let fields = file.fields(node, "'messages'", allowed: ["quiet_hours", "quiet_weekends", "per_week"]) else { return nil }
+        var policy = UnpromptedPolicy()
+        if let hoursNode = fields["quiet_hours"], let text = file.string(hoursNode, "'messages.quiet_hours'") {
+            let ends = text.split(separator: "-").map { $0.trimmingCharacters(in: .whitespaces) }.map(minuteOfDay)
+            if ends.count == 2, let from = ends[0], let until = ends[1] {
+                (policy.quietFrom, policy.quietUntil) = (from, until)
+            } else {
+                file.report("'messages.quiet_hours' must be two times like \"21:00-08:00\", not '\(text)'", at: hoursNode)
+            }
+        }
+        if let weekendNode = fields["quiet_weekends"], let text = file.string(weekendNode, "'messages.quiet_weekends'") {
+            switch text {
+            case "true", "yes": policy.quietWeekends = true
+            case "false", "no": policy.quietWeekends = false
+            default: file.report("'messages.quiet_weekends' must be true or false, not '\(text)'", at: weekendNode)
+            }
+        }
+        if let capNode = fields["per_week"], let cap = file.int(capNode, "'messages.per_week'") {
+            if (0...14).contains(cap) { policy.perWeek = cap } else {
+                file.report("'messages.per_week' must be between 0 and 14, not \(cap)", at: capNode)
+            }
+        }
+        return policy
+    }
+
+    static func minuteOfDay(_ text: String) -> Int? {
+        let parts = text.split(separator: ":").map { Int($0) }
+        guard parts.count == 2, let hour = parts[0], let minute = parts[1], (0...23).contains(hour), (0...59).contains(minute) else { return nil }
+        return hour * 60 + minute
     }
 
     static func parseBooking(_ node: Node, _ file: YAMLFile, _ dates: DateReader) -> BookingSettings? {
-        guard let fields = file.fields(node, "'booking'", allowed: ["opens", "closes", "talk_minutes", "buffer_minutes", "separated_households"])
+        guard let fields = file.fields(node, "'booking'", allowed: ["opens", "closes", "talk_minutes", "buffer_minutes", "separated_households", "nudges"])
         else { return nil }
         let opens = dates.moment(fields["opens"], "'booking.opens'", in: node)
         let closes = dates.moment(fields["closes"], "'booking.closes'", in: node)
@@ -109,9 +148,19 @@ public enum SchoolFile {
                 file.report("'booking.separated_households' must be 'separate' or 'joint', not '\(text)'", at: policyNode)
             }
         }
+        var nudges: [Date]?
+        if let nudgesNode = fields["nudges"], let items = file.sequence(nudgesNode, "'booking.nudges'") {
+            nudges = items.compactMap { dates.moment($0, "a moment in 'booking.nudges'", in: nudgesNode) }
+            if items.count > 2 { file.report("'booking.nudges' may name at most two moments, not \(items.count)", at: nudgesNode) }
+            if let opens, let closes, nudges?.contains(where: { $0 < opens || $0 > closes }) == true {
+                file.report("the moments in 'booking.nudges' must lie between 'booking.opens' and 'booking.closes'", at: nudgesNode)
+            }
+        }
         guard let opens, let closes else { return nil }
         if closes <= opens { file.report("'booking.closes' must be after 'booking.opens'", at: fields["closes"]) }
-        return BookingSettings(opens: opens, closes: closes, talkMinutes: talk, bufferMinutes: buffer, separatedHouseholds: policy)
+        var settings = BookingSettings(opens: opens, closes: closes, talkMinutes: talk, bufferMinutes: buffer, separatedHouseholds: policy)
+        settings.nudges = nudges
+        return settings
     }
 
     static func parseTeacher(_ node: Node, _ file: YAMLFile, _ dates: DateReader) -> Teacher? {

@@ -18,6 +18,17 @@ public enum SchoolFileWriter {
             "  talk_minutes: \(school.booking.talkMinutes)",
             "  buffer_minutes: \(school.booking.bufferMinutes)",
             "  separated_households: \(school.booking.separatedHouseholds.rawValue)",
+        ]
+        if let nudges = school.booking.nudges {
+            lines.append("  nudges: [\(nudges.map { quoted("\(day($0)) \(time($0))") }.joined(separator: ", "))]")
+        }
+        let policy = school.unprompted
+        func clock(_ minutes: Int) -> String { String(format: "%02d:%02d", minutes / 60, minutes % 60) }
+        lines += [
+            "messages:",
+            "  quiet_hours: \"\(clock(policy.quietFrom))-\(clock(policy.quietUntil))\"",
+            "  quiet_weekends: \(policy.quietWeekends)",
+            "  per_week: \(policy.perWeek)",
             "teachers:",
         ]
         for teacher in school.teachers {

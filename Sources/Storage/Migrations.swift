@@ -126,6 +126,30 @@ extension AppDatabase {
                 CREATE INDEX inbox_unprocessed ON inbox(channel, id) WHERE processedAt IS NULL;
                 """)
         }
+        migrator.registerMigration("v4: scheduled jobs; unprompted messages after replies") { db in
+            try db.execute(sql: """
+                CREATE TABLE job (
+                    id INTEGER PRIMARY KEY,
+                    -- What the job is about ("talk_reminder:42:7"); planning the same thing again updates it.
+                    key TEXT NOT NULL UNIQUE,
+                    kind TEXT NOT NULL,
+                    householdID INTEGER REFERENCES household(id) ON DELETE CASCADE,
+                    reference TEXT NOT NULL DEFAULT '',
+                    dueAt DATETIME NOT NULL,
+                    -- After this the job no longer makes sense (no reminder after the talk): skipped, not sent late.
+                    expiresAt DATETIME NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'pending',
+                    finishedAt DATETIME,
+                    note TEXT
+                );
+                CREATE INDEX job_due ON job(dueAt) WHERE status = 'pending';
+                CREATE INDEX job_household ON job(householdID, kind) WHERE status = 'pending';
+                ALTER TABLE outbox ADD COLUMN unprompted BOOLEAN NOT NULL DEFAULT 0;
+                DROP INDEX outbox_due;
+                CREATE INDEX outbox_due ON outbox(channel, unprompted, id) WHERE status = 'pending';
+                CREATE INDEX outbox_unprompted ON outbox(contactID, createdAt) WHERE unprompted;
+                """)
+        }
         return migrator
     }
 }

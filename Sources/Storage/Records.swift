@@ -100,6 +100,8 @@ public struct OutboxRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
     public var lastError: String? = nil
     /// The platform's id of the sent message (a Telegram message_id).
     public var platformMessageID: String? = nil
+    /// A reminder or nudge rather than a reply: sent after the replies waiting at the same time.
+    public var unprompted: Bool = false
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
@@ -144,7 +146,8 @@ extension OutboxRecord {
     public init(row: Row) throws {
         self.init(id: row["id"], contactID: row["contactID"], channel: row["channel"], address: row["address"], payload: row["payload"],
                   status: row["status"], createdAt: row["createdAt"], sentAt: row["sentAt"], attempts: row["attempts"],
-                  nextAttemptAt: row["nextAttemptAt"], lastError: row["lastError"], platformMessageID: row["platformMessageID"])
+                  nextAttemptAt: row["nextAttemptAt"], lastError: row["lastError"], platformMessageID: row["platformMessageID"],
+                  unprompted: row["unprompted"])
     }
 }
 
@@ -153,5 +156,46 @@ extension BookingDetails {
         self.init(bookingID: row["bookingID"], childID: row["childID"], childFirstName: row["childFirstName"], householdID: row["householdID"],
                   slotID: row["slotID"], teacherID: row["teacherID"], startsAt: row["startsAt"], endsAt: row["endsAt"], place: row["place"],
                   icsToken: row["icsToken"])
+    }
+}
+
+/// Something to do at a moment: a reminder, a nudge. Pending until it ran (done) or no longer made sense (skipped).
+public struct JobRecord: Codable, Sendable, Equatable, FetchableRecord {
+    public static let databaseTableName = "job"
+    public var id: Int64
+    public var key: String
+    public var kind: String
+    public var householdID: Int64?
+    public var reference: String
+    public var dueAt: Date
+    public var expiresAt: Date
+    public var status: String
+    public var finishedAt: Date?
+    public var note: String?
+}
+
+extension JobRecord {
+    public init(row: Row) throws {
+        self.init(id: row["id"], key: row["key"], kind: row["kind"], householdID: row["householdID"], reference: row["reference"],
+                  dueAt: row["dueAt"], expiresAt: row["expiresAt"], status: row["status"], finishedAt: row["finishedAt"], note: row["note"])
+    }
+}
+
+/// A job as planning wants it to be; `Transaction.plan` creates or updates the row with this key.
+public struct PlannedJob: Sendable, Equatable {
+    public var key: String
+    public var kind: String
+    public var householdID: Int64?
+    public var reference: String
+    public var dueAt: Date
+    public var expiresAt: Date
+
+    public init(key: String, kind: String, householdID: Int64?, reference: String, dueAt: Date, expiresAt: Date) {
+        self.key = key
+        self.kind = kind
+        self.householdID = householdID
+        self.reference = reference
+        self.dueAt = dueAt
+        self.expiresAt = expiresAt
     }
 }

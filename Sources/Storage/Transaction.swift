@@ -228,16 +228,85 @@ public struct Transaction {
 
     // MARK: - Outbox
 
-    public func enqueue(contactID: Int64, channel: String, address: String, payload: String, at now: Date) throws -> Int64 {
-        try db.cachedStatement(sql: "INSERT INTO outbox (contactID, channel, address, payload, status, createdAt) VALUES (?, ?, ?, ?, 'pending', ?)")
-            .execute(arguments: [contactID, channel, address, payload, now])
+    /// Queues a message; `unprompted` ones (reminders, nudges) wait for the replies queued at the same time.
+    public func enqueue(contactID: Int64, channel: String, address: String, payload: String, unprompted: Bool = false, at now: Date) throws -> Int64 {
+        try db.cachedStatement(sql: """
+            INSERT INTO outbox (contactID, channel, address, payload, status, createdAt, unprompted) VALUES (?, ?, ?, ?, 'pending', ?, ?)
+            """).execute(arguments: [contactID, channel, address, payload, now, unprompted])
         return db.lastInsertedRowID
+    }
+
+    /// When the unprompted messages queued for a contact since `since` were queued, oldest first (the weekly cap).
+    public func unpromptedMessages(contactID: Int64, since: Date) throws -> [Date] {
+        try Date.fetchAll(db.cachedStatement(sql: """
+            SELECT createdAt FROM outbox WHERE contactID = ? AND unprompted AND createdAt > ? AND status != 'failed' ORDER BY createdAt
+            """), arguments: [contactID, since])
     }
 
     /// Messages for one address after `afterID`, oldest first (the web chat's long poll reads these).
     public func outbox(channel: String, address: String, after afterID: Int64, limit: Int = 100) throws -> [OutboxRecord] {
         try OutboxRecord.fetchAll(db.cachedStatement(sql: "SELECT * FROM outbox WHERE channel = ? AND address = ? AND id > ? ORDER BY id LIMIT ?"),
                                   arguments: [channel, address, afterID, limit])
+    }
+
+    // MARK: - Scheduled jobs
+
+    /// Creates the job, or moves a pending one with the same key to the new moment; a finished one stays finished.
+    public func plan(_ job: PlannedJob) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO job (key, kind, householdID, reference, dueAt, expiresAt) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT(key) DO UPDATE SET dueAt = excluded.dueAt, expiresAt = excluded.expiresAt, reference = excluded.reference
+            WHERE status = 'pending'
+            """).execute(arguments: [job.key, job.kind, job.householdID, job.reference, job.dueAt, job.expiresAt])
+    }
+
+    /// A household's pending jobs of `kind`.
+    public func pendingJobs(household: Int64, kind: String) throws -> [JobRecord] {
+        try JobRecord.fetchAll(db.cachedStatement(sql: "SELECT * FROM job WHERE householdID = ? AND kind = ? AND status = 'pending'"),
+                               arguments: [household, kind])
+    }
+
+    /// Pending jobs of `kind` for no household in particular (school-wide ones).
+    public func pendingSchoolJobs(kind: String) throws -> [JobRecord] {
+        try JobRecord.fetchAll(db.cachedStatement(sql: "SELECT * FROM job WHERE householdID IS NULL AND kind = ? AND status = 'pending'"),
+                               arguments: [kind])
+    }
+
+    /// Removes a pending job that is no longer wanted (its talk was cancelled or moved).
+    public func unplan(jobID: Int64) throws {
+        try db.cachedStatement(sql: "DELETE FROM job WHERE id = ? AND status = 'pending'").execute(arguments: [jobID])
+    }
+
+    /// Pending jobs due at `now`, earliest first.
+    public func dueJobs(now: Date, limit: Int) throws -> [JobRecord] {
+        try JobRecord.fetchAll(db.cachedStatement(sql: "SELECT * FROM job WHERE status = 'pending' AND dueAt <= ? ORDER BY dueAt, id LIMIT ?"),
+                               arguments: [now, limit])
+    }
+
+    /// When the next pending job is due (read from the index, whatever the table's size).
+    public func nextJobDue() throws -> Date? {
+        try Date.fetchOne(db.cachedStatement(sql: "SELECT MIN(dueAt) FROM job WHERE status = 'pending'"))
+    }
+
+    /// Records that a job ran (`done`) or was not worth running any more (`skipped`), with why.
+    public func finishJob(id: Int64, status: String, note: String?, at now: Date) throws {
+        try db.cachedStatement(sql: "UPDATE job SET status = ?, note = ?, finishedAt = ? WHERE id = ? AND status = 'pending'")
+            .execute(arguments: [status, note, now, id])
+    }
+
+    /// Postpones a pending job (quiet hours, the weekly cap), saying why.
+    public func postponeJob(id: Int64, to moment: Date, note: String) throws {
+        try db.cachedStatement(sql: "UPDATE job SET dueAt = ?, note = ? WHERE id = ? AND status = 'pending'").execute(arguments: [moment, note, id])
+    }
+
+    /// Jobs for staff to look at: the next pending ones and the latest finished ones.
+    public func jobs(status: String, limit: Int) throws -> [JobRecord] {
+        let order = status == "pending" ? "dueAt" : "finishedAt DESC"
+        return try JobRecord.fetchAll(db, sql: "SELECT * FROM job WHERE status = ? ORDER BY \(order) LIMIT ?", arguments: [status, limit])
+    }
+
+    public func jobCount(status: String, kind: String? = nil) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE status = ? AND (? IS NULL OR kind = ?)", arguments: [status, kind, kind]) ?? 0
     }
 
     // MARK: - Delivery to platforms
@@ -250,7 +319,7 @@ public struct Transaction {
               AND NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.channel = outbox.channel AND earlier.address = outbox.address
                               AND earlier.id < outbox.id
                               AND (earlier.status = 'sending' OR (earlier.status = 'pending' AND earlier.nextAttemptAt > ?)))
-            ORDER BY id LIMIT ?
+            ORDER BY unprompted, id LIMIT ?
             """), arguments: [channel, now, now, limit])
     }
 

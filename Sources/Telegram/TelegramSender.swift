@@ -57,9 +57,9 @@ public struct TelegramSender: Sendable {
         let clock = ContinuousClock()
         var chatFreeAt: [String: ContinuousClock.Instant] = [:]
         var pace = Pace(perSecond: limits.perSecond, clock: clock)
-        let wakeKey = OutboxNotifier.channelKey(.telegram)
+        let wakeKey = Wakeups.channelKey(.telegram)
         while !Task.isCancelled {
-            let seen = await service.outboxNotifier.version(wakeKey)
+            let seen = await service.wakeups.version(wakeKey)
             var nextWake = clock.now + .seconds(1)
             do {
                 let now = Date()
@@ -88,7 +88,7 @@ public struct TelegramSender: Sendable {
                 logger.error("Telegram delivery pass failed", metadata: ["error": "\(error)"])
             }
             guard nextWake > clock.now else { continue }
-            await service.outboxNotifier.wait(wakeKey, after: seen, timeout: nextWake - clock.now)
+            await service.wakeups.wait(wakeKey, after: seen, timeout: nextWake - clock.now)
         }
     }
 

@@ -10,7 +10,7 @@ import Storage
 struct Samenspraak: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Parents and school as partners: book the startgesprek by chat, in the parent's own language.",
-        subcommands: [Demo.self, Serve.self, Chat.self, Invites.self, Import.self, Deliveries.self, Check.self])
+        subcommands: [Demo.self, Serve.self, Chat.self, Invites.self, Import.self, Deliveries.self, Jobs.self, Check.self])
 }
 
 /// Paths and addresses shared by every command.
@@ -127,6 +127,29 @@ struct Deliveries: AsyncParsableCommand {
         for row in failed { print("  \(row.household)  \(row.channel)  \(time.string(from: row.createdAt))  \(row.attempts) attempt(s)  \(row.reason)") }
         print("Unreachable, blocked the bot (\(unreachable.count)):")
         for row in unreachable { print("  \(row.household)  \(row.channel)  since \(time.string(from: row.since))") }
+    }
+}
+
+struct Jobs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List scheduled reminders and nudges: the next ones due, and the latest skipped with the reason.")
+    @OptionGroup var locations: Locations
+    @Option(help: "How many of each to list.") var limit = 50
+
+    func run() async throws {
+        let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: makeLogger()) }
+        let calendar = runtime.school.calendar
+        func moment(_ date: Date) -> String { "\(calendar.dayKey(date)) \(calendar.clockTime(date))" }
+        try runtime.database.readNow { tx in
+            func household(_ job: JobRecord) throws -> String { try job.householdID.flatMap { try tx.household(id: $0)?.key } ?? "(school)" }
+            for status in ["pending", "skipped"] {
+                print("\(status == "pending" ? "Due next" : "Skipped") (\(try tx.jobCount(status: status)) in all):")
+                for job in try tx.jobs(status: status, limit: limit) {
+                    let when = status == "pending" ? moment(job.dueAt) : job.finishedAt.map(moment) ?? ""
+                    print("  \(when)  \(job.kind)  \(try household(job))\(job.note.map { "  \($0)" } ?? "")")
+                }
+            }
+        }
     }
 }
 

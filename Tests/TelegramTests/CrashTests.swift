@@ -20,8 +20,7 @@ import TestSupport
         try #require(codes.count >= parents)
 
         let fake = FakeBotAPI()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            let port = try await fake.start(in: &group)
+        try await fake.serving { port in
             let serve = ["serve", "--data", data.url.path, "--port", "0", "--telegram-api-url", "http://127.0.0.1:\(port)",
                          "--telegram-chat-interval", "0.01", "--telegram-per-second", "1000"]
             var daemon = try run(serve, token: fake.token)
@@ -46,7 +45,6 @@ import TestSupport
             daemon.terminate()  // SIGTERM: a graceful stop
             daemon.waitUntilExit()
             #expect(daemon.terminationReason == .exit, "SIGTERM stops the daemon cleanly")
-            group.cancelAll()
         }
 
         let database = try AppDatabase.open(path: data.url.appendingPathComponent("samenspraak.sqlite").path)

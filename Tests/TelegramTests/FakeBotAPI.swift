@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// A Telegram Bot API stand-in on 127.0.0.1: hands out queued updates through getUpdates (forgetting those
@@ -49,16 +50,24 @@ final class FakeBotAPI: Sendable {
     /// The next sendMessage calls fail like this, in order.
     func failNextSends(_ failures: [Failure]) { state.withLock { $0.failures += failures } }
 
-    /// Starts serving in `group` (cancel the group to stop) and returns the port it listens on.
-    func start(in group: inout ThrowingTaskGroup<Void, any Error>) async throws -> Int {
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        group.addTask { try await self.run { continuation.yield($0) } }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw CancellationError() }
-        return port
+    /// Serves while `body` runs, then stops gracefully: requests under way are answered and connections closed.
+    /// (Cancelling a Hummingbird server's task instead can trap in NIO when a connection was just accepted:
+    /// "Deinited NIOAsyncWriter without calling finish()", apple/swift-nio#2637.)
+    func serving<T: Sendable>(_ body: (_ port: Int) async throws -> T) async throws -> T {
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let (groups, groupContinuation) = AsyncStream.makeStream(of: ServiceGroup.self)
+        let server = Task { try await self.run(group: { groupContinuation.yield($0) }, port: { portContinuation.yield($0) }) }
+        var portIterator = ports.makeAsyncIterator()
+        var groupIterator = groups.makeAsyncIterator()
+        guard let group = await groupIterator.next(), let port = await portIterator.next() else { throw CancellationError() }
+        let result: Result<T, any Error>
+        do { result = .success(try await body(port)) } catch { result = .failure(error) }
+        await group.triggerGracefulShutdown()
+        _ = await server.result
+        return try result.get()
     }
 
-    func run(port: @escaping @Sendable (Int) async -> Void) async throws {
+    func run(group: (ServiceGroup) -> Void, port: @escaping @Sendable (Int) async -> Void) async throws {
         let router = Router()
         router.post("/bot{token}/{method}") { request, context -> Response in
             guard context.parameters.get("token") == self.token else { return Self.json(#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#, .unauthorized) }
@@ -78,7 +87,9 @@ final class FakeBotAPI: Sendable {
         logger.logLevel = .critical
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               onServerRunning: { await port($0.localAddress?.port ?? 0) }, logger: logger)
-        try await app.runService()
+        let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        group(services)
+        try await services.run()
     }
 
     private func getUpdates(_ request: [String: Any]) async -> Response {

@@ -92,8 +92,7 @@ func withTelegram(_ body: @escaping @Sendable (TestSchool, FakeBotAPI, TelegramP
     let fake = FakeBotAPI()
     var logger = Logger(label: "telegram-test")
     logger.logLevel = .critical
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        let port = try await fake.start(in: &group)
+    try await fake.serving { port in try await withThrowingTaskGroup(of: Void.self) { group in
         let api = BotAPIClient(http: HTTPClient.shared, baseURL: "http://127.0.0.1:\(port)", token: fake.token)
         let service = school.runtime.service
         let poller = TelegramPoller(api: api, inbound: TelegramInbound(service: service, api: api, logger: logger), logger: logger, pollTimeout: 1)
@@ -102,7 +101,7 @@ func withTelegram(_ body: @escaping @Sendable (TestSchool, FakeBotAPI, TelegramP
         group.addTask { await sender.run() }
         try await body(school, fake, TelegramParent(fake: fake, chatID: 5_550_001))
         group.cancelAll()
-    }
+    } }
 }
 
 func waitUntil(timeout: Duration = .seconds(5), _ condition: () throws -> Bool) async throws {
@@ -183,14 +182,13 @@ enum TelegramTestError: Error { case noMessage([String]) }
         let fake = FakeBotAPI()
         var logger = Logger(label: "recovery-test")
         logger.logLevel = .critical
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            let port = try await fake.start(in: &group)
+        try await fake.serving { port in try await withThrowingTaskGroup(of: Void.self) { group in
             let api = BotAPIClient(http: HTTPClient.shared, baseURL: "http://127.0.0.1:\(port)", token: fake.token)
             let poller = TelegramPoller(api: api, inbound: TelegramInbound(service: school.runtime.service, api: api, logger: logger), logger: logger, pollTimeout: 1)
             group.addTask { await poller.run() }
             try await waitUntil { try school.runtime.database.readNow { try !$0.outbox(channel: "telegram", address: "6660001", after: 0).isEmpty } }
             group.cancelAll()
-        }
+        } }
         #expect(try school.runtime.database.readNow { try $0.unprocessedInbox(channel: "telegram").count } == 0)
         #expect(try school.runtime.database.readNow { try $0.contact(channel: "telegram", address: "6660001") } != nil)
     }

@@ -47,8 +47,7 @@ import TestSupport
 
     @Test func registeringTheWebhookSendsTheSecret() async throws {
         let fake = FakeBotAPI()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            let port = try await fake.start(in: &group)
+        try await fake.serving { port in
             let school = try TestSchool()
             var logger = Logger(label: "webhook-test")
             logger.logLevel = .critical
@@ -56,7 +55,6 @@ import TestSupport
             let webhook = TelegramWebhook(api: api, inbound: TelegramInbound(service: school.runtime.service, api: api, logger: logger), logger: logger)
             await webhook.register(url: "https://school.example/telegram/webhook")
             #expect(fake.calls == ["setWebhook"])
-            group.cancelAll()
         }
     }
 }

@@ -38,10 +38,12 @@ public final class Conversation: @unchecked Sendable {
         return try await receive()
     }
 
+    /// Presses a button of the last message that has buttons, or of an earlier `message`.
     @discardableResult
-    public func press(_ label: String) async throws -> [OutboundMessage] {
-        guard let choice = lastMessages.last(where: { !$0.choices.isEmpty })?.choices.first(where: { $0.label == label }) else {
-            throw ConversationError.noSuchButton(label, lastMessages.flatMap(\.choices).map(\.label))
+    public func press(_ label: String, in message: OutboundMessage? = nil) async throws -> [OutboundMessage] {
+        let buttons = message ?? lastMessages.last(where: { !$0.choices.isEmpty })
+        guard let choice = buttons?.choices.first(where: { $0.label == label }) else {
+            throw ConversationError.noSuchButton(label, buttons?.choices.map(\.label) ?? [])
         }
         transcript.append("> [\(label)]")
         _ = try await service.handle(InboundEvent(channel: channel, address: address, platformMessageID: UUID().uuidString, content: .choice(choice.id)), inviteCode: inviteCode)

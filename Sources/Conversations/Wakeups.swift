@@ -1,9 +1,10 @@
 import SamenspraakCore
 
-/// Wakes whoever waits for outbox rows (a web chat's long poll, a platform's sender) once new ones are committed.
-/// Keys are addresses, or `channelKey(_:)` for everything of a channel. Each key has a version that every signal
-/// raises, so a signal between "check the outbox" and "wait" is never missed.
-public actor OutboxNotifier {
+/// Wakes whoever waits for new work once it is committed: a web chat's long poll or a platform's sender for
+/// outbox rows, the job scheduler for newly planned jobs. Keys are addresses, `channelKey(_:)` for everything of
+/// a channel, or `jobsKey`. Each key has a version that every signal raises, so a signal between "check for
+/// work" and "wait" is never missed.
+public actor Wakeups {
     private var versions: [String: Int] = [:]
     private var waiters: [String: [Int: CheckedContinuation<Void, Never>]] = [:]
     private var nextWaiter = 0
@@ -12,6 +13,8 @@ public actor OutboxNotifier {
 
     /// The key a platform's sender waits on: any new row for that channel.
     public static func channelKey(_ channel: ChannelKind) -> String { "channel:" + channel.rawValue }
+    /// The key the job scheduler waits on: a job was planned that may be due sooner than it thought.
+    public static let jobsKey = "jobs"
 
     public func version(_ address: String) -> Int { versions[address, default: 0] }
 

@@ -1,0 +1,137 @@
+import Dialogue
+import Foundation
+import SamenspraakCore
+import Storage
+
+/// Runs due jobs: each one's messages go into the outbox (marked unprompted, so replies overtake them) in the
+/// same transaction that marks the job done, skipped or postponed, so a crash repeats a job whole or not at all.
+extension ConversationService {
+    public struct JobReport: Sendable, Equatable {
+        public var done = 0
+        public var skipped = 0
+        public var postponed = 0
+        public var recipients: Set<Recipient> = []
+    }
+
+    /// Runs up to `limit` jobs that are due now.
+    public func runDueJobs(limit: Int = 1000) async throws -> JobReport {
+        let now = clock.now()
+        let report = try await committer.perform { [self] tx in
+            var report = JobReport()
+            for job in try tx.dueJobs(now: now, limit: limit) { try run(job, now: now, tx: tx, report: &report) }
+            return report
+        }
+        for recipient in report.recipients {
+            await wakeups.signal(recipient.address)
+            await wakeups.signal(Wakeups.channelKey(recipient.channel))
+        }
+        return report
+    }
+
+    /// Plans the school-wide jobs (the nudges to book) from the school file; run at every start.
+    public func planSchoolJobs() async throws {
+        let now = clock.now()
+        try await committer.perform { [self] tx in try Reminders.planNudges(school: school, tx: tx, now: now) }
+        await wakeups.signal(Wakeups.jobsKey)
+    }
+
+    public func nextJobDue() async throws -> Date? {
+        try await database.read { try $0.nextJobDue() }
+    }
+
+    /// What a job came to.
+    enum JobOutcome {
+        case done(String)
+        case skipped(String)
+        case postponed(Date, String)
+    }
+
+    func run(_ job: JobRecord, now: Date, tx: Transaction, report: inout JobReport) throws {
+        let outcome = try outcome(of: job, now: now, tx: tx, report: &report)
+        switch outcome {
+        case .done(let note):
+            try tx.finishJob(id: job.id, status: "done", note: note, at: now)
+            report.done += 1
+        case .skipped(let note):
+            try tx.finishJob(id: job.id, status: "skipped", note: note, at: now)
+            report.skipped += 1
+        case .postponed(let moment, let note):
+            try tx.postponeJob(id: job.id, to: moment, note: note)
+            report.postponed += 1
+        }
+    }
+
+    func outcome(of job: JobRecord, now: Date, tx: Transaction, report: inout JobReport) throws -> JobOutcome {
+        // After downtime a job catches up only while it still makes sense.
+        guard now <= job.expiresAt else { return .skipped("too late: was due \(job.dueAt), pointless after \(job.expiresAt)") }
+        let policy = school.unprompted
+        if policy.isQuiet(now, calendar: school.calendar) {
+            let later = policy.nextAllowed(from: now, calendar: school.calendar)
+            return later <= job.expiresAt ? .postponed(later, "quiet hours") : .skipped("quiet hours last until it is too late")
+        }
+        switch job.kind {
+        case Reminders.talkReminder:
+            guard let bookingID = Int64(job.reference), let talk = try tx.booking(id: bookingID), try tx.isActive(booking: bookingID),
+                  let household = job.householdID, try tx.attendees(booking: bookingID).contains(household)
+            else { return .skipped("the talk is no longer planned") }
+            let values = SchoolHost.values(of: talk, school: school)
+            return try send(to: household, job: job, now: now, tx: tx, report: &report) { language in
+                reply("reminder.talk", values, language: language,
+                      choices: [("move", "menu.move"), ("cancel", "menu.cancel"), ("questions", "menu.questions")])
+            }
+        case Reminders.nudge:
+            guard try tx.jobCount(status: "done", kind: Reminders.nudge) < 2 else { return .skipped("two nudges were sent already") }
+            var households = 0
+            for household in try tx.households() {
+                guard let householdID = household.id else { continue }
+                let booked = Set(try tx.activeBookings(household: householdID).map(\.childID))
+                let waiting = try tx.children(household: householdID).filter { !booked.contains($0.id) }
+                guard !waiting.isEmpty else { continue }
+                let values: [String: MessageValue] = ["children": .text(waiting.map(\.firstName).joined(separator: ", ")),
+                                                      "closes": .day(school.booking.closes)]
+                let sent = try send(to: householdID, job: job, now: now, tx: tx, report: &report) { language in
+                    reply("reminder.nudge", values, language: language, choices: [("book", "menu.book")])
+                }
+                if case .done = sent { households += 1 }
+            }
+            return .done("sent to \(households) households")
+        default:
+            return .skipped("unknown kind of job '\(job.kind)'")
+        }
+    }
+
+    /// Queues `message` for every contact of the household that can be reached, did not say "stop" and is under the
+    /// weekly cap. When the cap holds everyone back, the job waits until it lets the first one through.
+    func send(to household: Int64, job: JobRecord, now: Date, tx: Transaction, report: inout JobReport,
+              message: (String) -> OutboundMessage) throws -> JobOutcome {
+        let policy = school.unprompted
+        let week: TimeInterval = 7 * 24 * 3600
+        var sent = 0
+        var capFreesAt: [Date] = []
+        for contact in try tx.contacts(household: household) where contact.stoppedAt == nil && contact.unreachableAt == nil {
+            guard let contactID = contact.id, let channel = ChannelKind(rawValue: contact.channel) else { continue }
+            let recent = try tx.unpromptedMessages(contactID: contactID, since: now.addingTimeInterval(-week))
+            if recent.count >= policy.perWeek {
+                if policy.perWeek > 0 { capFreesAt.append(recent[recent.count - policy.perWeek].addingTimeInterval(week)) }
+                continue
+            }
+            let payload = String(decoding: try JSONEncoder().encode(message(contact.language ?? localizer.baseLanguage)), as: UTF8.self)
+            _ = try tx.enqueue(contactID: contactID, channel: contact.channel, address: contact.address, payload: payload, unprompted: true, at: now)
+            report.recipients.insert(Recipient(channel: channel, address: contact.address))
+            sent += 1
+        }
+        if sent > 0 { return .done(capFreesAt.isEmpty ? "sent" : "sent; \(capFreesAt.count) over the weekly limit") }
+        if let first = capFreesAt.min() {
+            let later = policy.nextAllowed(from: first, calendar: school.calendar)
+            return later <= job.expiresAt ? .postponed(later, "weekly limit reached") : .skipped("weekly limit reached until it is too late")
+        }
+        return .skipped("nobody to send to (stopped or unreachable)")
+    }
+
+    /// A message with buttons that start a command's flow from wherever the person is (see `DialogueEngine.commandChoiceID`).
+    func reply(_ key: String, _ values: [String: MessageValue], language: String, choices: [(command: String, label: String)]) -> OutboundMessage {
+        var message = reply(key, values, language: language)
+        message.choices = choices.map { Choice(id: DialogueEngine.commandChoiceID($0.command), label: localizer.text($0.label, [:], language: language)) }
+        return message
+    }
+}
