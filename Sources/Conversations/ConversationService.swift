@@ -69,10 +69,7 @@ public final class ConversationService: Sendable {
     func announce(_ outcome: Outcome, to event: InboundEvent) async {
         guard case .handled(_, let outboxIDs, let notified, let plannedJobs) = outcome else { return }
         let recipients = (outboxIDs.isEmpty ? [] : [Recipient(channel: event.channel, address: event.address)]) + notified
-        for recipient in recipients {
-            await wakeups.signal(recipient.address)
-            await wakeups.signal(Wakeups.channelKey(recipient.channel))
-        }
+        await wakeups.signal(recipients: recipients)
         if plannedJobs { await wakeups.signal(Wakeups.jobsKey) }
     }
 

@@ -18,13 +18,19 @@ extension ConversationService {
         let now = clock.now()
         let report = try await committer.perform { [self] tx in
             var report = JobReport()
-            for job in try tx.dueJobs(now: now, limit: limit) { try run(job, now: now, tx: tx, report: &report) }
+            let encoder = JSONEncoder()
+            let policy = school.unprompted
+            let quietUntil = policy.isQuiet(now, calendar: school.calendar) ? policy.nextAllowed(from: now, calendar: school.calendar) : nil
+            for job in try tx.dueJobs(now: now, limit: limit) {
+                if let error = try tx.isolated({ try run(job, now: now, quietUntil: quietUntil, tx: tx, encoder: encoder, report: &report) }) {
+                    logger.error("a scheduled job failed; skipped", metadata: ["job": "\(job.id)", "kind": "\(job.kind)", "error": "\(error)"])
+                    try tx.finishJob(id: job.id, status: "skipped", note: "failed: \(error)", at: now)
+                    report.skipped += 1
+                }
+            }
             return report
         }
-        for recipient in report.recipients {
-            await wakeups.signal(recipient.address)
-            await wakeups.signal(Wakeups.channelKey(recipient.channel))
-        }
+        await wakeups.signal(recipients: report.recipients)
         return report
     }
 
@@ -46,8 +52,8 @@ extension ConversationService {
         case postponed(Date, String)
     }
 
-    func run(_ job: JobRecord, now: Date, tx: Transaction, report: inout JobReport) throws {
-        let outcome = try outcome(of: job, now: now, tx: tx, report: &report)
+    func run(_ job: JobRecord, now: Date, quietUntil: Date?, tx: Transaction, encoder: JSONEncoder, report: inout JobReport) throws {
+        let outcome = try outcome(of: job, now: now, quietUntil: quietUntil, tx: tx, encoder: encoder, report: &report)
         switch outcome {
         case .done(let note):
             try tx.finishJob(id: job.id, status: "done", note: note, at: now)
@@ -61,21 +67,20 @@ extension ConversationService {
         }
     }
 
-    func outcome(of job: JobRecord, now: Date, tx: Transaction, report: inout JobReport) throws -> JobOutcome {
+    func outcome(of job: JobRecord, now: Date, quietUntil: Date?, tx: Transaction, encoder: JSONEncoder,
+                 report: inout JobReport) throws -> JobOutcome {
         // After downtime a job catches up only while it still makes sense.
         guard now <= job.expiresAt else { return .skipped("too late: was due \(job.dueAt), pointless after \(job.expiresAt)") }
-        let policy = school.unprompted
-        if policy.isQuiet(now, calendar: school.calendar) {
-            let later = policy.nextAllowed(from: now, calendar: school.calendar)
+        if let later = quietUntil {
             return later <= job.expiresAt ? .postponed(later, "quiet hours") : .skipped("quiet hours last until it is too late")
         }
         switch job.kind {
         case Reminders.talkReminder:
-            guard let bookingID = Int64(job.reference), let talk = try tx.booking(id: bookingID), try tx.isActive(booking: bookingID),
+            guard let bookingID = Int64(job.reference), let talk = try tx.activeBooking(id: bookingID),
                   let household = job.householdID, try tx.attendees(booking: bookingID).contains(household)
             else { return .skipped("the talk is no longer planned") }
             let values = SchoolHost.values(of: talk, school: school)
-            return try send(to: household, job: job, now: now, tx: tx, report: &report) { language in
+            return try send(to: household, job: job, now: now, tx: tx, encoder: encoder, report: &report) { language in
                 reply("reminder.talk", values, language: language,
                       choices: [("move", "menu.move"), ("cancel", "menu.cancel"), ("questions", "menu.questions")])
             }
@@ -89,7 +94,7 @@ extension ConversationService {
                 guard !waiting.isEmpty else { continue }
                 let values: [String: MessageValue] = ["children": .text(waiting.map(\.firstName).joined(separator: ", ")),
                                                       "closes": .day(school.booking.closes)]
-                let sent = try send(to: householdID, job: job, now: now, tx: tx, report: &report) { language in
+                let sent = try send(to: householdID, job: job, now: now, tx: tx, encoder: encoder, report: &report) { language in
                     reply("reminder.nudge", values, language: language, choices: [("book", "menu.book")])
                 }
                 if case .done = sent { households += 1 }
@@ -102,7 +107,7 @@ extension ConversationService {
 
     /// Queues `message` for every contact of the household that can be reached, did not say "stop" and is under the
     /// weekly cap. When the cap holds everyone back, the job waits until it lets the first one through.
-    func send(to household: Int64, job: JobRecord, now: Date, tx: Transaction, report: inout JobReport,
+    func send(to household: Int64, job: JobRecord, now: Date, tx: Transaction, encoder: JSONEncoder, report: inout JobReport,
               message: (String) -> OutboundMessage) throws -> JobOutcome {
         let policy = school.unprompted
         let week: TimeInterval = 7 * 24 * 3600
@@ -115,7 +120,7 @@ extension ConversationService {
                 if policy.perWeek > 0 { capFreesAt.append(recent[recent.count - policy.perWeek].addingTimeInterval(week)) }
                 continue
             }
-            let payload = String(decoding: try JSONEncoder().encode(message(contact.language ?? localizer.baseLanguage)), as: UTF8.self)
+            let payload = String(decoding: try encoder.encode(message(contact.language ?? localizer.baseLanguage)), as: UTF8.self)
             _ = try tx.enqueue(contactID: contactID, channel: contact.channel, address: contact.address, payload: payload, unprompted: true, at: now)
             report.recipients.insert(Recipient(channel: channel, address: contact.address))
             sent += 1

@@ -23,6 +23,21 @@ public actor Wakeups {
         for continuation in waiters.removeValue(forKey: address)?.values ?? [:].values { continuation.resume() }
     }
 
+    /// Signals each key once, in one visit (a batch of reminders reaches thousands of addresses).
+    public func signal(_ keys: Set<String>) {
+        for key in keys { signal(key) }
+    }
+
+    /// Signals the recipients' addresses and their channels.
+    public func signal(recipients: some Sequence<ConversationService.Recipient>) {
+        var keys = Set<String>()
+        for recipient in recipients {
+            keys.insert(recipient.address)
+            keys.insert(Self.channelKey(recipient.channel))
+        }
+        signal(keys)
+    }
+
     /// Returns when `address` moves past `seen`, or after `timeout`.
     public func wait(_ address: String, after seen: Int, timeout: Duration) async {
         guard versions[address, default: 0] == seen else { return }

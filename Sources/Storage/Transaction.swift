@@ -8,6 +8,22 @@ public struct Transaction {
 
     init(_ db: Database) { self.db = db }
 
+    /// Runs `body` in a savepoint: if it throws, its writes are undone and the error returned, and the rest of the
+    /// transaction goes on (one broken job must not hold back the others in its batch).
+    public func isolated(_ body: () throws -> Void) throws -> (any Error)? {
+        var failure: (any Error)?
+        try db.inSavepoint {
+            do {
+                try body()
+                return .commit
+            } catch {
+                failure = error
+                return .rollback
+            }
+        }
+        return failure
+    }
+
     // MARK: - Inbox
 
     /// Records an inbound message once; false when this platform message id was seen before.
@@ -192,6 +208,10 @@ public struct Transaction {
 
     public func booking(id: Int64) throws -> BookingDetails? {
         try BookingDetails.fetchOne(db.cachedStatement(sql: "\(Self.detailsSelect) WHERE booking.id = ?"), arguments: [id])
+    }
+
+    public func activeBooking(id: Int64) throws -> BookingDetails? {
+        try BookingDetails.fetchOne(db.cachedStatement(sql: "\(Self.detailsSelect) WHERE booking.id = ? AND booking.cancelledAt IS NULL"), arguments: [id])
     }
 
     public func activeBooking(icsToken: String) throws -> BookingDetails? {
