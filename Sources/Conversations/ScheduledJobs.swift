@@ -21,7 +21,15 @@ extension ConversationService {
             let encoder = JSONEncoder()
             let policy = school.unprompted
             let quietUntil = policy.isQuiet(now, calendar: school.calendar) ? policy.nextAllowed(from: now, calendar: school.calendar) : nil
-            for job in try tx.dueJobs(now: now, limit: limit) {
+            let jobs = try tx.dueJobs(now: now, limit: limit)
+            let batchFailure = try tx.isolated {
+                for job in jobs { try run(job, now: now, quietUntil: quietUntil, tx: tx, encoder: encoder, report: &report) }
+            }
+            guard batchFailure != nil else { return report }
+            // A job failed: run them again one by one, each in its own savepoint, and skip the ones that fail,
+            // so one broken job cannot hold back the others (a savepoint per job always would halve the speed).
+            report = JobReport()
+            for job in jobs {
                 if let error = try tx.isolated({ try run(job, now: now, quietUntil: quietUntil, tx: tx, encoder: encoder, report: &report) }) {
                     logger.error("a scheduled job failed; skipped", metadata: ["job": "\(job.id)", "kind": "\(job.kind)", "error": "\(error)"])
                     try tx.finishJob(id: job.id, status: "skipped", note: "failed: \(error)", at: now)
