@@ -159,8 +159,8 @@ extension SchoolHost {
             return "ok"
         case "join_booking":
             // Not yet an attendee, so `selectedBooking` would refuse it: check instead that the talk is about our child.
-            guard case .text(let text)? = session.vars["booking"], let id = Int64(text), let booking = try tx.booking(id: id),
-                  try tx.isActive(booking: id), try currentChild(session)?.id == booking.childID else { return "gone" }
+            guard case .text(let text)? = session.vars["booking"], let id = Int64(text), let booking = try tx.activeBooking(id: id),
+                  try currentChild(session)?.id == booking.childID else { return "gone" }
             try tx.attend(bookingID: booking.bookingID, householdID: household)
             describe(booking: booking, into: &session)
             try talksChanged(child: booking.childID)
@@ -291,8 +291,8 @@ extension SchoolHost {
     }
 
     func selectedBooking(_ session: Session) throws -> BookingDetails? {
-        guard case .text(let text)? = session.vars["booking"], let id = Int64(text), let booking = try tx.booking(id: id),
-              try tx.attendees(booking: id).contains(household), try tx.isActive(booking: id) else { return nil }
+        guard case .text(let text)? = session.vars["booking"], let id = Int64(text), let booking = try tx.activeBooking(id: id),
+              try tx.attendees(booking: id).contains(household) else { return nil }
         return booking
     }
 

@@ -210,6 +210,7 @@ public struct Transaction {
         try BookingDetails.fetchOne(db.cachedStatement(sql: "\(Self.detailsSelect) WHERE booking.id = ?"), arguments: [id])
     }
 
+    /// The talk with this id, unless it was cancelled.
     public func activeBooking(id: Int64) throws -> BookingDetails? {
         try BookingDetails.fetchOne(db.cachedStatement(sql: "\(Self.detailsSelect) WHERE booking.id = ? AND booking.cancelledAt IS NULL"), arguments: [id])
     }
@@ -439,10 +440,6 @@ public struct Transaction {
 
 extension Transaction {
     public func bookingRecord(id: Int64) throws -> BookingRecord? { try BookingRecord.fetchOne(db, key: id) }
-
-    public func isActive(booking id: Int64) throws -> Bool {
-        try Bool.fetchOne(db.cachedStatement(sql: "SELECT cancelledAt IS NULL FROM booking WHERE id = ?"), arguments: [id]) ?? false
-    }
 
     /// Undoes a cancellation within the same transaction (a move whose new time was just taken).
     public func restoreBooking(id: Int64) throws {
