@@ -147,17 +147,25 @@ public final class ConversationService: Sendable {
         var recipients: [Recipient] = []
         let encoder = JSONEncoder()
         for notice in notices {
-            for contact in try tx.contacts(household: notice.householdID) where contact.stoppedAt == nil && contact.unreachableAt == nil {
-                guard let channel = ChannelKind(rawValue: contact.channel), let contactID = contact.id else { continue }
-                let language = contact.language ?? localizer.baseLanguage
-                let message = reply(notice.kind.messageKey, SchoolHost.values(of: notice.booking, school: school), language: language)
-                _ = try tx.enqueue(contactID: contactID, channel: contact.channel, address: contact.address,
-                                   payload: String(decoding: try encoder.encode(message), as: UTF8.self), at: now)
-                recipients.append(Recipient(channel: channel, address: contact.address))
+            for contact in try tx.contacts(household: notice.householdID) where contact.receivesMessages {
+                let message = reply(notice.kind.messageKey, SchoolHost.values(of: notice.booking, school: school), language: language(of: contact))
+                if let recipient = try queue(message, to: contact, encoder: encoder, tx: tx, now: now) { recipients.append(recipient) }
             }
         }
         return recipients
     }
+
+    /// Queues `message` for `contact` and returns whom to wake for it (nil for a contact of an unknown channel).
+    func queue(_ message: OutboundMessage, to contact: ContactRecord, unprompted: Bool = false, encoder: JSONEncoder,
+               tx: Transaction, now: Date) throws -> Recipient? {
+        guard let contactID = contact.id, let channel = ChannelKind(rawValue: contact.channel) else { return nil }
+        _ = try tx.enqueue(contactID: contactID, channel: contact.channel, address: contact.address,
+                           payload: String(decoding: try encoder.encode(message), as: UTF8.self), unprompted: unprompted, at: now)
+        return Recipient(channel: channel, address: contact.address)
+    }
+
+    /// The language a contact reads, for messages the school sends on its own.
+    func language(of contact: ContactRecord) -> String { contact.language ?? localizer.baseLanguage }
 
     func bindContact(existing: ContactRecord?, channel: ChannelKind, address: String, householdID: Int64, languageHint: String?,
                      tx: Transaction, now: Date) throws -> ContactRecord {

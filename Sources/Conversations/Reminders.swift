@@ -12,7 +12,7 @@ enum Reminders {
     /// Brings a household's talk reminders in line with its active talks and whether anyone of it can still be
     /// reached (a parent who said "stop" gets none). Returns whether a reminder is pending now.
     static func replan(household: Int64, school: School, tx: Transaction, now: Date) throws -> Bool {
-        let reachable = try tx.contacts(household: household).contains { $0.stoppedAt == nil && $0.unreachableAt == nil }
+        let reachable = try tx.contacts(household: household).contains(where: \.receivesMessages)
         var wanted: [String: PlannedJob] = [:]
         if reachable {
             for talk in try tx.activeBookings(household: household) {

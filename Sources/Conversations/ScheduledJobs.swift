@@ -121,17 +121,17 @@ extension ConversationService {
         let week: TimeInterval = 7 * 24 * 3600
         var sent = 0
         var capFreesAt: [Date] = []
-        for contact in try tx.contacts(household: household) where contact.stoppedAt == nil && contact.unreachableAt == nil {
-            guard let contactID = contact.id, let channel = ChannelKind(rawValue: contact.channel) else { continue }
+        for contact in try tx.contacts(household: household) where contact.receivesMessages {
+            guard let contactID = contact.id else { continue }
             let recent = try tx.unpromptedMessages(contactID: contactID, since: now.addingTimeInterval(-week))
             if recent.count >= policy.perWeek {
                 if policy.perWeek > 0 { capFreesAt.append(recent[recent.count - policy.perWeek].addingTimeInterval(week)) }
                 continue
             }
-            let payload = String(decoding: try encoder.encode(message(contact.language ?? localizer.baseLanguage)), as: UTF8.self)
-            _ = try tx.enqueue(contactID: contactID, channel: contact.channel, address: contact.address, payload: payload, unprompted: true, at: now)
-            report.recipients.insert(Recipient(channel: channel, address: contact.address))
-            sent += 1
+            if let recipient = try queue(message(language(of: contact)), to: contact, unprompted: true, encoder: encoder, tx: tx, now: now) {
+                report.recipients.insert(recipient)
+                sent += 1
+            }
         }
         if sent > 0 { return .done(capFreesAt.isEmpty ? "sent" : "sent; \(capFreesAt.count) over the weekly limit") }
         if let first = capFreesAt.min() {

@@ -81,6 +81,10 @@ public struct ContactRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
     public var unreachableAt: Date? = nil
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    /// Whether the school may send this contact what it sends on its own (notices, reminders): the person has not
+    /// said "stop" and has not blocked us.
+    public var receivesMessages: Bool { stoppedAt == nil && unreachableAt == nil }
 }
 
 public struct OutboxRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
