@@ -11,10 +11,8 @@ public struct School: Sendable, Equatable {
     public var booking: BookingSettings
     /// When reminders and nudges may go out.
     public var unprompted = UnpromptedPolicy()
-    public var teachers: [Teacher] { didSet { teacherIndex = Self.index(teachers) } }
+    public var teachers: [Teacher]
     public var groups: [Group]
-    /// Teacher id → position in `teachers`: every message about a talk names its teacher.
-    private var teacherIndex: [String: Int]
 
     public init(
         name: String, timeZone: TimeZone, languages: [String], booking: BookingSettings, teachers: [Teacher], groups: [Group]
@@ -25,15 +23,10 @@ public struct School: Sendable, Equatable {
         self.languages = languages
         self.booking = booking
         self.teachers = teachers
-        self.teacherIndex = Self.index(teachers)
         self.groups = groups
     }
 
-    private static func index(_ teachers: [Teacher]) -> [String: Int] {
-        Dictionary(teachers.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { first, _ in first })
-    }
-
-    public func teacher(_ id: String) -> Teacher? { teacherIndex[id].map { teachers[$0] } }
+    public func teacher(_ id: String) -> Teacher? { teachers.first { $0.id == id } }
     public func group(_ id: String) -> Group? { groups.first { $0.id == id } }
     /// Teachers of a group; a group can have two part-time teachers.
     public func teachers(ofGroup id: String) -> [Teacher] {
