@@ -127,6 +127,7 @@ public enum SchoolFile {
         return policy
     }
 
+    /// "14:30" → 870; nil unless it is a time of day written like that.
     static func minuteOfDay(_ text: String) -> Int? {
         let parts = text.split(separator: ":").map { Int($0) }
         guard parts.count == 2, let hour = parts[0], let minute = parts[1], (0...23).contains(hour), (0...59).contains(minute) else { return nil }
@@ -231,12 +232,11 @@ struct DateReader {
     }
 
     private func combine(_ day: DateComponents, _ time: String) -> Date? {
-        let parts = time.split(separator: ":").map { Int($0) }
-        guard parts.count == 2, let hour = parts[0], let minute = parts[1], (0...23).contains(hour), (0...59).contains(minute),
+        guard let minutes = SchoolFile.minuteOfDay(time),
               let month = day.month, (1...12).contains(month), let dayOfMonth = day.day, (1...31).contains(dayOfMonth) else { return nil }
         var components = day
-        components.hour = hour
-        components.minute = minute
+        components.hour = minutes / 60
+        components.minute = minutes % 60
         return calendar.date(from: components)
     }
 }
