@@ -67,12 +67,7 @@ import TestSupport
 
     @Test func eachPayloadHasItsEffect() async throws {
         let school = try TestSchool()
-        var logger = Logger(label: "payload-test")
-        logger.logLevel = .critical
-        // No Bot API is reachable here: direct answers and button spinners are best effort and may fail quietly.
-        let api = BotAPIClient(http: HTTPClient.shared, baseURL: "http://127.0.0.1:9", token: "123456:TEST-token")
-        let webhook = TelegramWebhook(api: api, inbound: TelegramInbound(service: school.runtime.service, api: api, logger: logger),
-                                      logger: logger, secret: "payload-secret")
+        let (webhook, logger) = offlineWebhook(school, secret: "payload-secret")
         let code = InviteCode.display(try school.household().code)
         let app = try buildApplication(school.runtime, logger: logger, telegramWebhook: webhook)
         try await app.test(.live) { client in

@@ -14,11 +14,7 @@ import TestSupport
 @Suite struct TelegramWebhookTests {
     @Test func theWebhookTakesOnlyTelegramsRequestsAndAnswersOnceStored() async throws {
         let school = try TestSchool()
-        var logger = Logger(label: "webhook-test")
-        logger.logLevel = .critical
-        let api = BotAPIClient(http: HTTPClient.shared, baseURL: "http://127.0.0.1:9", token: "123456:TEST-token")
-        let webhook = TelegramWebhook(api: api, inbound: TelegramInbound(service: school.runtime.service, api: api, logger: logger),
-                                      logger: logger, secret: "s3cret_Token-1")
+        let (webhook, logger) = offlineWebhook(school, secret: "s3cret_Token-1")
         let code = InviteCode.display(try school.household().code)
         let update = #"{"update_id":555000111,"message":{"message_id":1,"from":{"id":9001,"is_bot":false,"first_name":"Amina","language_code":"ar"},"chat":{"id":9001,"first_name":"Amina","type":"private"},"date":1795424400,"text":"/start \#(code)","entities":[{"offset":0,"length":6,"type":"bot_command"}]}}"#
         let app = try buildApplication(school.runtime, logger: logger, telegramWebhook: webhook)
@@ -57,4 +53,15 @@ import TestSupport
             #expect(fake.calls == ["setWebhook"])
         }
     }
+}
+
+/// A webhook receiver for `school` with no Bot API reachable: direct answers and button spinners are best effort
+/// and fail quietly, so only what the webhook stores and queues is tested.
+func offlineWebhook(_ school: TestSchool, secret: String) -> (TelegramWebhook, Logger) {
+    var logger = Logger(label: "webhook-test")
+    logger.logLevel = .critical
+    let api = BotAPIClient(http: HTTPClient.shared, baseURL: "http://127.0.0.1:9", token: "123456:TEST-token")
+    let webhook = TelegramWebhook(api: api, inbound: TelegramInbound(service: school.runtime.service, api: api, logger: logger),
+                                  logger: logger, secret: secret)
+    return (webhook, logger)
 }
