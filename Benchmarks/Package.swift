@@ -14,30 +14,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
-        .executableTarget(
-            name: "ConversationBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "App", package: "samenspraak"),
-                .product(name: "SamenspraakModules", package: "samenspraak"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Benchmarks/ConversationBenchmarks",
-            swiftSettings: [.enableUpcomingFeature("ExistentialAny")],
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-        .executableTarget(
-            name: "SchedulerBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "App", package: "samenspraak"),
-                .product(name: "SamenspraakModules", package: "samenspraak"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Benchmarks/SchedulerBenchmarks",
-            swiftSettings: [.enableUpcomingFeature("ExistentialAny")],
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
+        benchmarkSuite("ConversationBenchmarks"),
+        benchmarkSuite("SchedulerBenchmarks"),
         // Simulated parents and a fake Bot API, in their own process, for `telegram-load.sh`.
         .executableTarget(
             name: "TelegramLoad",
@@ -47,3 +25,19 @@ let package = Package(
         ),
     ]
 )
+
+/// A suite run by `swift package benchmark`: ordo-one's harness over the daemon's own modules.
+func benchmarkSuite(_ name: String) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: [
+            .product(name: "Benchmark", package: "benchmark"),
+            .product(name: "App", package: "samenspraak"),
+            .product(name: "SamenspraakModules", package: "samenspraak"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        path: "Benchmarks/\(name)",
+        swiftSettings: [.enableUpcomingFeature("ExistentialAny")],
+        plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+    )
+}
