@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "LocalizationTests", dependencies: ["Localization", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "DialogueTests", dependencies: ["Dialogue", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "SchoolSetupTests", dependencies: ["SchoolSetup", "TestSupport"], swiftSettings: settings),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"], swiftSettings: settings),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: settings),
         .testTarget(
             name: "ConversationsTests", dependencies: ["Conversations", "TestSupport"],
             exclude: ["Transcripts"],  // golden transcripts, read through #filePath

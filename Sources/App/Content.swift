@@ -5,16 +5,18 @@ import Foundation
 import Localization
 import SamenspraakCore
 
-/// The data a deployment runs on: flows from `conversations/`, texts from `locales/`.
+/// The data a deployment runs on: flows from `conversations/` (the teachers' in `conversations/staff/`), texts from `locales/`.
 public struct Content: Sendable {
     public var flows: FlowSet
+    public var staffFlows: FlowSet
     public var catalogs: [LocaleCatalog]
 
     /// Loads both folders; syntax problems are thrown as `FileIssues` naming file and line.
     public static func load(conversations: URL, locales: URL) throws -> Content {
         var issues: [FileIssue] = []
-        var flows: FlowSet?
+        var flows: FlowSet?, staffFlows: FlowSet?
         do { flows = try FlowSet.load(directory: conversations) } catch let error as FileIssues { issues += error.issues }
+        do { staffFlows = try FlowSet.load(directory: conversations.appendingPathComponent("staff")) } catch let error as FileIssues { issues += error.issues }
         var catalogs: [LocaleCatalog] = []
         let files = (try? FileManager.default.contentsOfDirectory(at: locales, includingPropertiesForKeys: nil)) ?? []
         if files.isEmpty { issues.append(FileIssue(file: locales.path, line: nil, message: "holds no locale files")) }
@@ -35,7 +37,7 @@ public struct Content: Sendable {
             }
         }
         if !issues.isEmpty { throw FileIssues(issues) }
-        return Content(flows: flows!, catalogs: catalogs)
+        return Content(flows: flows!, staffFlows: staffFlows!, catalogs: catalogs)
     }
 
     /// Everything `samenspraak check` verifies beyond syntax: flows against the host and the base locale,
@@ -44,16 +46,17 @@ public struct Content: Sendable {
         guard let base = catalogs.first(where: { $0.language == baseLanguage }) else {
             return [FileIssue(file: "locales/\(baseLanguage).yaml", line: nil, message: "the base language file is missing")]
         }
-        var issues = FlowValidator.validate(flows, host: ConversationService.hostCatalog) { base.messages[$0] != nil }
+        let audiences = [(flows, SchoolHostCatalog.catalog), (staffFlows, StaffHostCatalog.catalog)]
+        var issues = audiences.flatMap { flows, host in FlowValidator.validate(flows, host: host) { base.messages[$0] != nil } }
 
-        // The base language may only use placeholders the host or the flows provide.
-        let saved = flows.flows.values.flatMap { $0.steps.values }.compactMap { step -> [String]? in
+        // The base language may only use placeholders a host or the flows provide.
+        let saved = audiences.flatMap { flows, _ in flows.flows.values.flatMap { $0.steps.values } }.compactMap { step -> [String]? in
             guard case .ask(let ask) = step.kind, let save = ask.save else { return nil }
             return [save, save + "_label"]
         }.flatMap { $0 }
-        let known = ConversationService.hostCatalog.variables.union(saved)
+        let known = audiences.reduce(Set(saved)) { $0.union($1.1.variables) }
         let basePath = base.path
-        for key in ConversationService.hostCatalog.messages.sorted() where base.messages[key] == nil {
+        for key in audiences.reduce(Set<String>(), { $0.union($1.1.messages) }).sorted() where base.messages[key] == nil {
             issues.append(FileIssue(file: basePath, line: nil, message: "the message '\(key)', which the program itself shows, is missing"))
         }
         for (key, entry) in base.messages.sorted(by: { $0.key < $1.key }) {
@@ -83,7 +86,7 @@ public struct Content: Sendable {
                 }
             }
         }
-        for command in flows.commands.keys.sorted() where base.keywords[command]?.isEmpty ?? true {
+        for command in Set(flows.commands.keys).union(staffFlows.commands.keys).sorted() where base.keywords[command]?.isEmpty ?? true {
             issues.append(FileIssue(file: basePath, line: nil, message: "no keywords for the command '\(command)'"))
         }
         return issues
@@ -92,8 +95,4 @@ public struct Content: Sendable {
 
 extension LocaleCatalog {
     var path: String { "locales/\(language).yaml" }
-}
-
-extension ConversationService {
-    public static var hostCatalog: HostCatalog { SchoolHostCatalog.catalog }
 }

@@ -83,9 +83,22 @@ public struct Runtime: Sendable {
             try tx.synchroniseSlots(SlotGenerator.slots(for: school).map { ($0.teacherID, $0.start, $0.end, $0.kind.rawValue, $0.place) })
         }
         let localizer = Localizer(catalogs: content.catalogs, timeZone: school.timeZone)
-        let service = ConversationService(database: database, flows: content.flows, localizer: localizer, school: school, clock: clock,
+        let service = ConversationService(database: database, flows: content.flows, staffFlows: content.staffFlows, localizer: localizer, school: school, clock: clock,
                                           publicURL: configuration.publicURL, logger: logger)
         return Runtime(configuration: configuration, school: school, database: database, service: service)
+    }
+
+    /// One staff invite link per teacher of the school file, in its order; codes are made on first use.
+    public func staffInvites(now: Date = Date()) throws -> [(teacher: Teacher, code: String, link: String)] {
+        let codes = try database.writeNow { tx in
+            try tx.staffInvites(teacherIDs: school.teachers.map(\.id), makeInviteCode: { InviteCode.generate() }, at: now)
+        }
+        return school.teachers.compactMap { teacher in
+            codes[teacher.id].map { code in
+                let display = InviteCode.display(code)
+                return (teacher, display, "\(configuration.publicURL)/chat/\(display)")
+            }
+        }
     }
 
     /// One invite link per household, in household order.

@@ -17,8 +17,11 @@ public struct TerminalChat {
     /// Runs until end of input. Returns false when the invite code is unknown.
     public func run(inviteCode: String, lines: AnyIterator<String>) async throws -> Bool {
         guard let code = InviteCode.normalise(inviteCode),
-              let household = try await runtime.database.read({ try $0.household(inviteCode: code) }) else { return false }
-        let address = "household-\(household.id ?? 0)"
+              let invitee = try await runtime.database.read({ try $0.invitee(code: code) }) else { return false }
+        let address = switch invitee {
+        case .household(let id): "household-\(id)"
+        case .teacher(let id): "teacher-\(id)"
+        }
         var lastSeen: Int64 = 0
         let existing = try await runtime.database.read { try $0.contact(channel: ChannelKind.terminal.rawValue, address: address) }
         if existing == nil {

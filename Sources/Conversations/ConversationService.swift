@@ -9,7 +9,9 @@ import Storage
 /// all in one transaction that is durable before anything is returned (and so before any reply leaves).
 public final class ConversationService: Sendable {
     public let database: AppDatabase
+    /// Runs the parents' flows (`conversations/`); `staffEngine` the teachers' (`conversations/staff/`).
     public let engine: DialogueEngine
+    public let staffEngine: DialogueEngine
     public let localizer: Localizer
     public let school: School
     let clock: any Clock
@@ -20,9 +22,11 @@ public final class ConversationService: Sendable {
     public let wakeups = Wakeups()
     let dayKeys: DayKeys
 
-    public init(database: AppDatabase, flows: FlowSet, localizer: Localizer, school: School, clock: any Clock, publicURL: String, logger: Logger) {
+    public init(database: AppDatabase, flows: FlowSet, staffFlows: FlowSet, localizer: Localizer, school: School, clock: any Clock,
+                publicURL: String, logger: Logger) {
         self.database = database
         self.engine = DialogueEngine(flows: flows, renderer: localizer)
+        self.staffEngine = DialogueEngine(flows: staffFlows, renderer: localizer)
         self.localizer = localizer
         self.school = school
         self.clock = clock
@@ -44,11 +48,12 @@ public final class ConversationService: Sendable {
         case handled(contactID: Int64, outboxIDs: [Int64], notified: [Recipient], plannedJobs: Bool = false)
         /// The same platform message was handled before; nothing was done again.
         case duplicate
-        /// The sender is not bound to a household and gave no valid invite code.
+        /// The sender is not bound to a household or teacher and gave no valid invite code.
         case unknownSender
     }
 
-    /// Handles one inbound event. `inviteCode` binds a new sender to a household (web chat link, Telegram deep link).
+    /// Handles one inbound event. `inviteCode` binds a new sender to a household or, with a staff invite, to a teacher
+    /// (web chat link, Telegram deep link).
     public func handle(_ event: InboundEvent, inviteCode: String? = nil) async throws -> Outcome {
         let now = clock.now()
         let outcome = try await committer.perform { [self] tx in try step(event, inviteCode: inviteCode, now: now, tx: tx) }
@@ -77,15 +82,14 @@ public final class ConversationService: Sendable {
         var contact = try tx.contact(channel: event.channel.rawValue, address: event.address)
         var isNew = false
         if let code = inviteCode.flatMap(InviteCode.normalise) {
-            guard let household = try tx.household(inviteCode: code), let householdID = household.id else { return .unknownSender }
-            if contact?.householdID != householdID {
-                // A new sender, or one that opened another household's link: start fresh for that household.
-                contact = try bindContact(existing: contact, channel: event.channel, address: event.address, householdID: householdID,
-                                          languageHint: event.languageHint, tx: tx, now: now)
+            guard let invitee = try tx.invitee(code: code), isKnown(invitee) else { return .unknownSender }
+            if contact?.invitee != invitee {
+                // A new sender, or one that opened another household's (or a teacher's) link: start fresh for it.
+                contact = try bindContact(existing: contact, channel: event.channel, address: event.address, to: invitee, tx: tx, now: now)
                 isNew = true
             }
         }
-        guard var contact, let contactID = contact.id else { return .unknownSender }
+        guard var contact, let contactID = contact.id, let invitee = contact.invitee, isKnown(invitee) else { return .unknownSender }
 
         let text: String? = if case .text(let text) = event.content { text } else { nil }
         guard try tx.recordInbound(channel: event.channel.rawValue, platformMessageID: event.platformMessageID, contactID: contactID,
@@ -93,9 +97,11 @@ public final class ConversationService: Sendable {
 
         contact.unreachableAt = nil  // whoever writes to us can be reached again
         var session = (try? JSONDecoder().decode(Session.self, from: Data(contact.session.utf8))) ?? Session()
-        var host = SchoolHost(tx: tx, school: school, localizer: localizer, now: now, publicURL: publicURL, dayKeys: dayKeys, contact: contact)
-        let defaultLanguage = contact.language ?? localizer.supported(event.languageHint)
+        // Teachers read Dutch unless they choose otherwise; parents first get what their platform suggests.
+        let defaultLanguage = contact.language ?? (contact.teacherID == nil ? localizer.supported(event.languageHint) : localizer.baseLanguage)
         var replies: [OutboundMessage]
+        var changedHouseholds: Set<Int64> = isNew ? Set([contact.householdID].compactMap { $0 }) : []
+        var notices: [Notice] = []
         if let text, text.count > maximumInboundTextLength {
             replies = [reply("common.too_long", ["count": .number(maximumInboundTextLength)], language: session.language ?? defaultLanguage)]
         } else if event.content == .unsupported {
@@ -109,23 +115,25 @@ public final class ConversationService: Sendable {
                 }
             }
             if input == .start { session.vars["school"] = .text(school.name) }
-            do {
-                replies = try engine.handle(input, session: &session, host: &host, defaultLanguage: defaultLanguage)
-            } catch let error as DialogueError {
-                // A broken flow must not leave the parent in silence: apologise, log the flow problem, reset to the menu.
-                logger.error("dialogue step failed", metadata: ["error": "\(error)", "flow": "\(session.flow ?? "-")", "step": "\(session.step ?? "-")"])
-                replies = [reply("common.unavailable", language: session.language ?? defaultLanguage)]
-                session.flow = nil
-                session.step = nil
-                session.waiting = nil
+            switch invitee {
+            case .household(let household):
+                var host = SchoolHost(tx: tx, school: school, localizer: localizer, now: now, publicURL: publicURL, dayKeys: dayKeys,
+                                      household: household, contact: contact)
+                replies = try converse(input, engine: engine, session: &session, host: &host, defaultLanguage: defaultLanguage)
+                contact = host.contact
+                changedHouseholds.formUnion(host.changedHouseholds)
+                notices = host.notices
+            case .teacher(let teacherID):
+                var host = StaffHost(tx: tx, school: school, localizer: localizer, now: now, teacher: school.teacher(teacherID)!, contact: contact)
+                replies = try converse(input, engine: staffEngine, session: &session, host: &host, defaultLanguage: defaultLanguage)
+                contact = host.contact
             }
         }
-        contact = host.contact
         contact.session = String(decoding: try JSONEncoder().encode(session), as: UTF8.self)
         try tx.updateContact(contact)
         var plannedJobs = false
         // A newly bound chat makes its household reachable, so its talks get their reminders.
-        for household in host.changedHouseholds.union(isNew ? [contact.householdID] : []).sorted() {
+        for household in changedHouseholds.sorted() {
             plannedJobs = try Reminders.replan(household: household, school: school, tx: tx, now: now) || plannedJobs
         }
         let encoder = JSONEncoder()
@@ -133,8 +141,28 @@ public final class ConversationService: Sendable {
             try tx.enqueue(contactID: contactID, channel: contact.channel, address: contact.address,
                            payload: String(decoding: try encoder.encode(reply), as: UTF8.self), at: now)
         }
-        let notified = try deliver(host.notices, tx: tx, now: now)
+        let notified = try deliver(notices, tx: tx, now: now)
         return .handled(contactID: contactID, outboxIDs: outboxIDs, notified: notified, plannedJobs: plannedJobs)
+    }
+
+    /// One dialogue step; a storage error rolls the whole step back. A broken flow must not leave the person in silence: apologise, log the flow problem, reset to the menu.
+    func converse<Host: DialogueHost>(_ input: DialogueInput, engine: DialogueEngine, session: inout Session, host: inout Host,
+                                      defaultLanguage: String) throws -> [OutboundMessage] {
+        do {
+            return try engine.handle(input, session: &session, host: &host, defaultLanguage: defaultLanguage)
+        } catch let error as DialogueError {
+            logger.error("dialogue step failed", metadata: ["error": "\(error)", "flow": "\(session.flow ?? "-")", "step": "\(session.step ?? "-")"])
+            session.flow = nil
+            session.step = nil
+            session.waiting = nil
+            return [reply("common.unavailable", language: session.language ?? defaultLanguage)]
+        }
+    }
+
+    /// A household always exists once it has a code; a teacher only while the school file lists them.
+    func isKnown(_ invitee: Invitee) -> Bool {
+        if case .teacher(let id) = invitee { return school.teacher(id) != nil }
+        return true
     }
 
     /// A message the service says itself (not a flow step), in `language`.
@@ -167,16 +195,16 @@ public final class ConversationService: Sendable {
     /// The language a contact reads, for messages the school sends on its own.
     func language(of contact: ContactRecord) -> String { contact.language ?? localizer.baseLanguage }
 
-    func bindContact(existing: ContactRecord?, channel: ChannelKind, address: String, householdID: Int64, languageHint: String?,
+    func bindContact(existing: ContactRecord?, channel: ChannelKind, address: String, to invitee: Invitee,
                      tx: Transaction, now: Date) throws -> ContactRecord {
         let empty = String(decoding: try JSONEncoder().encode(Session()), as: UTF8.self)
         if var contact = existing {
-            contact.householdID = householdID
+            contact.belong(to: invitee)
             contact.session = empty
             contact.language = nil
             try tx.updateContact(contact)
             return contact
         }
-        return try tx.insertContact(channel: channel.rawValue, address: address, householdID: householdID, session: empty, at: now)
+        return try tx.insertContact(channel: channel.rawValue, address: address, for: invitee, session: empty, at: now)
     }
 }

@@ -8,6 +8,9 @@ import Storage
 enum Reminders {
     static let talkReminder = "talk_reminder"
     static let nudge = "nudge"
+    static let teacherAgenda = "teacher_agenda"
+    /// When a teacher's agenda of the day goes out (moved out of quiet hours, so 08:00 by default).
+    static let agendaMinuteOfDay = 7 * 60 + 30
 
     /// Brings a household's talk reminders in line with its active talks and whether anyone of it can still be
     /// reached (a parent who said "stop" gets none). Returns whether a reminder is pending now.
@@ -32,20 +35,43 @@ enum Reminders {
         return !wanted.isEmpty
     }
 
-    /// The school's nudge moments as jobs. Run at every start, so an edited school file is followed; a moment
-    /// already past is not planned afresh (a school starting mid-window), but one that was pending is kept, so
-    /// downtime does not lose it.
-    static func planNudges(school: School, tx: Transaction, now: Date) throws {
-        let moments = school.booking.nudgeMoments(policy: school.unprompted, calendar: school.calendar)
-        let pending = Dictionary(try tx.pendingSchoolJobs(kind: nudge).map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
-        var wanted = Set<String>()
-        for moment in moments {
-            let key = "\(nudge):\(Int(moment.timeIntervalSince1970))"
-            wanted.insert(key)
-            guard moment > now || pending[key] != nil else { continue }
+    /// The jobs that follow from the school file: the nudges to book, and each teacher's agenda on every day with
+    /// time for talks. Run at every start, so an edited school file is followed.
+    static func planSchoolJobs(school: School, tx: Transaction, now: Date) throws {
+        var wanted: [PlannedJob] = []
+        for moment in school.booking.nudgeMoments(policy: school.unprompted, calendar: school.calendar) {
             let expires = min(moment.addingTimeInterval(24 * 3600), school.booking.closes)
-            try tx.plan(PlannedJob(key: key, kind: nudge, householdID: nil, reference: "", dueAt: moment, expiresAt: expires))
+            wanted.append(PlannedJob(key: "\(nudge):\(Int(moment.timeIntervalSince1970))", kind: nudge, householdID: nil, reference: "",
+                                     dueAt: moment, expiresAt: expires))
         }
-        for (key, job) in pending where !wanted.contains(key) { try tx.unplan(jobID: job.id) }
+        try plan(wanted, kind: nudge, tx: tx, now: now)
+        wanted = []
+        for teacher in school.teachers {
+            // The agenda goes out in the morning and still helps until the day's last talk ends; whether there are
+            // talks is decided when it is due, so booking needs no replanning here.
+            var days: [String: (first: Date, end: Date)] = [:]
+            for block in teacher.availability {
+                let key = school.calendar.dayKey(block.start)
+                let day = days[key]
+                days[key] = (min(day?.first ?? block.start, block.start), max(day?.end ?? block.end, block.end))
+            }
+            for (key, day) in days {
+                let morning = school.calendar.startOfDay(for: day.first).addingTimeInterval(TimeInterval(agendaMinuteOfDay * 60))
+                let due = school.unprompted.nextAllowed(from: morning, calendar: school.calendar)
+                guard due < day.end else { continue }
+                wanted.append(PlannedJob(key: "\(teacherAgenda):\(teacher.id):\(key)", kind: teacherAgenda, householdID: nil,
+                                         reference: teacher.id, dueAt: due, expiresAt: day.end))
+            }
+        }
+        try plan(wanted, kind: teacherAgenda, tx: tx, now: now)
+    }
+
+    /// Plans the school-wide jobs of one kind and drops pending ones no longer wanted. A moment already past is not
+    /// planned afresh (a school starting mid-window), but one that was pending is kept, so downtime does not lose it.
+    static func plan(_ wanted: [PlannedJob], kind: String, tx: Transaction, now: Date) throws {
+        let pending = Dictionary(try tx.pendingSchoolJobs(kind: kind).map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        for job in wanted where job.dueAt > now || pending[job.key] != nil { try tx.plan(job) }
+        let keys = Set(wanted.map(\.key))
+        for (key, job) in pending where !keys.contains(key) { try tx.unplan(jobID: job.id) }
     }
 }

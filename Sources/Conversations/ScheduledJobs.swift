@@ -42,10 +42,10 @@ extension ConversationService {
         return report
     }
 
-    /// Plans the school-wide jobs (the nudges to book) from the school file; run at every start.
+    /// Plans the school-wide jobs (the nudges to book, the teachers' agendas) from the school file; run at every start.
     public func planSchoolJobs() async throws {
         let now = clock.now()
-        try await committer.perform { [self] tx in try Reminders.planNudges(school: school, tx: tx, now: now) }
+        try await committer.perform { [self] tx in try Reminders.planSchoolJobs(school: school, tx: tx, now: now) }
         await wakeups.signal(Wakeups.jobsKey)
     }
 
@@ -108,6 +108,19 @@ extension ConversationService {
                 if case .done = sent { households += 1 }
             }
             return .done("sent to \(households) households")
+        case Reminders.teacherAgenda:
+            guard let teacher = school.teacher(job.reference) else { return .skipped("the teacher is no longer in the school file") }
+            let contacts = try tx.contacts(teacher: teacher.id).filter(\.receivesMessages)
+            guard !contacts.isEmpty else { return .skipped("the teacher has no chat account, or said stop") }
+            let agenda = TeacherAgenda(school: school, localizer: localizer)
+            // Teachers have no weekly limit: the agenda is part of their work, not a message they did not ask for.
+            for contact in contacts {
+                let language = language(of: contact)
+                guard let values = try agenda.values(teacher: teacher.id, day: now, language: language, tx: tx) else { return .skipped("no talks that day") }
+                let message = reply("staff.agenda", values, language: language, choices: [("days", "staff.other_day")])
+                if let recipient = try queue(message, to: contact, unprompted: true, encoder: encoder, tx: tx, now: now) { report.recipients.insert(recipient) }
+            }
+            return .done("sent")
         default:
             return .skipped("unknown kind of job '\(job.kind)'")
         }

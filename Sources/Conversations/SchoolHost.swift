@@ -6,13 +6,14 @@ import Storage
 
 /// The dialogue's window on the school: offers children, days and times, and books, moves and cancels
 /// talks, all inside the step's transaction.
-struct SchoolHost: DialogueHost {
+struct SchoolHost: ContactHost {
     let tx: Transaction
     let school: School
     let localizer: Localizer
     let now: Date
     let publicURL: String
     let dayKeys: DayKeys
+    let household: Int64
     var contact: ContactRecord
     /// Messages for the child's other household (joint talks), sent by the service with this step's replies.
     var notices: [Notice] = []
@@ -25,8 +26,7 @@ struct SchoolHost: DialogueHost {
 /// Everything the flows may use; `samenspraak check` validates the flows against it.
 public enum SchoolHostCatalog {
     public static let catalog = HostCatalog(
-        actions: [
-            "set_language": ["ok"],
+        actions: SchoolHost.sharedActions.merging([
             "summarise_household": ["none_booked", "some_booked", "all_booked"],
             "check_booking_open": ["open", "closed"],
             "select_child": ["ok", "joint_available"],
@@ -37,9 +37,7 @@ public enum SchoolHostCatalog {
             "cancel_booking": ["ok", "closed"],
             "pretalk_child": ["ok", "choose", "none"],
             "save_answers": ["ok"],
-            "stop_messages": ["ok"],
-            "resume_messages": ["ok"],
-        ],
+        ]) { shared, _ in shared },
         optionSources: ["languages", "children_to_book", "free_days", "free_times", "changeable_bookings", "pretalk_children"],
         variables: ["school", "child", "group", "teacher", "place", "day", "time", "ics_url", "talks", "opens", "closes", "sibling",
                     "answer", "current_thing1", "current_thing2", "current_wish", "count", "date_label", "children"],
@@ -66,15 +64,12 @@ extension SchoolHost {
     /// How many choices one question offers at most; more would not fit a phone screen or a platform's limits.
     static let maximumOptions = 10
 
-    var household: Int64 { contact.householdID }
-    var language: String { contact.language ?? localizer.baseLanguage }
-
     // MARK: - Options
 
     mutating func options(_ source: String, session: Session) throws -> [Option] {
         switch source {
         case "languages":
-            return school.languages.filter { localizer.catalogs[$0] != nil }.map { Option(id: $0, fixedLabel: localizer.languageName($0)) }
+            return languageOptions()
         case "children_to_book":
             let attended = Set(try tx.activeBookings(household: household).map(\.childID))
             return try tx.children(household: household).filter { !attended.contains($0.id) }.map {
@@ -126,16 +121,12 @@ extension SchoolHost {
     // MARK: - Actions
 
     mutating func perform(_ action: String, session: inout Session) throws -> String {
+        if let outcome = performShared(action, session: &session) {
+            // Whether anyone of the household still wants messages decides its reminders.
+            if action != "set_language" { changedHouseholds.insert(household) }
+            return outcome
+        }
         switch action {
-        case "set_language":
-            if case .text(let chosen)? = session.vars["language"], localizer.catalogs[chosen] != nil {
-                session.language = chosen
-                contact.language = chosen
-            } else if session.language == nil {
-                session.language = language
-                contact.language = language
-            }
-            return "ok"
         case "summarise_household":
             // The menu is a fresh start: forget what an earlier flow chose.
             session.vars = session.vars.filter { ["school"].contains($0.key) }
@@ -244,14 +235,6 @@ extension SchoolHost {
             }
             for question in Self.questions { session.vars[question] = nil }
             try refreshCurrentAnswers(childID: childID, into: &session)
-            return "ok"
-        case "stop_messages":
-            contact.stoppedAt = contact.stoppedAt ?? now
-            changedHouseholds.insert(household)
-            return "ok"
-        case "resume_messages":
-            contact.stoppedAt = nil
-            changedHouseholds.insert(household)
             return "ok"
         default:
             throw DialogueError(description: "unknown action '\(action)'")

@@ -91,13 +91,13 @@ public struct WebChatController: Sendable {
             let seen = await service.wakeups.version(client)
             let rows = try await service.database.read { tx -> [OutboxRecord]? in
                 guard let contact = try tx.contact(channel: ChannelKind.webchat.rawValue, address: client),
-                      let household = try tx.household(inviteCode: code), contact.householdID == household.id else { return nil }
+                      let invitee = try tx.invitee(code: code), contact.invitee == invitee else { return nil }
                 return try tx.outbox(channel: ChannelKind.webchat.rawValue, address: client, after: after)
             }
             guard let rows else {
-                // Not started yet (the page sends "start" first), or a client id that is not this household's.
+                // Not started yet (the page sends "start" first), or a client id that is not this link's household or teacher.
                 if clock.now >= deadline { return Self.json(MessagesResponse(messages: [])) }
-                if try await service.database.read({ try $0.household(inviteCode: code) }) == nil {
+                if try await service.database.read({ try $0.invitee(code: code) }) == nil {
                     await limiter.recordFailure(context.peer)
                     throw ChatError(.notFound, "This invite link is not valid.")
                 }

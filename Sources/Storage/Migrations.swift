@@ -150,6 +150,37 @@ extension AppDatabase {
                 CREATE INDEX outbox_unprompted ON outbox(contactID, createdAt) WHERE unprompted;
                 """)
         }
+        migrator.registerMigration("v5: teachers' chat accounts") { db in
+            // SQLite cannot relax a NOT NULL column in place: the contact table is rebuilt (SQLite's documented
+            // procedure; foreign keys are checked when the migration commits). A contact is a household's or a teacher's.
+            try db.execute(sql: """
+                CREATE TABLE staffInvite (
+                    teacherID TEXT PRIMARY KEY,
+                    inviteCode TEXT NOT NULL UNIQUE,
+                    createdAt DATETIME NOT NULL
+                );
+                CREATE TABLE newContact (
+                    id INTEGER PRIMARY KEY,
+                    channel TEXT NOT NULL,
+                    address TEXT NOT NULL,
+                    householdID INTEGER REFERENCES household(id) ON DELETE CASCADE,
+                    teacherID TEXT,
+                    language TEXT,
+                    session TEXT NOT NULL,
+                    stoppedAt DATETIME,
+                    createdAt DATETIME NOT NULL,
+                    unreachableAt DATETIME,
+                    UNIQUE (channel, address),
+                    CHECK ((householdID IS NULL) <> (teacherID IS NULL))
+                );
+                INSERT INTO newContact (id, channel, address, householdID, language, session, stoppedAt, createdAt, unreachableAt)
+                    SELECT id, channel, address, householdID, language, session, stoppedAt, createdAt, unreachableAt FROM contact;
+                DROP TABLE contact;
+                ALTER TABLE newContact RENAME TO contact;
+                CREATE INDEX contact_household ON contact(householdID);
+                CREATE INDEX contact_teacher ON contact(teacherID) WHERE teacherID IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

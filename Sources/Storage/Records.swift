@@ -71,7 +71,9 @@ public struct ContactRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
     public var id: Int64?
     public var channel: String
     public var address: String
-    public var householdID: Int64
+    /// Whose chat this is: a household's or (for a teacher's own account) a teacher's; exactly one is set.
+    public var householdID: Int64?
+    public var teacherID: String? = nil
     public var language: String?
     /// The dialogue session as JSON.
     public var session: String
@@ -85,6 +87,24 @@ public struct ContactRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
     /// Whether the school may send this contact what it sends on its own (notices, reminders): the person has not
     /// said "stop" and has not blocked us.
     public var receivesMessages: Bool { stoppedAt == nil && unreachableAt == nil }
+
+    public var invitee: Invitee? {
+        if let householdID { return .household(householdID) }
+        return teacherID.map { .teacher($0) }
+    }
+
+    public mutating func belong(to invitee: Invitee) {
+        switch invitee {
+        case .household(let id): (householdID, teacherID) = (id, nil)
+        case .teacher(let id): (householdID, teacherID) = (nil, id)
+        }
+    }
+}
+
+/// Who an invite code belongs to: a household (parents) or a teacher (staff invite).
+public enum Invitee: Sendable, Hashable {
+    case household(Int64)
+    case teacher(String)
 }
 
 public struct OutboxRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
@@ -128,8 +148,8 @@ public struct BookingDetails: Sendable, Equatable, FetchableRecord, Decodable {
 
 extension ContactRecord {
     public init(row: Row) throws {
-        self.init(id: row["id"], channel: row["channel"], address: row["address"], householdID: row["householdID"], language: row["language"],
-                  session: row["session"], stoppedAt: row["stoppedAt"], createdAt: row["createdAt"], unreachableAt: row["unreachableAt"])
+        self.init(id: row["id"], channel: row["channel"], address: row["address"], householdID: row["householdID"], teacherID: row["teacherID"],
+                  language: row["language"], session: row["session"], stoppedAt: row["stoppedAt"], createdAt: row["createdAt"], unreachableAt: row["unreachableAt"])
     }
 }
 

@@ -65,15 +65,45 @@ public struct Transaction {
         try ContactRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM contact WHERE channel = ? AND address = ?"), arguments: [channel, address])
     }
 
-    public func insertContact(channel: String, address: String, householdID: Int64, session: String, at now: Date) throws -> ContactRecord {
-        var contact = ContactRecord(channel: channel, address: address, householdID: householdID, language: nil, session: session, stoppedAt: nil, createdAt: now)
+    public func insertContact(channel: String, address: String, for invitee: Invitee, session: String, at now: Date) throws -> ContactRecord {
+        var contact = ContactRecord(channel: channel, address: address, householdID: nil, language: nil, session: session, stoppedAt: nil, createdAt: now)
+        contact.belong(to: invitee)
         try contact.insert(db)
         return contact
     }
 
     public func updateContact(_ contact: ContactRecord) throws {
-        try db.cachedStatement(sql: "UPDATE contact SET householdID = ?, language = ?, session = ?, stoppedAt = ?, unreachableAt = ? WHERE id = ?")
-            .execute(arguments: [contact.householdID, contact.language, contact.session, contact.stoppedAt, contact.unreachableAt, contact.id])
+        try db.cachedStatement(sql: "UPDATE contact SET householdID = ?, teacherID = ?, language = ?, session = ?, stoppedAt = ?, unreachableAt = ? WHERE id = ?")
+            .execute(arguments: [contact.householdID, contact.teacherID, contact.language, contact.session, contact.stoppedAt, contact.unreachableAt, contact.id])
+    }
+
+    public func contacts(teacher: String) throws -> [ContactRecord] {
+        try ContactRecord.fetchAll(db.cachedStatement(sql: "SELECT * FROM contact WHERE teacherID = ? ORDER BY id"), arguments: [teacher])
+    }
+
+    // MARK: - Invite codes
+
+    /// The household or teacher an invite code belongs to.
+    public func invitee(code: String) throws -> Invitee? {
+        if let household = try household(inviteCode: code), let id = household.id { return .household(id) }
+        return try String.fetchOne(db.cachedStatement(sql: "SELECT teacherID FROM staffInvite WHERE inviteCode = ?"), arguments: [code])
+            .map { .teacher($0) }
+    }
+
+    /// Each listed teacher's staff invite code, made on first use; a new code never equals a household's.
+    public func staffInvites(teacherIDs: [String], makeInviteCode: () -> String, at now: Date) throws -> [String: String] {
+        var codes: [String: String] = [:]
+        for teacherID in teacherIDs {
+            if let code = try String.fetchOne(db, sql: "SELECT inviteCode FROM staffInvite WHERE teacherID = ?", arguments: [teacherID]) {
+                codes[teacherID] = code
+                continue
+            }
+            var code = makeInviteCode()
+            while try invitee(code: code) != nil { code = makeInviteCode() }
+            try db.execute(sql: "INSERT INTO staffInvite (teacherID, inviteCode, createdAt) VALUES (?, ?, ?)", arguments: [teacherID, code, now])
+            codes[teacherID] = code
+        }
+        return codes
     }
 
     public func contacts(household: Int64) throws -> [ContactRecord] {
@@ -204,6 +234,14 @@ public struct Transaction {
     public func activeBookings(child: String) throws -> [BookingDetails] {
         try BookingDetails.fetchAll(db.cachedStatement(sql: "\(Self.detailsSelect) WHERE booking.childID = ? AND booking.cancelledAt IS NULL ORDER BY slot.startsAt"),
                                     arguments: [child])
+    }
+
+    /// A teacher's active talks starting in [from, until), in time order: the teacher's agenda.
+    public func activeBookings(teacher: String, from: Date, until: Date) throws -> [BookingDetails] {
+        try BookingDetails.fetchAll(db.cachedStatement(sql: """
+            \(Self.detailsSelect)
+            WHERE slot.teacherID = ? AND slot.startsAt >= ? AND slot.startsAt < ? AND booking.cancelledAt IS NULL ORDER BY slot.startsAt
+            """), arguments: [teacher, from, until])
     }
 
     public func booking(id: Int64) throws -> BookingDetails? {
@@ -389,8 +427,8 @@ public struct Transaction {
     /// What staff need to follow up: messages given up on, newest first, with the household they were for.
     public func failedDeliveries(limit: Int = 500) throws -> [(household: String, channel: String, createdAt: Date, attempts: Int, reason: String)] {
         try Row.fetchAll(db, sql: """
-            SELECT household.key, outbox.channel, outbox.createdAt, outbox.attempts, outbox.lastError
-            FROM outbox JOIN contact ON contact.id = outbox.contactID JOIN household ON household.id = contact.householdID
+            SELECT COALESCE(household.key, 'teacher ' || contact.teacherID), outbox.channel, outbox.createdAt, outbox.attempts, outbox.lastError
+            FROM outbox JOIN contact ON contact.id = outbox.contactID LEFT JOIN household ON household.id = contact.householdID
             WHERE outbox.status = 'failed' ORDER BY outbox.id DESC LIMIT ?
             """, arguments: [limit]).map { ($0[0], $0[1], $0[2], $0[3], $0[4] ?? "") }
     }
@@ -398,8 +436,9 @@ public struct Transaction {
     /// Contacts who blocked us, per household, so the school can reach those parents another way.
     public func unreachableContacts() throws -> [(household: String, channel: String, since: Date)] {
         try Row.fetchAll(db, sql: """
-            SELECT household.key, contact.channel, contact.unreachableAt FROM contact JOIN household ON household.id = contact.householdID
-            WHERE contact.unreachableAt IS NOT NULL ORDER BY household.key
+            SELECT COALESCE(household.key, 'teacher ' || contact.teacherID) AS who, contact.channel, contact.unreachableAt
+            FROM contact LEFT JOIN household ON household.id = contact.householdID
+            WHERE contact.unreachableAt IS NOT NULL ORDER BY who
             """).map { ($0[0], $0[1], $0[2]) }
     }
 
@@ -418,7 +457,9 @@ public struct Transaction {
     /// Inserts a household with a fresh invite code; `key` is the administration's household key.
     public func upsertHousehold(key: String, makeInviteCode: () -> String, at now: Date) throws -> HouseholdRecord {
         if let existing = try HouseholdRecord.filter(Column("key") == key).fetchOne(db) { return existing }
-        var household = HouseholdRecord(key: key, inviteCode: makeInviteCode(), createdAt: now)
+        var code = makeInviteCode()
+        while try invitee(code: code) != nil { code = makeInviteCode() }  // 59 random bits: a retry is theory, but cheap
+        var household = HouseholdRecord(key: key, inviteCode: code, createdAt: now)
         try household.insert(db)
         return household
     }

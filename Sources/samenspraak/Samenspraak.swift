@@ -79,6 +79,8 @@ struct Demo: AsyncParsableCommand {
         }
         print("Invite links (one per household):")
         for invite in try runtime.invites() { print("  \(invite.household)  \(invite.link)") }
+        print("Staff invite links (one per teacher: their agenda and the parents' answers):")
+        for invite in try runtime.staffInvites() { print("  \(invite.teacher.name)  \(invite.link)") }
         guard !noServe else { return }
         print("Web chat on \(configuration.publicURL) — open an invite link above in a browser. Stop with Ctrl-C.")
         fflush(nil)  // show the links at once, also when the output goes to a file
@@ -98,9 +100,9 @@ struct Serve: AsyncParsableCommand {
 }
 
 struct Chat: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Have the parents' conversation in the terminal (stdin/stdout).")
+    static let configuration = CommandConfiguration(abstract: "Have a parent's (or, with a staff invite, a teacher's) conversation in the terminal (stdin/stdout).")
     @OptionGroup var locations: Locations
-    @Option(help: "The household's invite code.") var invite: String
+    @Option(help: "The household's invite code, or a teacher's staff invite code.") var invite: String
 
     func run() async throws {
         var logger = makeLogger()
@@ -154,11 +156,22 @@ struct Jobs: AsyncParsableCommand {
 }
 
 struct Invites: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print every household's invite code and link as CSV, for the invitation letters.")
+    static let configuration = CommandConfiguration(
+        abstract: "Print every household's invite code and link as CSV, for the invitation letters (with --staff: each teacher's).")
     @OptionGroup var locations: Locations
+    @Flag(help: "The teachers' staff invites instead: opening one binds a teacher's own chat account. Give each only to that teacher.")
+    var staff = false
 
     func run() async throws {
         let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: makeLogger()) }
+        if staff {
+            print("teacher,name,invite_code,link,telegram_link")
+            for invite in try runtime.staffInvites() {
+                let telegram = locations.telegramBot.map { TelegramSettings.deepLink(bot: $0, inviteCode: invite.code) } ?? ""
+                print("\(invite.teacher.id),\"\(invite.teacher.name.replacingOccurrences(of: "\"", with: "\"\""))\",\(invite.code),\(invite.link),\(telegram)")
+            }
+            return
+        }
         print("household,guardians,invite_code,link,telegram_link")
         for invite in try runtime.invites() {
             let guardians = invite.guardians.joined(separator: " & ").replacingOccurrences(of: "\"", with: "\"\"")

@@ -208,7 +208,7 @@ import TestSupport
         }
         school.clock.set(nudges[1].dueAt.addingTimeInterval(120))
         #expect(try await service.runDueJobs().done == 1)
-        let skipped = try school.runtime.database.readNow { try $0.jobs(status: "skipped", limit: 10) }.filter { $0.kind == "nudge" }
+        let skipped = try school.runtime.database.readNow { try $0.jobs(status: "skipped", limit: 1000) }.filter { $0.kind == "nudge" }
         #expect(skipped.map(\.key) == ["nudge:extra"] && skipped.first?.note == "two nudges were sent already")
     }
 

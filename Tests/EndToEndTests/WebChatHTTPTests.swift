@@ -43,6 +43,18 @@ import TestSupport
         }
     }
 
+    @Test func aTeacherOpensTheStaffInviteInTheWebChat() async throws {
+        let school = try TestSchool()
+        let invite = try #require(try school.runtime.staffInvites().first)
+        try await withLiveServer(school) { client in
+            let browser = WebChatBrowser(client: client, code: invite.code)
+            try await browser.send(["start": true, "language": "en"])
+            #expect((browser.messages.first?["text"] as? String)?.hasPrefix("Welkom, \(invite.teacher.name)!") == true)
+            try await browser.press("Vandaag")
+            #expect(browser.messages.contains { ($0["text"] as? String) == "U heeft vandaag geen startgesprekken." })
+        }
+    }
+
     @Test func theSameMessageSentTwiceIsHandledOnce() async throws {
         let school = try TestSchool()
         let code = InviteCode.display(try school.household().code)

@@ -14,7 +14,7 @@ import TestSupport
             let households = try tx.households().compactMap(\.id)
             var contacts: [Int64] = []
             for (index, household) in households.enumerated() {
-                contacts.append(try #require(try tx.insertContact(channel: "telegram", address: "chat\(index)", householdID: household, session: "{}", at: now).id))
+                contacts.append(try #require(try tx.insertContact(channel: "telegram", address: "chat\(index)", for: .household(household), session: "{}", at: now).id))
             }
             // A nudge round for five chats, then a parent's reply.
             for (index, contact) in contacts.prefix(5).enumerated() {

@@ -96,7 +96,7 @@ final class SchedulerFixture: Sendable {
             var booked: [(Int64, Int64)] = []
             for household in try tx.households() where booked.count < 2_000 {
                 guard let householdID = household.id, let child = try tx.children(household: householdID).first, let slot = slots.popFirst() else { continue }
-                _ = try tx.insertContact(channel: "webchat", address: "bench-\(householdID)", householdID: householdID, session: "{}", at: now)
+                _ = try tx.insertContact(channel: "webchat", address: "bench-\(householdID)", for: .household(householdID), session: "{}", at: now)
                 if case .booked(let booking) = try tx.book(slotID: slot.id ?? 0, childID: child.id, householdID: householdID,
                                                            scope: "child:\(child.id)", icsToken: "bench-\(householdID)", at: now) {
                     booked.append((householdID, booking.id ?? 0))

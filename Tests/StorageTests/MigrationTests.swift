@@ -1,0 +1,44 @@
+import Foundation
+import GRDB
+@testable import Storage
+import Testing
+import TestSupport
+
+/// A database made by an older release opens with everything it held: the migrations that rebuild a table
+/// keep every row and every reference to it.
+@Suite struct MigrationTests {
+    @Test func parentsChatsSurviveTheContactTableRebuiltForTeachers() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path("old.sqlite")
+        let old = try DatabaseQueue(path: path)
+        try AppDatabase.migrator.migrate(old, upTo: "v4: scheduled jobs; unprompted messages after replies")
+        try old.write { db in
+            try db.execute(sql: """
+                INSERT INTO household (id, key, inviteCode, createdAt) VALUES (1, 'H1', 'AAAABBBBCCCC', '2026-09-01 10:00:00');
+                INSERT INTO contact (id, channel, address, householdID, language, session, createdAt, unreachableAt)
+                    VALUES (7, 'telegram', '4242', 1, 'ar', '{}', '2026-09-01 10:00:00', NULL);
+                INSERT INTO outbox (contactID, channel, address, payload, createdAt) VALUES (7, 'telegram', '4242', '{}', '2026-09-01 10:00:00');
+                INSERT INTO inbox (channel, platformMessageID, contactID, receivedAt) VALUES ('telegram', '1', 7, '2026-09-01 10:00:00');
+                """)
+        }
+        try old.close()
+
+        let database = try AppDatabase.open(path: path)
+        let contact = try #require(try database.readNow { try $0.contact(channel: "telegram", address: "4242") })
+        #expect(contact.id == 7 && contact.householdID == 1 && contact.teacherID == nil && contact.language == "ar")
+        #expect(contact.invitee == .household(1))
+        #expect(try database.readNow { try $0.outboxCount() } == 1)
+
+        // The database refuses a contact that belongs to nobody, or to a household and a teacher at once.
+        #expect(throws: DatabaseError.self) {
+            try database.writeNow { tx in
+                var both = contact
+                both.teacherID = "anouk"
+                try tx.updateContact(both)
+            }
+        }
+        // Erasing a household still takes its chats with it.
+        try database.writeNow { _ = try $0.db.execute(sql: "DELETE FROM household WHERE id = 1") }
+        #expect(try database.readNow { try $0.contact(channel: "telegram", address: "4242") } == nil)
+    }
+}
