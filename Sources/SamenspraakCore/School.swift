@@ -11,6 +11,8 @@ public struct School: Sendable, Equatable {
     public var booking: BookingSettings
     /// When reminders and nudges may go out.
     public var unprompted = UnpromptedPolicy()
+    /// Reports, holidays and child-free days: what agreed moments refer to.
+    public var year = SchoolYear()
     public var teachers: [Teacher]
     public var groups: [Group]
 

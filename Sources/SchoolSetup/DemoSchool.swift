@@ -97,6 +97,14 @@ public struct DemoSchool {
 
         let booking = BookingSettings(opens: calendar.date(byAdding: .day, value: -1, to: startOfToday)!, closes: at(10, 21, 0))
         school = School(name: "OBS De Regenboog (demo)", timeZone: zone, languages: languages, booking: booking, teachers: teachers, groups: groups)
+        // The rest of a school year, counted from the talks' week, for agreements to refer to.
+        let week1 = SchoolDay(monday, in: calendar)
+        func day(week: Int, _ weekday: Int) -> SchoolDay { week1.adding(days: 7 * week + weekday - 1) }
+        school.year = SchoolYear(
+            reports: [.init(id: "report1", name: "Rapport 1", day: day(week: 9, 5)), .init(id: "report2", name: "Rapport 2", day: day(week: 27, 5))],
+            holidays: [.init(id: "short", name: "Korte vakantie", first: day(week: 4, 6), last: day(week: 5, 7)),
+                       .init(id: "summer", name: "Zomervakantie", first: day(week: 33, 6), last: day(week: 39, 7))],
+            childFreeDays: [day(week: 6, 3)])
         roster = Roster(children: children, households: rosterHouseholds)
     }
 

@@ -21,6 +21,10 @@ import Yams
 ///   quiet_hours: "21:00-08:00"
 ///   quiet_weekends: true
 ///   per_week: 2                          # at most this many to one parent in any seven days
+/// calendar:                              # what agreements refer to: "week after report1", "until summer"
+///   reports: [{ id: report1, name: Rapport 1, date: 2027-02-12 }]
+///   holidays: [{ id: summer, name: Zomervakantie, from: 2027-07-17, to: 2027-08-29 }]
+///   child_free_days: [2027-03-05]        # agreed moments on these days (and in holidays) move to the next school day
 /// teachers:
 ///   - id: de-vries
 ///     name: Juf Anouk de Vries
@@ -46,7 +50,7 @@ public enum SchoolFile {
     }
 
     static func parse(_ file: YAMLFile) -> School? {
-        guard let top = file.fields(file.root, "the school file", allowed: ["school", "booking", "messages", "teachers", "groups"]) else { return nil }
+        guard let top = file.fields(file.root, "the school file", allowed: ["school", "booking", "messages", "calendar", "teachers", "groups"]) else { return nil }
         guard let schoolNode = top["school"] else {
             file.report("'school' is missing", at: file.root)
             return nil
@@ -95,10 +99,53 @@ public enum SchoolFile {
         } else if top["groups"] == nil {
             file.report("'groups' is missing", at: file.root)
         }
+        let year = top["calendar"].map { parseCalendar($0, file) }
         guard let booking else { return nil }
         var school = School(name: name, timeZone: timeZone, languages: languages, booking: booking, teachers: teachers, groups: groups)
         if let node = top["messages"], let policy = parseMessages(node, file) { school.unprompted = policy }
+        if let year { school.year = year }
         return school
+    }
+
+    static func parseCalendar(_ node: Node, _ file: YAMLFile) -> SchoolYear {
+        var year = SchoolYear()
+        guard let fields = file.fields(node, "'calendar'", allowed: ["reports", "holidays", "child_free_days"]) else { return year }
+        func day(_ node: Node?, _ what: String, in parent: Node) -> SchoolDay? {
+            guard let text = file.string(node, what, in: parent) else { return nil }
+            guard let day = SchoolDay(text) else {
+                file.report("\(what) must be a date like 2027-02-12, not '\(text)'", at: node)
+                return nil
+            }
+            return day
+        }
+        var ids = Set<String>()
+        func identifier(_ fields: [String: Node], _ what: String, in item: Node) -> String? {
+            guard let id = file.string(fields["id"], "'id' of \(what)", in: item) else { return nil }
+            // Ids are words in agreements ("week after report1"), so they may not contain spaces or ';'.
+            if id.contains(where: { $0 == " " || $0 == ";" }) || SchoolDay(id) != nil { file.report("'\(id)' cannot be an id: use a word like report1", at: fields["id"]) }
+            if !ids.insert(id.lowercased()).inserted { file.report("the id '\(id)' is used twice in 'calendar'", at: fields["id"]) }
+            return id.lowercased()
+        }
+        if let node = fields["reports"], let items = file.sequence(node, "'calendar.reports'") {
+            for item in items {
+                guard let report = file.fields(item, "a report", allowed: ["id", "name", "date"]), let id = identifier(report, "a report", in: item),
+                      let date = day(report["date"], "'date' of report '\(id)'", in: item) else { continue }
+                year.reports.append(.init(id: id, name: file.string(report["name"], "'name' of report '\(id)'", in: item) ?? id, day: date))
+            }
+        }
+        if let node = fields["holidays"], let items = file.sequence(node, "'calendar.holidays'") {
+            for item in items {
+                guard let holiday = file.fields(item, "a holiday", allowed: ["id", "name", "from", "to"]), let id = identifier(holiday, "a holiday", in: item),
+                      let first = day(holiday["from"], "'from' of holiday '\(id)'", in: item),
+                      let last = day(holiday["to"], "'to' of holiday '\(id)'", in: item) else { continue }
+                if last < first { file.report("holiday '\(id)' ends before it starts", at: item); continue }
+                year.holidays.append(.init(id: id, name: file.string(holiday["name"], "'name' of holiday '\(id)'", in: item) ?? id, first: first, last: last))
+            }
+        }
+        if let node = fields["child_free_days"], let items = file.sequence(node, "'calendar.child_free_days'") {
+            year.childFreeDays = Set(items.compactMap { day($0, "a day in 'calendar.child_free_days'", in: node) })
+        }
+        return year
     }
 
     static func parseMessages(_ node: Node, _ file: YAMLFile) -> UnpromptedPolicy? {

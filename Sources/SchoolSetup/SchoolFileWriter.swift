@@ -29,8 +29,17 @@ public enum SchoolFileWriter {
             "  quiet_hours: \"\(clock(policy.quietFrom))-\(clock(policy.quietUntil))\"",
             "  quiet_weekends: \(policy.quietWeekends)",
             "  per_week: \(policy.perWeek)",
-            "teachers:",
         ]
+        let year = school.year
+        if !year.reports.isEmpty || !year.holidays.isEmpty || !year.childFreeDays.isEmpty {
+            lines.append("calendar:")
+            lines.append("  reports:" + (year.reports.isEmpty ? " []" : ""))
+            lines += year.reports.map { "    - { id: \($0.id), name: \(quoted($0.name)), date: \($0.day) }" }
+            lines.append("  holidays:" + (year.holidays.isEmpty ? " []" : ""))
+            lines += year.holidays.map { "    - { id: \($0.id), name: \(quoted($0.name)), from: \($0.first), to: \($0.last) }" }
+            lines.append("  child_free_days: [\(year.childFreeDays.sorted().map(\.description).joined(separator: ", "))]")
+        }
+        lines.append("teachers:")
         for teacher in school.teachers {
             lines += ["  - id: \(teacher.id)", "    name: \(quoted(teacher.name))", "    place: \(quoted(teacher.place))", "    availability:"]
             for block in teacher.availability {

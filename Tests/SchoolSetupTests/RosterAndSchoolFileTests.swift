@@ -65,6 +65,10 @@ import Testing
               - { id: a, name: A, place: L, availability: [{ date: 2026-09-01, from: "14:30", to: "16:00", kind: lunch }] }
             groups:
               - { id: g1, name: G, teachers: [b] }
+            calendar:
+              reports: [{ id: report 1, name: R, date: 2027-02-05 }]
+              holidays: [{ id: summer, from: 2027-07-17, to: 2027-07-01 }]
+              child_free_days: [2027-02-30]
             """
         do {
             _ = try SchoolFile.load(path: "school.yaml", text: text)
@@ -73,6 +77,9 @@ import Testing
             #expect(error.issues.contains { $0.line == 5 && $0.message.contains("closes") })
             #expect(error.issues.contains { $0.line == 7 && $0.message.contains("lunch") })
             #expect(error.issues.contains { $0.line == 9 && $0.message.contains("'b'") })
+            #expect(error.issues.contains { $0.line == 11 && $0.message.contains("'report 1' cannot be an id") })
+            #expect(error.issues.contains { $0.line == 12 && $0.message.contains("holiday 'summer' ends before it starts") })
+            #expect(error.issues.contains { $0.line == 13 && $0.message.contains("2027-02-30") })
         } catch { Issue.record("unexpected \(error)") }
     }
 }
