@@ -9,7 +9,8 @@ import Telegram
 /// `telegramWebhook` adds the route Telegram posts updates to (webhook mode).
 public func buildApplication(_ runtime: Runtime, logger: Logger, pollTimeout: Duration = .seconds(25), telegramWebhook: TelegramWebhook? = nil,
                              onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
-    let router = buildRouter(service: runtime.service, assets: try StaticAssets.fromBundle(), pollTimeout: pollTimeout)
+    let router = buildRouter(service: runtime.service, assets: try StaticAssets.fromBundle(), pollTimeout: pollTimeout,
+                             staffToken: runtime.configuration.staffToken)
     if let telegramWebhook {
         router.post(RouterPath(stringLiteral: TelegramWebhook.path)) { request, _ -> Response in
             let body = try await request.body.collect(upTo: 1024 * 1024)

@@ -20,10 +20,13 @@ public struct AppConfiguration: Sendable {
     public var publicURL: String
     /// Set when a Telegram bot is configured.
     public var telegram: TelegramSettings?
+    /// The bearer token of the staff JSON API (a secret, from the environment only); nil: the API is off.
+    public var staffToken: String?
 
     public init(databasePath: String = "data/samenspraak.sqlite", schoolFile: String = "data/school.yaml",
                 conversationsDirectory: String = "conversations", localesDirectory: String = "locales",
-                host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, telegram: TelegramSettings? = nil) {
+                host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, telegram: TelegramSettings? = nil,
+                staffToken: String? = nil) {
         self.databasePath = databasePath
         self.schoolFile = schoolFile
         self.conversationsDirectory = conversationsDirectory
@@ -32,6 +35,7 @@ public struct AppConfiguration: Sendable {
         self.port = port
         self.publicURL = publicURL ?? "http://\(host):\(port)"
         self.telegram = telegram
+        self.staffToken = staffToken
     }
 }
 

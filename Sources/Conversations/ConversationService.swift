@@ -14,7 +14,7 @@ public final class ConversationService: Sendable {
     public let staffEngine: DialogueEngine
     public let localizer: Localizer
     public let school: School
-    let clock: any Clock
+    public let clock: any Clock
     let publicURL: String
     let committer: GroupCommitter
     let logger: Logger
@@ -170,13 +170,17 @@ public final class ConversationService: Sendable {
         OutboundMessage(text: localizer.text(key, values, language: language), language: language, rightToLeft: localizer.isRightToLeft(language))
     }
 
-    /// Queues each notice for every contact of its household, in that contact's language; "stop" is respected.
+    /// Queues each notice for every contact of its household or teacher, in that contact's language; "stop" is respected.
     func deliver(_ notices: [Notice], tx: Transaction, now: Date) throws -> [Recipient] {
         var recipients: [Recipient] = []
         let encoder = JSONEncoder()
         for notice in notices {
-            for contact in try tx.contacts(household: notice.householdID) where contact.receivesMessages {
-                let message = reply(notice.kind.messageKey, SchoolHost.values(of: notice.booking, school: school), language: language(of: contact))
+            let contacts = switch notice.recipient {
+            case .household(let id): try tx.contacts(household: id)
+            case .teacher(let id): try tx.contacts(teacher: id)
+            }
+            for contact in contacts where contact.receivesMessages {
+                let message = reply(notice.key, notice.values, language: language(of: contact))
                 if let recipient = try queue(message, to: contact, encoder: encoder, tx: tx, now: now) { recipients.append(recipient) }
             }
         }

@@ -23,7 +23,7 @@ public struct JobScheduler: Sendable {
         do {
             try await service.planSchoolJobs()
         } catch {
-            logger.error("could not plan the school's nudges", metadata: ["error": "\(error)"])
+            logger.error("could not plan the school's jobs", metadata: ["error": "\(error)"])
         }
         while !Task.isCancelled {
             let seen = await service.wakeups.version(Wakeups.jobsKey)

@@ -42,10 +42,16 @@ extension ConversationService {
         return report
     }
 
-    /// Plans the school-wide jobs (the nudges to book, the teachers' agendas) from the school file; run at every start.
+    /// Plans the jobs that follow from the school file (the nudges to book, the teachers' agendas) and replans every
+    /// agreement that still holds, so an edited school calendar is followed; run at every start.
     public func planSchoolJobs() async throws {
         let now = clock.now()
-        try await committer.perform { [self] tx in try Reminders.planSchoolJobs(school: school, tx: tx, now: now) }
+        try await committer.perform { [self] tx in
+            try Reminders.planSchoolJobs(school: school, tx: tx, now: now)
+            for agreement in try tx.activeAgreements() {
+                try AgreementPlanner.replan(agreement, school: school, tx: tx, now: now, announce: false)
+            }
+        }
         await wakeups.signal(Wakeups.jobsKey)
     }
 
@@ -110,38 +116,50 @@ extension ConversationService {
             return .done("sent to \(households) households")
         case Reminders.teacherAgenda:
             guard let teacher = school.teacher(job.reference) else { return .skipped("the teacher is no longer in the school file") }
-            let contacts = try tx.contacts(teacher: teacher.id).filter(\.receivesMessages)
-            guard !contacts.isEmpty else { return .skipped("the teacher has no chat account, or said stop") }
             let agenda = TeacherAgenda(school: school, localizer: localizer)
-            // Teachers have no weekly limit: the agenda is part of their work, not a message they did not ask for.
-            for contact in contacts {
-                let language = language(of: contact)
-                guard let values = try agenda.values(teacher: teacher.id, day: now, language: language, tx: tx) else { return .skipped("no talks that day") }
-                let message = reply("staff.agenda", values, language: language, choices: [("days", "staff.other_day")])
-                if let recipient = try queue(message, to: contact, unprompted: true, encoder: encoder, tx: tx, now: now) { report.recipients.insert(recipient) }
+            let talks = try agenda.talks(teacher: teacher.id, day: now, tx: tx)
+            guard !talks.isEmpty else { return .skipped("no talks that day") }
+            return try send(toTeacher: teacher.id, now: now, tx: tx, encoder: encoder, report: &report) { language in
+                reply("staff.agenda", try agenda.values(of: talks, day: now, language: language, tx: tx), language: language,
+                      choices: [("days", "staff.other_day")])
             }
-            return .done("sent")
+        case AgreementPlanner.written, AgreementPlanner.followUp, AgreementPlanner.checkIn, AgreementPlanner.lookBack:
+            return try agreementOutcome(of: job, now: now, tx: tx, encoder: encoder, report: &report)
         default:
             return .skipped("unknown kind of job '\(job.kind)'")
         }
     }
 
-    /// Queues `message` for every contact of the household that can be reached, did not say "stop" and is under the
-    /// weekly cap. When the cap holds everyone back, the job waits until it lets the first one through.
+    /// Queues `message` for every contact of the teacher that can be reached and did not say "stop". Teachers have no
+    /// weekly limit: these messages are part of their work.
+    func send(toTeacher teacher: String, now: Date, tx: Transaction, encoder: JSONEncoder, report: inout JobReport,
+              message: (String) throws -> OutboundMessage) throws -> JobOutcome {
+        var sent = 0
+        for contact in try tx.contacts(teacher: teacher) where contact.receivesMessages {
+            if let recipient = try queue(try message(language(of: contact)), to: contact, unprompted: true, encoder: encoder, tx: tx, now: now) {
+                report.recipients.insert(recipient)
+                sent += 1
+            }
+        }
+        return sent > 0 ? .done("sent to the teacher") : .skipped("the teacher has no chat account, or said stop")
+    }
+
+    /// Queues `message` for every contact of the household that can be reached, did not say "stop" and (when `capped`)
+    /// is under the weekly cap. When the cap holds everyone back, the job waits until it lets the first one through.
     func send(to household: Int64, job: JobRecord, now: Date, tx: Transaction, encoder: JSONEncoder, report: inout JobReport,
-              message: (String) -> OutboundMessage) throws -> JobOutcome {
+              capped: Bool = true, message: (String) throws -> OutboundMessage) throws -> JobOutcome {
         let policy = school.unprompted
         let week: TimeInterval = 7 * 24 * 3600
         var sent = 0
         var capFreesAt: [Date] = []
         for contact in try tx.contacts(household: household) where contact.receivesMessages {
             guard let contactID = contact.id else { continue }
-            let recent = try tx.unpromptedMessages(contactID: contactID, since: now.addingTimeInterval(-week))
-            if recent.count >= policy.perWeek {
+            let recent = capped ? try tx.unpromptedMessages(contactID: contactID, since: now.addingTimeInterval(-week)) : []
+            if capped, recent.count >= policy.perWeek {
                 if policy.perWeek > 0 { capFreesAt.append(recent[recent.count - policy.perWeek].addingTimeInterval(week)) }
                 continue
             }
-            if let recipient = try queue(message(language(of: contact)), to: contact, unprompted: true, encoder: encoder, tx: tx, now: now) {
+            if let recipient = try queue(try message(language(of: contact)), to: contact, unprompted: true, encoder: encoder, tx: tx, now: now) {
                 report.recipients.insert(recipient)
                 sent += 1
             }
@@ -155,9 +173,12 @@ extension ConversationService {
     }
 
     /// A message with buttons that start a command's flow from wherever the person is (see `DialogueEngine.commandChoiceID`).
-    func reply(_ key: String, _ values: [String: MessageValue], language: String, choices: [(command: String, label: String)]) -> OutboundMessage {
+    func reply(_ key: String, _ values: [String: MessageValue], language: String, choices: [(command: String, label: String)],
+               argument: String? = nil) -> OutboundMessage {
         var message = reply(key, values, language: language)
-        message.choices = choices.map { Choice(id: DialogueEngine.commandChoiceID($0.command), label: localizer.text($0.label, [:], language: language)) }
+        message.choices = choices.map {
+            Choice(id: DialogueEngine.commandChoiceID($0.command, argument: argument), label: localizer.text($0.label, [:], language: language))
+        }
         return message
     }
 }

@@ -15,7 +15,8 @@ struct SchoolHost: ContactHost {
     let dayKeys: DayKeys
     let household: Int64
     var contact: ContactRecord
-    /// Messages for the child's other household (joint talks), sent by the service with this step's replies.
+    /// Messages for others caused by this step (the child's other household for joint talks, the teacher for an answer
+    /// to a check-in), sent by the service with this step's replies.
     var notices: [Notice] = []
     /// Households whose talks (or whether they want messages) changed in this step: their reminders are replanned.
     var changedHouseholds: Set<Int64> = []
@@ -37,25 +38,32 @@ public enum SchoolHostCatalog {
             "cancel_booking": ["ok", "closed"],
             "pretalk_child": ["ok", "choose", "none"],
             "save_answers": ["ok"],
-        ]) { shared, _ in shared },
+        ].merging(SchoolHost.agreementActions) { own, _ in own }) { shared, _ in shared },
         optionSources: ["languages", "children_to_book", "free_days", "free_times", "changeable_bookings", "pretalk_children"],
         variables: ["school", "child", "group", "teacher", "place", "day", "time", "ics_url", "talks", "opens", "closes", "sibling",
-                    "answer", "current_thing1", "current_thing2", "current_wish", "count", "date_label", "children"],
+                    "answer", "current_thing1", "current_thing2", "current_wish", "count", "date_label", "children",
+                    "who", "what", "why", "when", "how", "question", "comment", "agreements", "name", "month", "end"],
         messages: Set(["booking.child_option", "booking.day_option", "booking.day_option_sibling", "booking.time_option",
                    "booking.time_option_sibling", "booking.time_option_teacher", "move.talk_option", "pretalk.child_option",
                    "pretalk.current", "menu.talk_line", "common.too_long", "common.text_only", "common.unavailable",
-                   "telegram.need_invite", "telegram.private_only", "reminder.talk", "reminder.nudge"] + Notice.Kind.allCases.map(\.messageKey)))
+                   "telegram.need_invite", "telegram.private_only", "reminder.talk", "reminder.nudge",
+                   "agreement.written", "agreement.matches", "agreement.differs", "agreement.look_back", "agreement.line",
+                   "check_in.question", "check_in.good", "check_in.fair", "check_in.poor", "check_in.tell",
+                   "when.day", "when.week_after", "when.early", "when.mid", "when.late", "when.every_week", "when.every_weeks"]
+                   + Agreement.Party.allCases.map { "agreement.who_\($0.rawValue)" } + Agreement.Means.allCases.map { "agreement.how_\($0.rawValue)" }
+                   + Notice.Kind.allCases.map(\.messageKey)))
 }
 
-/// A message to another household about a talk it shares (or may join), caused by this household's step.
+/// A message to someone else caused by this person's step, rendered in each recipient's own language.
 struct Notice: Sendable {
+    /// What another household hears about a talk it shares (or may join).
     enum Kind: String, CaseIterable, Sendable {
         case booked, moved, cancelled
         var messageKey: String { "notice.joint_\(rawValue)" }
     }
-    let householdID: Int64
-    let kind: Kind
-    let booking: BookingDetails
+    let recipient: Invitee
+    let key: String
+    let values: [String: MessageValue]
 }
 
 extension SchoolHost {
@@ -237,7 +245,7 @@ extension SchoolHost {
             try refreshCurrentAnswers(childID: childID, into: &session)
             return "ok"
         default:
-            throw DialogueError(description: "unknown action '\(action)'")
+            return try performAgreementAction(action, session: &session)
         }
     }
 
@@ -252,7 +260,7 @@ extension SchoolHost {
     mutating func notifyOtherHouseholds(_ kind: Notice.Kind, _ booking: BookingDetails) throws {
         guard school.booking.separatedHouseholds == .jointTalk else { return }
         for other in try tx.households(ofChild: booking.childID) where other != household {
-            notices.append(Notice(householdID: other, kind: kind, booking: booking))
+            notices.append(Notice(recipient: .household(other), key: kind.messageKey, values: Self.values(of: booking, school: school)))
         }
     }
 

@@ -24,10 +24,16 @@ public enum StaffHostCatalog {
             "describe_teacher": ["ok"],
             "agenda_today": ["some", "none"],
             "agenda_day": ["some", "none"],
+            "select_follow_up": ["ok", "gone"],
+            "finish_follow_up": ["ok"],
+            "move_follow_up": ["ok"],
         ]) { shared, _ in shared },
-        optionSources: ["languages", "talk_days"],
-        variables: Set(["school", "teacher", "groups", "day", "talks", "count", "time", "child", "group", "place"] + SchoolHost.questions),
-        messages: ["staff.agenda", "staff.agenda_talk", "staff.agenda_answers", "staff.agenda_no_answers", "staff.day_option", "staff.other_day"])
+        optionSources: ["languages", "talk_days", "school_days"],
+        variables: Set(["school", "teacher", "groups", "day", "talks", "count", "time", "child", "group", "place",
+                        "who", "what", "why", "when", "how", "question", "comment", "answer", "agreements"] + SchoolHost.questions),
+        messages: ["staff.agenda", "staff.agenda_talk", "staff.agenda_answers", "staff.agenda_no_answers", "staff.day_option", "staff.other_day",
+                   "staff.follow_up", "staff.follow_up_done", "staff.follow_up_tomorrow", "staff.follow_up_reschedule", "staff.school_day_option",
+                   "staff.disputed", "staff.check_in_answer", "staff.check_in_comment", "staff.look_back"])
 }
 
 extension StaffHost {
@@ -46,6 +52,15 @@ extension StaffHost {
             return days.prefix(SchoolHost.maximumOptions).map {
                 Option(id: String(Int($0.first.timeIntervalSince1970)), label: "staff.day_option", values: ["day": .day($0.first), "count": .number($0.count)])
             }
+        case "school_days":
+            // The next school days, for a follow-up to be moved to.
+            var day = SchoolDay(now, in: school.calendar)
+            var days: [SchoolDay] = []
+            while days.count < SchoolHost.maximumOptions {
+                day = school.year.schoolDay(onOrAfter: day.adding(days: 1))
+                days.append(day)
+            }
+            return days.map { Option(id: $0.description, label: "staff.school_day_option", values: ["day": .day($0.at(minuteOfDay: 12 * 60, in: school.calendar))]) }
         default:
             throw DialogueError(description: "unknown option source '\(source)'")
         }
@@ -63,9 +78,36 @@ extension StaffHost {
         case "agenda_day":
             guard case .text(let id)? = session.vars["day_id"], let seconds = Int(id) else { return "none" }
             return try showAgenda(day: Date(timeIntervalSince1970: TimeInterval(seconds)), into: &session)
+        case "select_follow_up":
+            guard case .text(let argument)? = session.vars["argument"], let id = Int64(argument), let followUp = try tx.followUp(id: id),
+                  followUp.status == "open", let agreement = try tx.agreement(id: followUp.agreementID), agreement.cancelledAt == nil,
+                  agreement.teacherID == teacher.id else { return "gone" }
+            session.vars = session.vars.filter { $0.key == "school" || $0.key == "teacher" }
+            session.vars["follow_up_id"] = .text(String(id))
+            session.vars.merge(try AgreementText(school: school).values(agreement, tx: tx)) { _, new in new }
+            return "ok"
+        case "finish_follow_up":
+            guard let followUp = try selectedFollowUp(session), let id = followUp.id else { return "ok" }
+            try tx.finishFollowUp(id: id, status: "done", at: now)
+            return "ok"
+        case "move_follow_up":
+            // To the day chosen, or else the next school day; the moved reminder is a job of its own.
+            guard let followUp = try selectedFollowUp(session), let id = followUp.id, let agreement = try tx.agreement(id: followUp.agreementID) else { return "ok" }
+            let chosen = session.vars["new_day"].flatMap { SchoolDay($0.plain) }
+            let day = school.year.schoolDay(onOrAfter: chosen ?? SchoolDay(now, in: school.calendar).adding(days: 1))
+            try tx.finishFollowUp(id: id, status: "moved", at: now)
+            try AgreementPlanner.planMoved(agreement, to: day, school: school, tx: tx, now: now)
+            session.vars["day"] = .day(day.at(minuteOfDay: 12 * 60, in: school.calendar))
+            return "ok"
         default:
             throw DialogueError(description: "unknown action '\(action)'")
         }
+    }
+
+    func selectedFollowUp(_ session: Session) throws -> FollowUpRecord? {
+        guard case .text(let text)? = session.vars["follow_up_id"], let id = Int64(text), let followUp = try tx.followUp(id: id),
+              followUp.status == "open" else { return nil }
+        return followUp
     }
 
     mutating func showAgenda(day: Date, into session: inout Session) throws -> String {

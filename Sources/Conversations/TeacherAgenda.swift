@@ -9,12 +9,21 @@ struct TeacherAgenda {
     let school: School
     let localizer: Localizer
 
+    /// The talks of `teacher` on the school day of `day`, in time order.
+    func talks(teacher: String, day: Date, tx: Transaction) throws -> [BookingDetails] {
+        let start = school.calendar.startOfDay(for: day)
+        guard let end = school.calendar.date(byAdding: .day, value: 1, to: start) else { return [] }
+        return try tx.activeBookings(teacher: teacher, from: start, until: end)
+    }
+
     /// The message values (`day`, `talks`) of the talks of `teacher` on the school day of `day`; nil when there are none.
     func values(teacher: String, day: Date, language: String, tx: Transaction) throws -> [String: MessageValue]? {
-        let start = school.calendar.startOfDay(for: day)
-        guard let end = school.calendar.date(byAdding: .day, value: 1, to: start) else { return nil }
-        let talks = try tx.activeBookings(teacher: teacher, from: start, until: end)
-        guard !talks.isEmpty else { return nil }
+        let talks = try talks(teacher: teacher, day: day, tx: tx)
+        guard let first = talks.first else { return nil }
+        return try values(of: talks, day: first.startsAt, language: language, tx: tx)
+    }
+
+    func values(of talks: [BookingDetails], day: Date, language: String, tx: Transaction) throws -> [String: MessageValue] {
         var lines: [String] = []
         for talk in talks {
             let group = try tx.child(id: talk.childID).flatMap { school.group($0.groupID)?.name } ?? ""
@@ -31,6 +40,6 @@ struct TeacherAgenda {
             }
             if !answered { lines.append(localizer.text("staff.agenda_no_answers", [:], language: language)) }
         }
-        return ["day": .day(start), "talks": .text(lines.joined(separator: "\n"))]
+        return ["day": .day(day), "talks": .text(lines.joined(separator: "\n"))]
     }
 }

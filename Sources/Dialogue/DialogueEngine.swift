@@ -46,7 +46,8 @@ public struct DialogueEngine: Sendable {
                 try run.go(to: .flow(flows.idle), session: &session, host: &host)
             }
         case .choice(let id):
-            if id.hasPrefix(Self.commandPrefix), let flow = flows.commands[String(id.dropFirst(Self.commandPrefix.count))] {
+            if let (flow, argument) = buttonFlow(id) {
+                session.vars["argument"] = argument.map { .text($0) }
                 try run.go(to: .flow(flow), session: &session, host: &host)
             } else if let (ask, waiting) = openQuestion(session), let chosen = waiting.choices.first(where: { $0.id == id }) {
                 try run.choose(chosen, ask: ask, session: &session, host: &host)
@@ -60,10 +61,21 @@ public struct DialogueEngine: Sendable {
         return run.messages
     }
 
-    /// A button that starts a command's flow from wherever the person is, like typing the command: for messages
-    /// nobody asked for (a reminder's "move"), which must not depend on the question the person has open.
-    public static func commandChoiceID(_ command: String) -> String { commandPrefix + command }
+    /// A button that starts a command's (or a button's) flow from wherever the person is, like typing the command: for
+    /// messages nobody asked for (a reminder's "move", an agreement's "klopt"), which must not depend on the question
+    /// the person has open. `argument` (say which agreement) reaches the flow as the variable `argument`.
+    public static func commandChoiceID(_ command: String, argument: String? = nil) -> String {
+        commandPrefix + command + (argument.map { ":" + $0 } ?? "")
+    }
     static let commandPrefix = "g:"
+
+    /// The flow and argument of a `commandChoiceID`.
+    func buttonFlow(_ id: String) -> (flow: String, argument: String?)? {
+        guard id.hasPrefix(Self.commandPrefix) else { return nil }
+        let parts = id.dropFirst(Self.commandPrefix.count).split(separator: ":", maxSplits: 1).map(String.init)
+        guard let name = parts.first, let flow = flows.commands[name] ?? flows.buttons[name] else { return nil }
+        return (flow, parts.count == 2 ? parts[1] : nil)
+    }
 
     func openQuestion(_ session: Session) -> (Ask, Session.Waiting)? {
         guard let waiting = session.waiting, let flow = session.flow.flatMap({ flows.flows[$0] }),

@@ -10,21 +10,27 @@ import Yams
 /// entry: welcome      # first flow of a new conversation
 /// idle: menu          # flow shown when a person writes outside any question
 /// commands: { cancel: cancel, move: move, help: help, language: language, stop: stop, start: start }
+/// buttons: { agreement_matches: agreement_matches }   # flows only the buttons of school messages start
 /// ```
+/// A button of a message nobody asked for (a reminder, an agreement to confirm) starts a command's or a button's
+/// flow from wherever the person is, and may carry an argument (which agreement) in `argument`.
 public struct FlowSet: Sendable {
     public var flows: [String: Flow]
     public var entry: String
     public var idle: String
     public var commands: [String: String]
+    public var buttons: [String: String]
     /// Where `commands` came from, for diagnostics.
     public var commandsFile: String
     public var commandLines: [String: Int]
 
-    public init(flows: [Flow], entry: String, idle: String, commands: [String: String], commandsFile: String = "commands.yaml", commandLines: [String: Int] = [:]) {
+    public init(flows: [Flow], entry: String, idle: String, commands: [String: String], buttons: [String: String] = [:],
+                commandsFile: String = "commands.yaml", commandLines: [String: Int] = [:]) {
         self.flows = Dictionary(flows.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.entry = entry
         self.idle = idle
         self.commands = commands
+        self.buttons = buttons
         self.commandsFile = commandsFile
         self.commandLines = commandLines
     }
@@ -42,7 +48,7 @@ public struct FlowSet: Sendable {
         }
         var issues: [FileIssue] = []
         var flows: [Flow] = []
-        var entry = "", idle = "", commands: [String: String] = [:], commandLines: [String: Int] = [:]
+        var entry = "", idle = "", commands: [String: String] = [:], buttons: [String: String] = [:], commandLines: [String: Int] = [:]
         var commandsFile = directory.appendingPathComponent("commands.yaml").path
         var sawCommands = false
         for url in files {
@@ -54,13 +60,20 @@ public struct FlowSet: Sendable {
             if url.deletingPathExtension().lastPathComponent == "commands" {
                 sawCommands = true
                 commandsFile = url.path
-                if let top = file.fields(file.root, "the commands file", allowed: ["entry", "idle", "commands"]) {
+                if let top = file.fields(file.root, "the commands file", allowed: ["entry", "idle", "commands", "buttons"]) {
                     entry = file.string(top["entry"], "'entry'", in: file.root) ?? ""
                     idle = file.string(top["idle"], "'idle'", in: file.root) ?? ""
                     if let node = top["commands"], let pairs = file.mapping(node, "'commands'") {
                         for pair in pairs {
                             commands[pair.key] = file.string(pair.value, "command '\(pair.key)'")
                             commandLines[pair.key] = pair.keyNode.line
+                        }
+                    }
+                    if let node = top["buttons"], let pairs = file.mapping(node, "'buttons'") {
+                        for pair in pairs {
+                            if pair.key.contains(":") { file.report("a button name cannot contain ':'", at: pair.keyNode) }
+                            buttons[pair.key] = file.string(pair.value, "button '\(pair.key)'")
+                            commandLines["button " + pair.key] = pair.keyNode.line
                         }
                     }
                 }
@@ -73,6 +86,6 @@ public struct FlowSet: Sendable {
         }
         if !sawCommands { issues.append(FileIssue(file: commandsFile, line: nil, message: "is missing")) }
         if !issues.isEmpty { throw FileIssues(issues) }
-        return FlowSet(flows: flows, entry: entry, idle: idle, commands: commands, commandsFile: commandsFile, commandLines: commandLines)
+        return FlowSet(flows: flows, entry: entry, idle: idle, commands: commands, buttons: buttons, commandsFile: commandsFile, commandLines: commandLines)
     }
 }

@@ -13,6 +13,9 @@ public enum FlowValidator {
         for (command, flow) in set.commands.sorted(by: { $0.key < $1.key }) where !flowExists(flow) {
             issues.append(FileIssue(file: set.commandsFile, line: set.commandLines[command], message: "command '\(command)' starts the flow '\(flow)', which does not exist"))
         }
+        for (button, flow) in set.buttons.sorted(by: { $0.key < $1.key }) where !flowExists(flow) {
+            issues.append(FileIssue(file: set.commandsFile, line: set.commandLines["button " + button], message: "button '\(button)' starts the flow '\(flow)', which does not exist"))
+        }
         for key in DialogueEngine.ownMessages where !messageExists(key) {
             issues.append(FileIssue(file: set.commandsFile, line: nil, message: "the engine needs the message '\(key)', which the base locale lacks"))
         }

@@ -2,12 +2,15 @@ import Conversations
 import Hummingbird
 
 /// All routes of the daemon.
-public func buildRouter(service: ConversationService, assets: StaticAssets, pollTimeout: Duration = .seconds(25)) -> Router<AppRequestContext> {
+/// `staffToken` opens the staff JSON API (`nil`: it answers 503).
+public func buildRouter(service: ConversationService, assets: StaticAssets, pollTimeout: Duration = .seconds(25),
+                        staffToken: String? = nil) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.get("/healthz") { _, _ in "ok" }
     router.get("/") { _, _ in "Samenspraak is running. Parents: please open the link from your invitation letter." }
     WebChatController(service: service, assets: assets, pollTimeout: pollTimeout).addRoutes(to: router)
     assets.addRoutes(to: router)
     CalendarController(service: service).addRoutes(to: router)
+    StaffAPIController(service: service, token: staffToken).addRoutes(to: router)
     return router
 }

@@ -69,6 +69,7 @@ public final class Localizer: Sendable {
         case .message(let key): return text(key, language: catalog.language)
         case .day(let date): return dates[catalog.language]?.day(date) ?? ""
         case .time(let date): return dates[catalog.language]?.time(date) ?? ""
+        case .month(let month): return dates[catalog.language]?.month(month) ?? String(month)
         }
     }
 
@@ -119,7 +120,13 @@ final class DateStrings: @unchecked Sendable {
         }
         dayFormatter = formatter(catalog.dayFormat)
         timeFormatter = formatter(catalog.timeFormat)
+        months = formatter("LLLL").standaloneMonthSymbols
     }
+
+    private let months: [String]
+
+    /// The month's name as it stands alone ("juni", not a genitive form some languages use inside a date).
+    func month(_ month: Int) -> String { months.indices.contains(month - 1) ? months[month - 1] : String(month) }
 
     func day(_ date: Date) -> String { lock.withLock { Self.string(date, &days, dayFormatter) } }
     func time(_ date: Date) -> String { lock.withLock { Self.string(date, &times, timeFormatter) } }

@@ -9,6 +9,8 @@ public enum MessageValue: Sendable, Equatable, Codable, Hashable {
     case day(Date)
     /// A time of day, e.g. "15:25".
     case time(Date)
+    /// A month (1 = January) by its name, e.g. "juni".
+    case month(Int)
     /// Another message's text by key, rendered in the reader's language (e.g. a block kind's name).
     case message(String)
 
@@ -16,7 +18,7 @@ public enum MessageValue: Sendable, Equatable, Codable, Hashable {
     public var plain: String {
         switch self {
         case .text(let text), .message(let text): return text
-        case .number(let number): return String(number)
+        case .number(let number), .month(let number): return String(number)
         case .day(let date), .time(let date): return String(Int(date.timeIntervalSince1970))
         }
     }

@@ -181,6 +181,57 @@ extension AppDatabase {
                 CREATE INDEX contact_teacher ON contact(teacherID) WHERE teacherID IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v6: communicatieplan: agreements, parents' answers, follow-ups, check-ins") { db in
+            try db.execute(sql: """
+                CREATE TABLE agreement (
+                    id INTEGER PRIMARY KEY,
+                    childID TEXT NOT NULL REFERENCES child(id) ON DELETE CASCADE,
+                    teacherID TEXT NOT NULL,
+                    who TEXT NOT NULL,
+                    what TEXT NOT NULL,
+                    why TEXT NOT NULL,
+                    -- "week after report1; early june": AgreedMoments' canonical text, resolved on the school calendar.
+                    moments TEXT NOT NULL,
+                    how TEXT NOT NULL,
+                    checkIn TEXT,
+                    isEvaluation BOOLEAN NOT NULL DEFAULT 0,
+                    createdAt DATETIME NOT NULL,
+                    updatedAt DATETIME NOT NULL,
+                    cancelledAt DATETIME
+                );
+                CREATE INDEX agreement_child ON agreement(childID);
+                CREATE INDEX agreement_teacher ON agreement(teacherID);
+                -- "Klopt" / "klopt niet" per household, for the version of the agreement it saw.
+                CREATE TABLE agreementResponse (
+                    agreementID INTEGER NOT NULL REFERENCES agreement(id) ON DELETE CASCADE,
+                    householdID INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,
+                    matches BOOLEAN NOT NULL,
+                    comment TEXT,
+                    at DATETIME NOT NULL,
+                    PRIMARY KEY (agreementID, householdID)
+                );
+                -- One agreed moment the teacher acts on: open until done, or moved to another day.
+                CREATE TABLE followUp (
+                    id INTEGER PRIMARY KEY,
+                    agreementID INTEGER NOT NULL REFERENCES agreement(id) ON DELETE CASCADE,
+                    day TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'open',
+                    finishedAt DATETIME,
+                    UNIQUE (agreementID, day)
+                );
+                CREATE INDEX followUp_open ON followUp(day) WHERE status = 'open';
+                CREATE TABLE checkInAnswer (
+                    id INTEGER PRIMARY KEY,
+                    agreementID INTEGER NOT NULL REFERENCES agreement(id) ON DELETE CASCADE,
+                    householdID INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,
+                    day TEXT NOT NULL,
+                    answer TEXT NOT NULL,
+                    comment TEXT,
+                    at DATETIME NOT NULL,
+                    UNIQUE (agreementID, householdID, day)
+                );
+                """)
+        }
         return migrator
     }
 }

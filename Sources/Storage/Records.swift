@@ -223,3 +223,53 @@ public struct PlannedJob: Sendable, Equatable {
         self.expiresAt = expiresAt
     }
 }
+
+/// An agreement of a child's communicatieplan as stored; `moments` is `AgreedMoments.text`.
+public struct AgreementRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "agreement"
+    public var id: Int64?
+    public var childID: String
+    public var teacherID: String
+    public var who: String
+    public var what: String
+    public var why: String
+    public var moments: String
+    public var how: String
+    public var checkIn: String?
+    public var isEvaluation: Bool
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var cancelledAt: Date?
+
+    public init(id: Int64? = nil, childID: String, teacherID: String, who: String, what: String, why: String, moments: String, how: String,
+                checkIn: String?, isEvaluation: Bool, createdAt: Date, updatedAt: Date, cancelledAt: Date? = nil) {
+        self.id = id
+        self.childID = childID
+        self.teacherID = teacherID
+        self.who = who
+        self.what = what
+        self.why = why
+        self.moments = moments
+        self.how = how
+        self.checkIn = checkIn
+        self.isEvaluation = isEvaluation
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.cancelledAt = cancelledAt
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+public struct FollowUpRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "followUp"
+    public var id: Int64?
+    public var agreementID: Int64
+    /// The school day, "2027-02-08".
+    public var day: String
+    /// open → done, or moved (to another day, which has its own follow-up).
+    public var status: String
+    public var finishedAt: Date?
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}

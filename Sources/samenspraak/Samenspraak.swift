@@ -33,12 +33,14 @@ struct Locations: ParsableArguments {
 
     var configuration: AppConfiguration {
         // The token is read from the environment, never from the command line, where `ps` would show it.
-        let token = ProcessInfo.processInfo.environment["SAMENSPRAAK_TELEGRAM_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        let environment = ProcessInfo.processInfo.environment
+        let token = environment["SAMENSPRAAK_TELEGRAM_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         return AppConfiguration(databasePath: database ?? "\(data)/samenspraak.sqlite", schoolFile: school ?? "\(data)/school.yaml",
                                 conversationsDirectory: conversations, localesDirectory: locales, host: host, port: port, publicURL: publicURL,
                                 telegram: token.map { TelegramSettings(token: $0, botName: telegramBot, apiURL: telegramAPIURL, mode: telegramMode,
                                                                       limits: .init(perChatInterval: .milliseconds(Int64(telegramChatInterval * 1000)),
-                                                                                    perSecond: telegramPerSecond)) })
+                                                                                    perSecond: telegramPerSecond)) },
+                                staffToken: environment["SAMENSPRAAK_STAFF_TOKEN"].flatMap { $0.isEmpty ? nil : $0 })
     }
 }
 

@@ -44,8 +44,12 @@ import TestSupport
         try compare(chat.transcript, with: "booking-ar")
     }
 
+    func compare(_ transcript: [String], with name: String) throws { try GoldenTranscripts.compare(transcript, with: name) }
+}
+
+enum GoldenTranscripts {
     /// Compares with the stored transcript; calendar links carry a random token, masked here.
-    func compare(_ transcript: [String], with name: String) throws {
+    static func compare(_ transcript: [String], with name: String) throws {
         let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Transcripts/\(name).txt")
         let actual = transcript.map { $0.replacing(/\/ics\/[0-9a-f]{32}\.ics/, with: "/ics/<token>.ics") }.joined(separator: "\n") + "\n"
         if ProcessInfo.processInfo.environment["SAMENSPRAAK_RECORD"] == "1" {

@@ -34,12 +34,13 @@ public struct TestSchool: Sendable {
     public let clock: ManualClock
     public let runtime: Runtime
 
-    public init(households: Int = 45, port: Int = 0, directory: TemporaryDirectory = TemporaryDirectory(), clock: ManualClock = ManualClock(TestSchool.start)) throws {
+    public init(households: Int = 45, port: Int = 0, directory: TemporaryDirectory = TemporaryDirectory(), clock: ManualClock = ManualClock(TestSchool.start),
+                staffToken: String? = nil) throws {
         self.directory = directory
         self.clock = clock
         let configuration = AppConfiguration(databasePath: directory.path("samenspraak.sqlite"), schoolFile: directory.path("school.yaml"),
                                              conversationsDirectory: Repository.conversations.path, localesDirectory: Repository.locales.path,
-                                             port: port, publicURL: "http://127.0.0.1:\(port)")
+                                             port: port, publicURL: "http://127.0.0.1:\(port)", staffToken: staffToken)
         let roster = try DemoSetup.prepare(configuration: configuration, households: households, now: clock.now())
         var logger = Logger(label: "test")
         logger.logLevel = .critical

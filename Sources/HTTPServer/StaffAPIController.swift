@@ -1,0 +1,164 @@
+import Conversations
+import Foundation
+import Hummingbird
+import SamenspraakCore
+import Storage
+
+/// The staff JSON API for the communicatieplan: record, read, change and cancel a child's agreements, and list the
+/// follow-ups teachers have not done yet. Every request carries `Authorization: Bearer <SAMENSPRAAK_STAFF_TOKEN>`;
+/// without a configured token the API is off.
+public struct StaffAPIController: Sendable {
+    let service: ConversationService
+    let token: String?
+    let limiter = AttemptLimiter()
+
+    public init(service: ConversationService, token: String?) {
+        self.service = service
+        self.token = token
+    }
+
+    public func addRoutes(to router: Router<AppRequestContext>) {
+        router.post("/api/agreements", use: create)
+        router.get("/api/agreements", use: list)
+        router.get("/api/agreements/:id", use: show)
+        router.put("/api/agreements/:id", use: change)
+        router.delete("/api/agreements/:id", use: cancel)
+        router.get("/api/follow-ups/overdue", use: overdue)
+    }
+
+    /// An agreement as the API shows it: what was written, the school days it falls on, and what parents said.
+    struct AgreementJSON: Encodable {
+        struct Response: Encodable { var household: String; var matches: Bool; var comment: String? }
+        struct CheckIn: Encodable { var household: String; var day: String; var answer: String; var comment: String? }
+        var id: Int64
+        var child: String
+        var teacher: String
+        var who: String
+        var what: String
+        var why: String
+        var when: String
+        var how: String
+        var checkIn: String?
+        var evaluation: Bool
+        var days: [String]
+        var createdAt: Date
+        var updatedAt: Date
+        var cancelled: Bool
+        var responses: [Response]
+        var checkIns: [CheckIn]
+
+        enum CodingKeys: String, CodingKey {
+            case id, child, teacher, who, what, why, when, how, checkIn = "check_in", evaluation, days, createdAt = "created_at",
+                 updatedAt = "updated_at", cancelled, responses, checkIns = "check_ins"
+        }
+    }
+
+    struct FollowUpJSON: Encodable {
+        var agreement: Int64
+        var child: String
+        var teacher: String
+        var day: String
+        var what: String
+    }
+
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await authorise(request, context)
+        let draft = try await decodeDraft(request)
+        switch try await service.saveAgreement(draft) {
+        case .success(let record): return WebChatController.json(try await json(record.id ?? 0), status: .created)
+        case .failure(let problem): throw error(problem)
+        }
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await authorise(request, context)
+        guard let child = request.uri.queryParameters.get("child") else { throw ChatError(.badRequest, "Say whose agreements: ?child=<child id>.") }
+        let ids = try await service.database.read { try $0.agreements(child: child).compactMap(\.id) }
+        var result: [AgreementJSON] = []
+        for id in ids { result.append(try await json(id)) }
+        return WebChatController.json(result)
+    }
+
+    @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await authorise(request, context)
+        return WebChatController.json(try await json(try id(context)))
+    }
+
+    @Sendable func change(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await authorise(request, context)
+        let id = try id(context)
+        let draft = try await decodeDraft(request)
+        switch try await service.saveAgreement(draft, id: id) {
+        case .success: return WebChatController.json(try await json(id))
+        case .failure(let problem): throw error(problem)
+        }
+    }
+
+    @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await authorise(request, context)
+        guard try await service.cancelAgreement(id: try id(context)) else { throw ChatError(.notFound, "There is no such agreement (or it was cancelled).") }
+        return Response(status: .noContent)
+    }
+
+    @Sendable func overdue(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await authorise(request, context)
+        let teacher = request.uri.queryParameters.get("teacher").map { String($0) }
+        let today = SchoolDay(service.clock.now(), in: service.school.calendar).description
+        let rows = try await service.database.read { try $0.overdueFollowUps(teacher: teacher, before: today) }
+        return WebChatController.json(rows.map {
+            FollowUpJSON(agreement: $0.agreement.id ?? 0, child: $0.agreement.childID, teacher: $0.agreement.teacherID, day: $0.followUp.day, what: $0.agreement.what)
+        })
+    }
+
+    // MARK: - Helpers
+
+    func authorise(_ request: Request, _ context: AppRequestContext) async throws {
+        guard let token else { throw ChatError(.serviceUnavailable, "The staff API is off: start the daemon with SAMENSPRAAK_STAFF_TOKEN set.") }
+        guard !(await limiter.isBlocked(context.peer)) else { throw ChatError(.tooManyRequests, "Too many wrong tokens; try again later.") }
+        let given = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+        guard let given, Self.equalInConstantTime(given, token) else {
+            await limiter.recordFailure(context.peer)
+            throw ChatError(.unauthorized, "Send the staff token as 'Authorization: Bearer <token>'.")
+        }
+    }
+
+    /// Compares without stopping at the first difference, so the time taken does not reveal how much of a guess was right.
+    static func equalInConstantTime(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (Array(a.utf8), Array(b.utf8))
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    func id(_ context: AppRequestContext) throws -> Int64 {
+        guard let text = context.parameters.get("id"), let id = Int64(text) else { throw ChatError(.badRequest, "The agreement id must be a number.") }
+        return id
+    }
+
+    func decodeDraft(_ request: Request) async throws -> AgreementDraft {
+        let body = try await request.body.collect(upTo: 64 * 1024)
+        do { return try JSONDecoder().decode(AgreementDraft.self, from: Data(body.readableBytesView)) } catch {
+            throw ChatError(.badRequest, "The body must be JSON with 'child', 'teacher', 'who', 'what', 'why', 'when' and 'how' (and optionally 'check_in', 'evaluation').")
+        }
+    }
+
+    func error(_ problem: AgreementProblem) -> ChatError {
+        ChatError(problem.kind == .notFound ? .notFound : .unprocessableContent, problem.description)
+    }
+
+    func json(_ id: Int64) async throws -> AgreementJSON {
+        let school = service.school
+        let today = SchoolDay(service.clock.now(), in: school.calendar)
+        guard let result = try await service.database.read({ tx -> AgreementJSON? in
+            guard let record = try tx.agreement(id: id) else { return nil }
+            func key(_ household: Int64) throws -> String { try tx.household(id: household)?.key ?? String(household) }
+            let days = (try? AgreedMoments.parse(record.moments, year: school.year).get())?.days(from: today, in: school.year) ?? []
+            return AgreementJSON(
+                id: id, child: record.childID, teacher: record.teacherID, who: record.who, what: record.what, why: record.why, when: record.moments,
+                how: record.how, checkIn: record.checkIn, evaluation: record.isEvaluation, days: days.map(\.description),
+                createdAt: record.createdAt, updatedAt: record.updatedAt, cancelled: record.cancelledAt != nil,
+                responses: try tx.responses(agreementID: id).sorted { $0.key < $1.key }.map { .init(household: try key($0.key), matches: $0.value.matches, comment: $0.value.comment) },
+                checkIns: try tx.checkInAnswers(agreementID: id).map { .init(household: try key($0.householdID), day: $0.day, answer: $0.answer, comment: $0.comment) })
+        }) else { throw ChatError(.notFound, "There is no agreement \(id).") }
+        return result
+    }
+}

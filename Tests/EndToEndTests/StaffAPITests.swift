@@ -1,0 +1,71 @@
+import App
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Storage
+import Testing
+import TestSupport
+
+/// The staff JSON API over real HTTP on 127.0.0.1: a bearer token, a clear reason for every refusal, and the
+/// agreement's school days and parents' answers in what it returns.
+@Suite struct StaffAPITests {
+    static let token = "staff-token-for-tests-0123456789"
+
+    func request(_ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, body: String? = nil,
+                 token: String? = StaffAPITests.token) async throws -> (HTTPResponse.Status, Any?) {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        let response = try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+        return (response.status, try? JSONSerialization.jsonObject(with: Data(buffer: response.body)))
+    }
+
+    func body(child: String, teacher: String, when: String = "week after report1", who: String = "teacher") -> String {
+        """
+        {"child": "\(child)", "teacher": "\(teacher)", "who": "\(who)", "what": "De ouders bellen", "why": "Bijzonderheden bespreken",
+         "when": "\(when)", "how": "phone", "check_in": "Hoe gaat het thuis?"}
+        """
+    }
+
+    @Test func agreementsAreRecordedChangedAndCancelledWithReasonsForEveryRefusal() async throws {
+        let school = try TestSchool(staffToken: Self.token)
+        let household = try school.household()
+        let child = try #require(try school.runtime.database.readNow { try $0.children(household: household.id) }.first)
+        let teacher = try #require(school.runtime.school.teachers(ofGroup: child.groupID).first)
+        try await withLiveServer(school) { client in
+            #expect(try await request(client, .get, "/api/agreements?child=\(child.id)", token: nil).0 == .unauthorized)
+            #expect(try await request(client, .get, "/api/agreements?child=\(child.id)", token: "wrong").0 == .unauthorized)
+            let (badJSON, badReason) = try await request(client, .post, "/api/agreements", body: "{not json")
+            #expect(badJSON == .badRequest && ((badReason as? [String: String])?["error"]?.contains("'child', 'teacher'") == true))
+            let (unknown, unknownReason) = try await request(client, .post, "/api/agreements", body: body(child: "nobody", teacher: teacher.id))
+            #expect(unknown == .unprocessableContent && (unknownReason as? [String: String])?["error"] == "there is no child 'nobody' in the roster")
+            let (badWhen, whenReason) = try await request(client, .post, "/api/agreements", body: body(child: child.id, teacher: teacher.id, when: "soon"))
+            #expect(badWhen == .unprocessableContent && ((whenReason as? [String: String])?["error"]?.hasPrefix("'when': 'soon' is not a moment") == true))
+
+            let (created, agreement) = try await request(client, .post, "/api/agreements", body: body(child: child.id, teacher: teacher.id))
+            #expect(created == .created)
+            let object = try #require(agreement as? [String: Any])
+            let id = try #require(object["id"] as? Int)
+            #expect(object["days"] as? [String] == ["2027-02-08"])
+            #expect(object["when"] as? String == "week after report1" && object["check_in"] as? String == "Hoe gaat het thuis?")
+
+            let (changed, after) = try await request(client, .put, "/api/agreements/\(id)", body: body(child: child.id, teacher: teacher.id, when: "early june; week after report2"))
+            #expect(changed == .ok && (after as? [String: Any])?["days"] as? [String] == ["2027-06-01", "2027-06-14"])
+            #expect(try await request(client, .put, "/api/agreements/999", body: body(child: child.id, teacher: teacher.id)).0 == .notFound)
+
+            let (listed, list) = try await request(client, .get, "/api/agreements?child=\(child.id)")
+            #expect(listed == .ok && (list as? [[String: Any]])?.count == 1)
+            #expect(try await request(client, .get, "/api/follow-ups/overdue").1 as? [Any] != nil)
+            #expect(try await request(client, .delete, "/api/agreements/\(id)").0 == .noContent)
+            #expect(try await request(client, .delete, "/api/agreements/\(id)").0 == .notFound)
+            #expect(try await request(client, .get, "/api/agreements/abc").0 == .badRequest)
+        }
+    }
+
+    @Test func withoutATokenTheAPIIsOff() async throws {
+        let school = try TestSchool()
+        try await withLiveServer(school) { client in
+            let (status, reason) = try await request(client, .get, "/api/agreements?child=1001")
+            #expect(status == .serviceUnavailable && ((reason as? [String: String])?["error"]?.contains("SAMENSPRAAK_STAFF_TOKEN") == true))
+        }
+    }
+}
