@@ -39,25 +39,28 @@ extension ConversationService {
     /// to confirm; all in one transaction. Nothing is stored when the draft has a problem.
     public func saveAgreement(_ draft: AgreementDraft, id: Int64? = nil) async throws -> Result<AgreementRecord, AgreementProblem> {
         let now = clock.now()
-        let result = try await committer.perform { [self] tx -> Result<AgreementRecord, AgreementProblem> in
-            let checked = try check(draft, tx: tx, now: now)
-            guard case .success(var record) = checked else { return checked }
-            if let id {
-                guard let existing = try tx.agreement(id: id), existing.cancelledAt == nil else {
-                    return .failure(AgreementProblem(kind: .notFound, description: "there is no agreement \(id)"))
-                }
-                record.id = id
-                record.createdAt = existing.createdAt
-                try tx.updateAgreement(record)
-                try tx.forgetResponses(agreementID: id)
-            } else {
-                record = try tx.insertAgreement(record)
-            }
-            try AgreementPlanner.replan(record, school: school, tx: tx, now: now, announce: true)
-            return .success(record)
-        }
+        let result = try await committer.perform { [self] tx in try Self.save(draft, id: id, school: school, tx: tx, now: now) }
         await wakeups.signal(Wakeups.jobsKey)
         return result
+    }
+
+    /// `saveAgreement` inside a transaction that is already open (a teacher's chat step).
+    static func save(_ draft: AgreementDraft, id: Int64?, school: School, tx: Transaction, now: Date) throws -> Result<AgreementRecord, AgreementProblem> {
+        let checked = try check(draft, school: school, tx: tx, now: now)
+        guard case .success(var record) = checked else { return checked }
+        if let id {
+            guard let existing = try tx.agreement(id: id), existing.cancelledAt == nil else {
+                return .failure(AgreementProblem(kind: .notFound, description: "there is no agreement \(id)"))
+            }
+            record.id = id
+            record.createdAt = existing.createdAt
+            try tx.updateAgreement(record)
+            try tx.forgetResponses(agreementID: id)
+        } else {
+            record = try tx.insertAgreement(record)
+        }
+        try AgreementPlanner.replan(record, school: school, tx: tx, now: now, announce: true)
+        return .success(record)
     }
 
     /// Cancels an agreement: its reminders and check-ins are gone at once. False when there is no such agreement.
@@ -73,7 +76,7 @@ extension ConversationService {
         }
     }
 
-    func check(_ draft: AgreementDraft, tx: Transaction, now: Date) throws -> Result<AgreementRecord, AgreementProblem> {
+    static func check(_ draft: AgreementDraft, school: School, tx: Transaction, now: Date) throws -> Result<AgreementRecord, AgreementProblem> {
         func invalid(_ text: String) -> Result<AgreementRecord, AgreementProblem> { .failure(AgreementProblem(kind: .invalid, description: text)) }
         guard let child = try tx.child(id: draft.childID) else { return invalid("there is no child '\(draft.childID)' in the roster") }
         guard let teacher = school.teacher(draft.teacherID) else { return invalid("there is no teacher '\(draft.teacherID)' in the school file") }

@@ -101,6 +101,7 @@ public final class ConversationService: Sendable {
         let defaultLanguage = contact.language ?? (contact.teacherID == nil ? localizer.supported(event.languageHint) : localizer.baseLanguage)
         var replies: [OutboundMessage]
         var changedHouseholds: Set<Int64> = isNew ? Set([contact.householdID].compactMap { $0 }) : []
+        var plannedJobs = false
         var notices: [Notice] = []
         if let text, text.count > maximumInboundTextLength {
             replies = [reply("common.too_long", ["count": .number(maximumInboundTextLength)], language: session.language ?? defaultLanguage)]
@@ -127,11 +128,11 @@ public final class ConversationService: Sendable {
                 var host = StaffHost(tx: tx, school: school, localizer: localizer, now: now, teacher: school.teacher(teacherID)!, contact: contact)
                 replies = try converse(input, engine: staffEngine, session: &session, host: &host, defaultLanguage: defaultLanguage)
                 contact = host.contact
+                plannedJobs = host.plannedJobs
             }
         }
         contact.session = String(decoding: try JSONEncoder().encode(session), as: UTF8.self)
         try tx.updateContact(contact)
-        var plannedJobs = false
         // A newly bound chat makes its household reachable, so its talks get their reminders.
         for household in changedHouseholds.sorted() {
             plannedJobs = try Reminders.replan(household: household, school: school, tx: tx, now: now) || plannedJobs

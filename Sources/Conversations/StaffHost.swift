@@ -13,6 +13,8 @@ struct StaffHost: ContactHost {
     let now: Date
     let teacher: Teacher
     var contact: ContactRecord
+    /// Set when this step saved an agreement, whose jobs the scheduler may have to wake for.
+    var plannedJobs = false
 
     static var catalog: HostCatalog { StaffHostCatalog.catalog }
 }
@@ -27,13 +29,14 @@ public enum StaffHostCatalog {
             "select_follow_up": ["ok", "gone"],
             "finish_follow_up": ["ok"],
             "move_follow_up": ["ok"],
-        ]) { shared, _ in shared },
-        optionSources: ["languages", "talk_days", "school_days"],
+        ].merging(StaffHost.recordActions) { own, _ in own }) { shared, _ in shared },
+        optionSources: Set(["languages", "talk_days", "school_days"]).union(StaffHost.recordOptionSources),
         variables: Set(["school", "teacher", "groups", "day", "talks", "count", "time", "child", "group", "place",
-                        "who", "what", "why", "when", "how", "question", "comment", "answer", "agreements"] + SchoolHost.questions),
-        messages: ["staff.agenda", "staff.agenda_talk", "staff.agenda_answers", "staff.agenda_no_answers", "staff.day_option", "staff.other_day",
+                        "who", "what", "why", "when", "how", "question", "comment", "answer", "agreements"] + SchoolHost.questions)
+            .union(StaffHost.recordVariables),
+        messages: Set(["staff.agenda", "staff.agenda_talk", "staff.agenda_answers", "staff.agenda_no_answers", "staff.day_option", "staff.other_day",
                    "staff.follow_up", "staff.follow_up_done", "staff.follow_up_tomorrow", "staff.follow_up_reschedule", "staff.school_day_option",
-                   "staff.disputed", "staff.check_in_answer", "staff.check_in_comment", "staff.look_back"])
+                   "staff.disputed", "staff.check_in_answer", "staff.check_in_comment", "staff.look_back"]).union(StaffHost.recordMessages))
 }
 
 extension StaffHost {
@@ -62,7 +65,7 @@ extension StaffHost {
             }
             return days.map { Option(id: $0.description, label: "staff.school_day_option", values: ["day": .day($0.at(minuteOfDay: 12 * 60, in: school.calendar))]) }
         default:
-            throw DialogueError(description: "unknown option source '\(source)'")
+            return try recordOptions(source, session: session)
         }
     }
 
@@ -100,7 +103,7 @@ extension StaffHost {
             session.vars["day"] = .day(day.at(minuteOfDay: 12 * 60, in: school.calendar))
             return "ok"
         default:
-            throw DialogueError(description: "unknown action '\(action)'")
+            return try performRecordAction(action, session: &session)
         }
     }
 

@@ -73,7 +73,8 @@ public struct AgreedMoments: Sendable, Equatable {
     /// At most this many moments: a repetition is for a school year, not for ever.
     public static let maximumMoments = 60
 
-    static let months = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+    /// The English month names "when" is written with.
+    public static let monthNames = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
     static let dutchMonths = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"]
 
     /// Parses `text` against the school year (reports and holidays must exist); the error says what is wrong, in English.
@@ -87,7 +88,7 @@ public struct AgreedMoments: Sendable, Equatable {
                 guard year.report(words[2]) != nil else { return .failure(.init("'\(words[2])' is not a report in the school file's calendar")) }
                 parts.append(.weekAfterReport(words[2]))
             } else if words.count == 2, let part = PartOfMonth(rawValue: words[0]) {
-                guard let month = (months.firstIndex(of: words[1]) ?? dutchMonths.firstIndex(of: words[1])) else {
+                guard let month = (monthNames.firstIndex(of: words[1]) ?? dutchMonths.firstIndex(of: words[1])) else {
                     return .failure(.init("'\(words[1])' is not a month"))
                 }
                 parts.append(.partOfMonth(part, month: month + 1))
@@ -119,7 +120,7 @@ public struct AgreedMoments: Sendable, Equatable {
             switch part {
             case .day(let day): day.description
             case .weekAfterReport(let id): "week after \(id)"
-            case .partOfMonth(let part, let month): "\(part.rawValue) \(Self.months[month - 1])"
+            case .partOfMonth(let part, let month): "\(part.rawValue) \(Self.monthNames[month - 1])"
             case .every(let weeks, let end):
                 (weeks == 1 ? "every week" : "every \(weeks) weeks") + " until " + {
                     switch end {

@@ -137,6 +137,10 @@ public struct Transaction {
 
     public func child(id: String) throws -> ChildRecord? { try ChildRecord.fetchOne(db, key: id) }
 
+    public func children(group: String) throws -> [ChildRecord] {
+        try ChildRecord.filter(Column("groupID") == group).order(Column("firstName"), Column("id")).fetchAll(db)
+    }
+
     /// Households of a child (two for separated parents).
     public func households(ofChild childID: String) throws -> [Int64] {
         try Int64.fetchAll(db.cachedStatement(sql: "SELECT householdID FROM childHousehold WHERE childID = ? ORDER BY householdID"), arguments: [childID])

@@ -224,4 +224,55 @@ import TestSupport
         let parentLook = try #require(try await family.parent.receive().last)
         #expect(parentLook.text.hasPrefix("Op dinsdag 1 juni kijken we samen terug op de afspraken over \(family.child.firstName):"))
     }
+
+    @Test func theTeacherRecordsAnAgreementByChat() async throws {
+        let school = try TestSchool()
+        let service = school.runtime.service
+        let family = try await family(school)
+        // The parent booked a talk; it has just been held.
+        try await family.parent.say("menu")
+        try await family.parent.press("Gesprek plannen")
+        if family.parent.lastMessages.last?.text.hasPrefix("Voor welk kind") == true { try await family.parent.say("1") }
+        try await family.parent.say("1")
+        try await family.parent.say("1")
+        let talk = try #require(try school.runtime.database.readNow { try $0.activeBookings(household: family.household) }.first)
+        let teacherChat: Conversation
+        if talk.teacherID == family.teacher.id { teacherChat = family.teacherChat } else {
+            let code = try #require(try school.runtime.staffInvites(now: school.clock.now()).first { $0.teacher.id == talk.teacherID }).code
+            teacherChat = Conversation(school, inviteCode: code)
+            try await teacherChat.start()
+        }
+        school.clock.set(talk.endsAt.addingTimeInterval(300))
+
+        try await teacherChat.say("afspraken")
+        try await teacherChat.say("Zoë")                    // no such child: type again
+        try await teacherChat.say(talk.childFirstName)        // typed; two children of the group share the name
+        let child = try #require(try school.runtime.database.readNow { try $0.child(id: talk.childID) })
+        try await teacherChat.press("\(child.firstName) \(child.lastName) (\(school.runtime.school.group(child.groupID)!.name))")
+        try await teacherChat.press("Ik, de leerkracht")
+        try await teacherChat.say("De ouders bellen om bijzonderheden te bespreken")
+        try await teacherChat.say("Zo weten we op tijd of er iets speelt")
+        try await teacherChat.press("Op een datum")
+        try await teacherChat.say("31-02-2027")               // not a date
+        try await teacherChat.say("12-01-2027")
+        try await teacherChat.press("Nog een moment")
+        try await teacherChat.press("De week na een rapport")
+        try await teacherChat.say("1")
+        try await teacherChat.press("Nog een moment")
+        try await teacherChat.press("Regelmatig, tot…")
+        try await teacherChat.press("Om de 4 weken")
+        try await teacherChat.say("1")                        // the first holiday or report to come
+        try await teacherChat.press("Klaar")
+        try await teacherChat.press("Telefoon")
+        try await teacherChat.say("Hoe gaat het thuis met lezen?")
+        try await teacherChat.press("Opslaan")
+        try GoldenTranscripts.compare(teacherChat.transcript, with: "agreement-flow-nl")
+
+        let saved = try #require(try school.runtime.database.readNow { try $0.agreements(child: talk.childID) }.first)
+        #expect(saved.teacherID == talk.teacherID && saved.who == "teacher" && saved.how == "phone" && saved.checkIn == "Hoe gaat het thuis met lezen?")
+        #expect(saved.moments == "2027-01-12; week after report1; every 4 weeks until short")
+        #expect(try jobs(school, agreement: saved.id).contains { $0.kind == "follow_up" && $0.dueAt == moment(school, "2027-01-12", 8 * 60) })
+        _ = try await service.runDueJobs()
+        #expect(try await family.parent.receive().contains { $0.text.hasPrefix("Dit is afgesproken in het startgesprek over \(talk.childFirstName)") })
+    }
 }
