@@ -9,6 +9,7 @@ enum Reminders {
     static let talkReminder = "talk_reminder"
     static let nudge = "nudge"
     static let teacherAgenda = "teacher_agenda"
+    static let weeklySummary = "weekly_summary"
     /// When a teacher's agenda of the day goes out (moved out of quiet hours, so 08:00 by default).
     static let agendaMinuteOfDay = 7 * 60 + 30
 
@@ -64,6 +65,21 @@ enum Reminders {
             }
         }
         try plan(wanted, kind: teacherAgenda, tx: tx, now: now)
+        try plan(school.teachers.map { weeklySummary(of: $0.id, after: now, school: school) }, kind: weeklySummary, tx: tx, now: now)
+    }
+
+    /// The teacher's Monday list of agreed follow-ups still open, on the first Monday morning after `moment`; each
+    /// one, when it runs, plans the next.
+    static func weeklySummary(of teacher: String, after moment: Date, school: School) -> PlannedJob {
+        let today = SchoolDay(moment, in: school.calendar)
+        var monday = today.adding(days: (8 - today.weekday) % 7)
+        var due = school.unprompted.nextAllowed(from: monday.at(minuteOfDay: agendaMinuteOfDay, in: school.calendar), calendar: school.calendar)
+        if due <= moment {
+            monday = monday.adding(days: 7)
+            due = school.unprompted.nextAllowed(from: monday.at(minuteOfDay: agendaMinuteOfDay, in: school.calendar), calendar: school.calendar)
+        }
+        return PlannedJob(key: "\(weeklySummary):\(teacher):\(monday)", kind: weeklySummary, householdID: nil, reference: teacher, dueAt: due,
+                          expiresAt: monday.adding(days: 1).at(minuteOfDay: 0, in: school.calendar))
     }
 
     /// Plans the school-wide jobs of one kind and drops pending ones no longer wanted. A moment already past is not

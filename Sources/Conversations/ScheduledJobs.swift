@@ -67,6 +67,10 @@ extension ConversationService {
     }
 
     func run(_ job: JobRecord, now: Date, quietUntil: Date?, tx: Transaction, encoder: JSONEncoder, report: inout JobReport) throws {
+        // Each weekly summary plans the next, whatever becomes of it (also when the daemon was down past its day).
+        if job.kind == Reminders.weeklySummary, school.teacher(job.reference) != nil {
+            try tx.plan(Reminders.weeklySummary(of: job.reference, after: max(now, job.dueAt), school: school))
+        }
         let outcome = try outcome(of: job, now: now, quietUntil: quietUntil, tx: tx, encoder: encoder, report: &report)
         switch outcome {
         case .done(let note):
@@ -122,6 +126,19 @@ extension ConversationService {
             return try send(toTeacher: teacher.id, now: now, tx: tx, encoder: encoder, report: &report) { language in
                 reply("staff.agenda", try agenda.values(of: talks, day: now, language: language, tx: tx), language: language,
                       choices: [("days", "staff.other_day")])
+            }
+        case Reminders.weeklySummary:
+            guard let teacher = school.teacher(job.reference) else { return .skipped("the teacher is no longer in the school file") }
+            let open = try tx.overdueFollowUps(teacher: teacher.id, before: SchoolDay(now, in: school.calendar).description)
+            guard !open.isEmpty else { return .skipped("no follow-ups open") }
+            let text = AgreementText(school: school)
+            return try send(toTeacher: teacher.id, now: now, tx: tx, encoder: encoder, report: &report) { language in
+                let lines = try open.map { item in
+                    var values = try text.values(item.agreement, tx: tx)
+                    values["day"] = SchoolDay(item.followUp.day).map { .day($0.at(minuteOfDay: 12 * 60, in: school.calendar)) } ?? .text(item.followUp.day)
+                    return localizer.text("staff.summary_line", values, language: language)
+                }
+                return reply("staff.weekly_summary", ["count": .number(open.count), "items": .text(lines.joined(separator: "\n"))], language: language)
             }
         case AgreementPlanner.written, AgreementPlanner.followUp, AgreementPlanner.checkIn, AgreementPlanner.lookBack:
             return try agreementOutcome(of: job, now: now, tx: tx, encoder: encoder, report: &report)

@@ -18,7 +18,7 @@ extension StaffHost {
         "save_agreement": ["ok", "failed"],
     ]
     static let recordOptionSources: Set<String> = ["record_children", "parties", "means", "reports", "months", "intervals", "ends"]
-    static let recordVariables: Set<String> = ["check_in_line", "reason", "name", "month"]
+    static let recordVariables: Set<String> = ["check_in_line", "reason", "name", "month", "items"]
     static let recordMessages: Set<String> = Set(["staff.record_child_option", "staff.report_option", "staff.month_option", "staff.interval_option",
                                                   "staff.end_option", "staff.record_check_in_line"])
         .union(Agreement.Party.allCases.map { "staff.who_\($0.rawValue)" }).union(Agreement.Means.allCases.map { "staff.how_\($0.rawValue)" })

@@ -36,7 +36,7 @@ public enum StaffHostCatalog {
             .union(StaffHost.recordVariables),
         messages: Set(["staff.agenda", "staff.agenda_talk", "staff.agenda_answers", "staff.agenda_no_answers", "staff.day_option", "staff.other_day",
                    "staff.follow_up", "staff.follow_up_done", "staff.follow_up_tomorrow", "staff.follow_up_reschedule", "staff.school_day_option",
-                   "staff.disputed", "staff.check_in_answer", "staff.check_in_comment", "staff.look_back"]).union(StaffHost.recordMessages))
+                   "staff.disputed", "staff.check_in_answer", "staff.check_in_comment", "staff.look_back", "staff.weekly_summary", "staff.summary_line"]).union(StaffHost.recordMessages))
 }
 
 extension StaffHost {

@@ -4,8 +4,8 @@ import Hummingbird
 import SamenspraakCore
 import Storage
 
-/// The staff JSON API for the communicatieplan: record, read, change and cancel a child's agreements, and list the
-/// follow-ups teachers have not done yet. Every request carries `Authorization: Bearer <SAMENSPRAAK_STAFF_TOKEN>`;
+/// The staff JSON API: record, read, change and cancel a child's agreements, list the follow-ups teachers have not
+/// done yet, and the startgesprekken booked and held per group. Every request carries `Authorization: Bearer <SAMENSPRAAK_STAFF_TOKEN>`;
 /// without a configured token the API is off.
 public struct StaffAPIController: Sendable {
     let service: ConversationService
@@ -24,6 +24,10 @@ public struct StaffAPIController: Sendable {
         router.put("/api/agreements/:id", use: change)
         router.delete("/api/agreements/:id", use: cancel)
         router.get("/api/follow-ups/overdue", use: overdue)
+        router.get("/api/coverage") { request, context in
+            try await authorise(request, context)
+            return WebChatController.json(try await service.coverage())
+        }
     }
 
     /// An agreement as the API shows it: what was written, the school days it falls on, and what parents said.

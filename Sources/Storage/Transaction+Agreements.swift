@@ -89,4 +89,19 @@ extension Transaction {
         try Row.fetchAll(db, sql: "SELECT householdID, day, answer, comment FROM checkInAnswer WHERE agreementID = ? ORDER BY day, householdID",
                          arguments: [agreementID]).map { ($0["householdID"], $0["day"], $0["answer"], $0["comment"]) }
     }
+
+    // MARK: - Coverage
+
+    /// Per group: how many children, how many have a startgesprek booked, and how many had it already (its end is
+    /// before `now`): criterion 9 of the school's own evaluation.
+    public func talkCoverage(now: Date) throws -> [(group: String, children: Int, booked: Int, held: Int)] {
+        try Row.fetchAll(db, sql: """
+            SELECT child.groupID,
+                   COUNT(*) AS children,
+                   SUM(EXISTS (SELECT 1 FROM booking WHERE booking.childID = child.id AND booking.cancelledAt IS NULL)) AS booked,
+                   SUM(EXISTS (SELECT 1 FROM booking JOIN slot ON slot.id = booking.slotID
+                               WHERE booking.childID = child.id AND booking.cancelledAt IS NULL AND slot.endsAt <= ?)) AS held
+            FROM child GROUP BY child.groupID ORDER BY child.groupID
+            """, arguments: [now]).map { ($0[0], $0[1], $0[2], $0[3]) }
+    }
 }

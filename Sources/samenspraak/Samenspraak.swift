@@ -10,7 +10,7 @@ import Storage
 struct Samenspraak: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Parents and school as partners: book the startgesprek by chat, in the parent's own language.",
-        subcommands: [Demo.self, Serve.self, Chat.self, Invites.self, Import.self, Deliveries.self, Jobs.self, Check.self])
+        subcommands: [Demo.self, Serve.self, Chat.self, Invites.self, Import.self, Coverage.self, Deliveries.self, Jobs.self, Check.self])
 }
 
 /// Paths and addresses shared by every command.
@@ -131,6 +131,24 @@ struct Deliveries: AsyncParsableCommand {
         for row in failed { print("  \(row.household)  \(row.channel)  \(time.string(from: row.createdAt))  \(row.attempts) attempt(s)  \(row.reason)") }
         print("Unreachable, blocked the bot (\(unreachable.count)):")
         for row in unreachable { print("  \(row.household)  \(row.channel)  since \(time.string(from: row.since))") }
+    }
+}
+
+struct Coverage: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Per group: children with a startgesprek booked and held, those without one, and agreed follow-ups not yet done.")
+    @OptionGroup var locations: Locations
+
+    func run() async throws {
+        let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: makeLogger()) }
+        let rows = try await runtime.service.coverage()
+        let width = max(5, rows.map(\.name.count).max() ?? 0)
+        func cell(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
+        print(cell("group", width) + "  children  booked  held  not booked  overdue follow-ups")
+        for row in rows {
+            print(cell(row.name, width) + "  " + [(row.children, 8), (row.booked, 6), (row.held, 4), (row.notBooked, 10), (row.overdueFollowUps, 18)]
+                .map { String(repeating: " ", count: max(0, $0.1 - String($0.0).count)) + String($0.0) }.joined(separator: "  "))
+        }
     }
 }
 

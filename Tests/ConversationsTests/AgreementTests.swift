@@ -83,6 +83,7 @@ import TestSupport
         let school = try TestSchool()
         let service = school.runtime.service
         let family = try await family(school)
+        try await service.planSchoolJobs()   // as at every start: the Monday summaries of open follow-ups
         let agreement = try await service.saveAgreement(draft(family)).get()
         _ = try await service.runDueJobs()
         try await family.parent.receive()
@@ -108,13 +109,17 @@ import TestSupport
         try await family.teacherChat.press("Gedaan", in: today)   // an old reminder: already moved
         #expect(family.teacherChat.lastMessages.map(\.text) == ["Deze actie is al afgehandeld, of de afspraak is vervallen."])
 
-        // Not done on the 12th: on the 15th it is overdue, and "Gedaan" ends that.
+        // Not done on the 12th: on Monday the 15th it is overdue; it is in the teacher's weekly summary and in the
+        // staff's coverage, and "Gedaan" ends that.
         school.clock.set(moment(school, "2027-02-12", 9 * 60))
         _ = try await service.runDueJobs()
         let last = try #require(try await family.teacherChat.receive().first)
         school.clock.set(moment(school, "2027-02-15", 9 * 60))
         let overdue = try school.runtime.database.readNow { try $0.overdueFollowUps(teacher: family.teacher.id, before: "2027-02-15") }
         #expect(overdue.map(\.followUp.day) == ["2027-02-12"])
+        _ = try await service.runDueJobs()
+        #expect(try await family.teacherChat.receive().map(\.text) == ["Nog open van de afgesproken acties (1):\n• vrijdag 12 februari: De ouders bellen om bijzonderheden te bespreken — \(family.child.firstName)"])
+        #expect(try await service.coverage().first { $0.group == family.child.groupID }?.overdueFollowUps == 1)
         try await family.teacherChat.press("Gedaan", in: last)
         #expect(family.teacherChat.lastMessages.map(\.text) == ["Genoteerd als gedaan."])
         #expect(try school.runtime.database.readNow { try $0.overdueFollowUps(before: "2027-02-16") }.isEmpty)
@@ -268,6 +273,8 @@ import TestSupport
         try await teacherChat.press("Opslaan")
         try GoldenTranscripts.compare(teacherChat.transcript, with: "agreement-flow-nl")
 
+        let coverage = try #require(try await service.coverage().first { $0.group == child.groupID })
+        #expect(coverage.booked == 1 && coverage.held == 1 && coverage.notBooked == coverage.children - 1 && coverage.overdueFollowUps == 0)
         let saved = try #require(try school.runtime.database.readNow { try $0.agreements(child: talk.childID) }.first)
         #expect(saved.teacherID == talk.teacherID && saved.who == "teacher" && saved.how == "phone" && saved.checkIn == "Hoe gaat het thuis met lezen?")
         #expect(saved.moments == "2027-01-12; week after report1; every 4 weeks until short")

@@ -55,6 +55,8 @@ import TestSupport
             let (listed, list) = try await request(client, .get, "/api/agreements?child=\(child.id)")
             #expect(listed == .ok && (list as? [[String: Any]])?.count == 1)
             #expect(try await request(client, .get, "/api/follow-ups/overdue").1 as? [Any] != nil)
+            let coverage = try #require(try await request(client, .get, "/api/coverage").1 as? [[String: Any]])
+            #expect(coverage.count == school.runtime.school.groups.count && coverage.allSatisfy { $0["not_booked"] as? Int == $0["children"] as? Int })
             #expect(try await request(client, .delete, "/api/agreements/\(id)").0 == .noContent)
             #expect(try await request(client, .delete, "/api/agreements/\(id)").0 == .notFound)
             #expect(try await request(client, .get, "/api/agreements/abc").0 == .badRequest)
