@@ -147,8 +147,12 @@ enum AgreementPlanner {
         return "\(Int(agreement.updatedAt.timeIntervalSince1970))-\(String(hash, radix: 16))"
     }
 
-    static func replan(_ agreement: AgreementRecord, school: School, tx: Transaction, now: Date, announce: Bool) throws {
-        guard let id = agreement.id else { return }
+    /// Returns whether any job of the agreement is pending now.
+    @discardableResult
+    static func replan(_ agreement: AgreementRecord, school: School, tx: Transaction, now: Date, announce: Bool) throws -> Bool {
+        guard let id = agreement.id else { return false }
+        // A household that said "stop" (or cannot be reached) gets none of the agreement's messages.
+        let households = try tx.households(ofChild: agreement.childID).filter { try tx.contacts(household: $0).contains(where: \.receivesMessages) }
         let calendar = school.calendar
         var wanted: [PlannedJob] = []
         func plan(_ kind: String, day: SchoolDay?, household: Int64? = nil, minute: Int, on due: SchoolDay, expires: Date) {
@@ -160,7 +164,6 @@ enum AgreementPlanner {
             wanted.append(PlannedJob(key: key, kind: kind, householdID: household, reference: String(id), dueAt: moment, expiresAt: expires))
         }
         if agreement.cancelledAt == nil, case .success(let moments) = AgreedMoments.parse(agreement.moments, year: school.year) {
-            let households = try tx.households(ofChild: agreement.childID)
             let days = moments.days(from: SchoolDay(now, in: calendar), in: school.year)
             let who = Agreement.Party(rawValue: agreement.who) ?? .together
             for day in days {
@@ -186,15 +189,21 @@ enum AgreementPlanner {
             }
         }
         let keys = Set(wanted.map(\.key))
+        var pending = wanted.count
         for job in try tx.pendingJobs(keyPrefix: prefix(id)) where !keys.contains(job.key) {
-            // Replanned unchanged (at a start), an agreement keeps what is still to go out: a copy waiting for the end of
-            // quiet hours, a follow-up the teacher moved, and jobs that fell due while the daemon was down (their
-            // expiry decides). Changed or cancelled, it keeps nothing of before.
-            let unchanged = !announce && agreement.cancelledAt == nil
-            if unchanged, job.kind == written || job.dueAt <= now || job.key.hasPrefix(prefix(id) + "moved:") { continue }
+            // Replanned unchanged (at a start, or when a household said "start"), an agreement keeps what is still to
+            // go out: a copy waiting for the end of quiet hours, a follow-up the teacher moved, and jobs that fell due
+            // while the daemon was down (their expiry decides). Changed or cancelled, it keeps nothing of before, and
+            // a household that said "stop" keeps nothing either.
+            let unchanged = !announce && agreement.cancelledAt == nil && job.householdID.map(households.contains) ?? true
+            if unchanged, job.kind == written || job.dueAt <= now || job.key.hasPrefix(prefix(id) + "moved:") {
+                pending += 1
+                continue
+            }
             try tx.unplan(jobID: job.id)
         }
         for job in wanted { try tx.plan(job) }
+        return pending > 0
     }
 }
 

@@ -33,7 +33,14 @@ enum Reminders {
             try tx.unplan(jobID: job.id)
         }
         for job in wanted.values { try tx.plan(job) }
-        return !wanted.isEmpty
+        // The agreements about its children: their check-ins go to it only while it can be reached.
+        var agreementJobs = false
+        for child in try tx.children(household: household) {
+            for agreement in try tx.agreements(child: child.id) {
+                agreementJobs = try AgreementPlanner.replan(agreement, school: school, tx: tx, now: now, announce: false) || agreementJobs
+            }
+        }
+        return !wanted.isEmpty || agreementJobs
     }
 
     /// The jobs that follow from the school file: the nudges to book, and each teacher's agenda on every day with

@@ -190,6 +190,15 @@ import TestSupport
         #expect(changed.contains { $0.kind == "agreement_written" })
         #expect(try school.runtime.database.readNow { try $0.responses(agreementID: id) }.isEmpty)
 
+        // "stop" removes the household's check-ins in the same transaction; "start" brings them back.
+        _ = try await service.saveAgreement(draft(family, when: "early june", checkIn: "Hoe gaat het?"), id: id).get()
+        #expect(try jobs(school, agreement: id).contains { $0.kind == "check_in" && $0.householdID == family.household })
+        try await family.parent.say("stop")
+        #expect(!(try jobs(school, agreement: id).contains { $0.householdID == family.household }))
+        #expect(try jobs(school, agreement: id).contains { $0.kind == "follow_up" })
+        try await family.parent.say("start")
+        #expect(try jobs(school, agreement: id).contains { $0.kind == "check_in" && $0.householdID == family.household })
+
         #expect(try await service.cancelAgreement(id: id))
         #expect(try jobs(school, agreement: id).isEmpty)
         #expect(try await service.cancelAgreement(id: id) == false)
