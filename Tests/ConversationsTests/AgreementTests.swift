@@ -244,11 +244,7 @@ import TestSupport
         let service = school.runtime.service
         let family = try await family(school)
         // The parent booked a talk; it has just been held.
-        try await family.parent.say("menu")
-        try await family.parent.press("Gesprek plannen")
-        if family.parent.lastMessages.last?.text.hasPrefix("Voor welk kind") == true { try await family.parent.say("1") }
-        try await family.parent.say("1")
-        try await family.parent.say("1")
+        try await family.parent.bookFirstFreeTime()
         let talk = try #require(try school.runtime.database.readNow { try $0.activeBookings(household: family.household) }.first)
         let teacherChat: Conversation
         if talk.teacherID == family.teacher.id { teacherChat = family.teacherChat } else {

@@ -30,11 +30,7 @@ import TestSupport
 
     /// Books the first free time on the `day`-th day offered.
     func book(_ chat: Conversation, day: Int = 1) async throws {
-        try await chat.say("menu")
-        try await chat.press("Gesprek plannen")
-        if chat.lastMessages.last?.text.hasPrefix("Voor welk kind") == true { try await chat.say("1") }
-        try await chat.say("\(day)")
-        try await chat.say("1")
+        try await chat.bookFirstFreeTime(day: day)
         #expect(chat.transcript.contains { $0.hasPrefix("Gepland!") })
     }
 

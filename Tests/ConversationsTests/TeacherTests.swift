@@ -15,10 +15,7 @@ import TestSupport
         let parent = Conversation(school, inviteCode: household.code)
         try await parent.start(language: "nl")
         try await parent.press("Nederlands")
-        try await parent.press("Gesprek plannen")
-        if parent.lastMessages.last?.text.hasPrefix("Voor welk kind") == true { try await parent.say("1") }
-        try await parent.say("1")
-        try await parent.say("1")
+        try await parent.bookFirstFreeTime()
         try await parent.press("Ja, nu")
         try await parent.say("Zij is verlegen in een nieuwe groep")
         try await parent.say("Zij heeft een allergie voor noten")

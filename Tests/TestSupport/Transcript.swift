@@ -50,6 +50,15 @@ public final class Conversation: @unchecked Sendable {
         return try await receive()
     }
 
+    /// Books, in Dutch, the first free time on the `day`-th day offered (for the first child without a talk).
+    public func bookFirstFreeTime(day: Int = 1) async throws {
+        try await say("menu")
+        try await press("Gesprek plannen")
+        if lastMessages.last?.text.hasPrefix("Voor welk kind") == true { try await say("1") }
+        try await say("\(day)")
+        try await say("1")
+    }
+
     /// The messages queued for this chat since the last look (replies, or notices caused by someone else).
     @discardableResult
     public func receive() async throws -> [OutboundMessage] {
