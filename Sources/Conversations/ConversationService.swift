@@ -124,6 +124,7 @@ public final class ConversationService: Sendable {
                 contact = host.contact
                 changedHouseholds.formUnion(host.changedHouseholds)
                 notices = host.notices
+                plannedJobs = host.plannedJobs
             case .teacher(let teacherID):
                 var host = StaffHost(tx: tx, school: school, localizer: localizer, now: now, teacher: school.teacher(teacherID)!, contact: contact)
                 replies = try converse(input, engine: staffEngine, session: &session, host: &host, defaultLanguage: defaultLanguage)

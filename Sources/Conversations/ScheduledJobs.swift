@@ -42,12 +42,13 @@ extension ConversationService {
         return report
     }
 
-    /// Plans the jobs that follow from the school file (the nudges to book, the teachers' agendas) and replans every
+    /// Plans the jobs that follow from the school file (the nudges to book, the teachers' agendas, the receptions) and replans every
     /// agreement that still holds, so an edited school calendar is followed; run at every start.
     public func planSchoolJobs() async throws {
         let now = clock.now()
         try await committer.perform { [self] tx in
             try Reminders.planSchoolJobs(school: school, tx: tx, now: now)
+            try ReceptionPlanner.synchronise(school: school, tx: tx, now: now)
             for agreement in try tx.activeAgreements() {
                 try AgreementPlanner.replan(agreement, school: school, tx: tx, now: now, announce: false)
             }
@@ -140,6 +141,8 @@ extension ConversationService {
                 }
                 return reply("staff.weekly_summary", ["count": .number(open.count), "items": .text(lines.joined(separator: "\n"))], language: language)
             }
+        case ReceptionPlanner.invite, ReceptionPlanner.nudge, ReceptionPlanner.reminder, ReceptionPlanner.change, ReceptionPlanner.after:
+            return try receptionOutcome(of: job, now: now, tx: tx, encoder: encoder, report: &report)
         case AgreementPlanner.written, AgreementPlanner.followUp, AgreementPlanner.checkIn, AgreementPlanner.lookBack:
             return try agreementOutcome(of: job, now: now, tx: tx, encoder: encoder, report: &report)
         default:

@@ -65,6 +65,7 @@ extension SchoolHost {
             }
             return "ok"
         default:
+            if let outcome = try performReceptionAction(action, session: &session) { return outcome }
             throw DialogueError(description: "unknown action '\(action)'")
         }
     }

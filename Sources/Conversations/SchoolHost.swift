@@ -20,6 +20,8 @@ struct SchoolHost: ContactHost {
     var notices: [Notice] = []
     /// Households whose talks (or whether they want messages) changed in this step: their reminders are replanned.
     var changedHouseholds: Set<Int64> = []
+    /// Set when this step planned a job itself (a reception's reminder), so the scheduler may have to wake sooner.
+    var plannedJobs = false
 
     static var catalog: HostCatalog { SchoolHostCatalog.catalog }
 }
@@ -38,18 +40,21 @@ public enum SchoolHostCatalog {
             "cancel_booking": ["ok", "closed"],
             "pretalk_child": ["ok", "choose", "none"],
             "save_answers": ["ok"],
-        ].merging(SchoolHost.agreementActions) { own, _ in own }) { shared, _ in shared },
-        optionSources: ["languages", "children_to_book", "free_days", "free_times", "changeable_bookings", "pretalk_children"],
+        ].merging(SchoolHost.agreementActions) { own, _ in own }.merging(SchoolHost.receptionActions) { own, _ in own }) { shared, _ in shared },
+        optionSources: ["languages", "children_to_book", "free_days", "free_times", "changeable_bookings", "pretalk_children", "people_counts"],
         variables: ["school", "child", "group", "teacher", "place", "day", "time", "ics_url", "talks", "opens", "closes", "sibling",
                     "answer", "current_thing1", "current_thing2", "current_wish", "count", "date_label", "children",
-                    "who", "what", "why", "when", "how", "question", "comment", "agreements", "name", "month", "end"],
+                    "who", "what", "why", "when", "how", "question", "comment", "agreements", "name", "month", "end", "note", "interest"],
         messages: Set(["booking.child_option", "booking.day_option", "booking.day_option_sibling", "booking.time_option",
                    "booking.time_option_sibling", "booking.time_option_teacher", "move.talk_option", "pretalk.child_option",
                    "pretalk.current", "menu.talk_line", "common.too_long", "common.text_only", "common.unavailable",
                    "telegram.need_invite", "telegram.private_only", "reminder.talk", "reminder.nudge",
                    "agreement.written", "agreement.matches", "agreement.differs", "agreement.look_back", "agreement.line",
                    "check_in.question", "check_in.good", "check_in.fair", "check_in.poor", "check_in.tell",
-                   "when.day", "when.week_after", "when.early", "when.mid", "when.late", "when.every_week", "when.every_weeks"]
+                   "when.day", "when.week_after", "when.early", "when.mid", "when.late", "when.every_week", "when.every_weeks",
+                   "reception.invite", "reception.yes", "reception.maybe", "reception.no", "reception.people_option", "reception.nudge",
+                   "reception.reminder_yes", "reception.reminder_maybe", "reception.moved", "reception.cancelled", "reception.planned",
+                   "reception.after", "reception.buddy_wants", "reception.buddy_offers", "reception.buddy_no"]
                    + Agreement.Party.allCases.map { "agreement.who_\($0.rawValue)" } + Agreement.Means.allCases.map { "agreement.how_\($0.rawValue)" }
                    + Notice.Kind.allCases.map(\.messageKey)))
 }
@@ -119,6 +124,8 @@ extension SchoolHost {
             return try tx.activeBookings(household: household).filter(isChangeable).prefix(Self.maximumOptions).map {
                 Option(id: String($0.bookingID), label: "move.talk_option", values: ["child": .text($0.childFirstName), "day": .day($0.startsAt), "time": .time($0.startsAt)])
             }
+        case "people_counts":
+            return peopleOptions()
         case "pretalk_children":
             return try pretalkBookings().map { Option(id: $0.childID, label: "pretalk.child_option", values: ["child": .text($0.childFirstName)]) }
         default:

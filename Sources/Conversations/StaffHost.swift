@@ -29,14 +29,16 @@ public enum StaffHostCatalog {
             "select_follow_up": ["ok", "gone"],
             "finish_follow_up": ["ok"],
             "move_follow_up": ["ok"],
+            "reception_summary": ["some", "none"],
         ].merging(StaffHost.recordActions) { own, _ in own }) { shared, _ in shared },
         optionSources: Set(["languages", "talk_days", "school_days"]).union(StaffHost.recordOptionSources),
         variables: Set(["school", "teacher", "groups", "day", "talks", "count", "time", "child", "group", "place",
-                        "who", "what", "why", "when", "how", "question", "comment", "answer", "agreements"] + SchoolHost.questions)
+                        "who", "what", "why", "when", "how", "question", "comment", "answer", "agreements",
+                        "receptions", "yes", "maybe", "no", "open", "people", "languages"] + SchoolHost.questions)
             .union(StaffHost.recordVariables),
         messages: Set(["staff.agenda", "staff.agenda_talk", "staff.agenda_answers", "staff.agenda_no_answers", "staff.day_option", "staff.other_day",
                    "staff.follow_up", "staff.follow_up_done", "staff.follow_up_tomorrow", "staff.follow_up_reschedule", "staff.school_day_option",
-                   "staff.disputed", "staff.check_in_answer", "staff.check_in_comment", "staff.look_back", "staff.weekly_summary", "staff.summary_line"]).union(StaffHost.recordMessages))
+                   "staff.disputed", "staff.check_in_answer", "staff.check_in_comment", "staff.look_back", "staff.weekly_summary", "staff.summary_line", "staff.reception_line", "staff.reception_languages"]).union(StaffHost.recordMessages))
 }
 
 extension StaffHost {
@@ -81,6 +83,11 @@ extension StaffHost {
         case "agenda_day":
             guard case .text(let id)? = session.vars["day_id"], let seconds = Int(id) else { return "none" }
             return try showAgenda(day: Date(timeIntervalSince1970: TimeInterval(seconds)), into: &session)
+        case "reception_summary":
+            let lines = try receptionLines()
+            guard !lines.isEmpty else { return "none" }
+            session.vars["receptions"] = .text(lines.joined(separator: "\n"))
+            return "some"
         case "select_follow_up":
             guard case .text(let argument)? = session.vars["argument"], let id = Int64(argument), let followUp = try tx.followUp(id: id),
                   followUp.status == "open", let agreement = try tx.agreement(id: followUp.agreementID), agreement.cancelledAt == nil,
@@ -104,6 +111,31 @@ extension StaffHost {
             return "ok"
         default:
             return try performRecordAction(action, session: &session)
+        }
+    }
+
+    /// For each coming reception of the teacher's groups: who answered what, how many people come, and the languages
+    /// of the households that (maybe) come.
+    func receptionLines() throws -> [String] {
+        let groups = Set(school.groups.filter { $0.teacherIDs.contains(teacher.id) }.map(\.id))
+        return try tx.receptions().filter { groups.contains($0.groupID) && $0.cancelledAt == nil && $0.endsAt > now }.map { reception in
+            let answers = try tx.receptionAnswers(id: reception.id)
+            let invited = try tx.households(ofGroup: reception.groupID)
+            func count(_ answer: String) -> Int { answers.values.filter { $0.answer == answer }.count }
+            var languages: [String: Int] = [:]
+            for (household, answer) in answers where answer.answer != "no" {
+                // What the roster says they speak, and what they chose in the chat.
+                let spoken = try tx.guardians(household: household).map(\.language) + tx.contacts(household: household).compactMap(\.language)
+                for language in Set(spoken) { languages[language, default: 0] += 1 }
+            }
+            let spoken = languages.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\(localizer.languageName($0.key)) \($0.value)" }
+            var values: [String: MessageValue] = [
+                "group": .text(school.group(reception.groupID)?.name ?? reception.groupID), "day": .day(reception.startsAt), "time": .time(reception.startsAt),
+                "yes": .number(count("yes")), "maybe": .number(count("maybe")), "no": .number(count("no")),
+                "open": .number(invited.filter { answers[$0] == nil }.count), "people": .number(answers.values.filter { $0.answer == "yes" }.reduce(0) { $0 + $1.people }),
+            ]
+            values["languages"] = .text(spoken.isEmpty ? "" : localizer.text("staff.reception_languages", ["languages": .text(spoken.joined(separator: ", "))], language: language))
+            return localizer.text("staff.reception_line", values, language: language)
         }
     }
 

@@ -13,6 +13,8 @@ public struct School: Sendable, Equatable {
     public var unprompted = UnpromptedPolicy()
     /// Reports, holidays and child-free days: what agreed moments refer to.
     public var year = SchoolYear()
+    /// The groups' nieuwjaarsrecepties.
+    public var receptions: [Reception] = []
     public var teachers: [Teacher]
     public var groups: [Group]
 
@@ -122,4 +124,19 @@ public enum BlockKind: String, Sendable, Equatable, CaseIterable, Codable {
     case afterSchool = "after_school"
     case evening
     case childFreeDay = "child_free_day"
+}
+
+/// A group's nieuwjaarsreceptie: an informal hour in which parents meet each other and the teacher(s).
+public struct Reception: Sendable, Equatable {
+    public var id: String
+    public var groupID: String
+    public var start: Date
+    public var end: Date
+    public var place: String
+    /// E.g. "Broertjes en zusjes zijn welkom", shown as written.
+    public var note: String?
+
+    public init(id: String, groupID: String, start: Date, end: Date, place: String, note: String? = nil) {
+        (self.id, self.groupID, self.start, self.end, self.place, self.note) = (id, groupID, start, end, place, note)
+    }
 }

@@ -105,6 +105,12 @@ public struct DemoSchool {
             holidays: [.init(id: "short", name: "Korte vakantie", first: day(week: 4, 6), last: day(week: 5, 7)),
                        .init(id: "summer", name: "Zomervakantie", first: day(week: 33, 6), last: day(week: 39, 7))],
             childFreeDays: [day(week: 6, 3)])
+        // Each group's nieuwjaarsreceptie on the Monday after the two weeks of talks, after school.
+        school.receptions = groups.enumerated().map { index, group in
+            let place = teachers.first { group.teacherIDs.contains($0.id) }?.place ?? "Aula"
+            return Reception(id: "\(group.id)-receptie", groupID: group.id, start: at(14, 14 + index % 2, 0), end: at(14, 15 + index % 2, 0), place: place,
+                             note: index == 0 ? "Broertjes en zusjes zijn welkom" : nil)
+        }
         roster = Roster(children: children, households: rosterHouseholds)
     }
 

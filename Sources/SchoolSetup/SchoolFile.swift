@@ -25,6 +25,8 @@ import Yams
 ///   reports: [{ id: report1, name: Rapport 1, date: 2027-02-12 }]
 ///   holidays: [{ id: summer, name: Zomervakantie, from: 2027-07-17, to: 2027-08-29 }]
 ///   child_free_days: [2027-03-05]        # agreed moments on these days (and in holidays) move to the next school day
+/// receptions:                            # nieuwjaarsreceptie per group; id defaults to <group>-<date>
+///   - { group: g3, date: 2026-09-10, from: "15:00", to: "16:00", place: Lokaal 3, note: Broertjes en zusjes zijn welkom }
 /// teachers:
 ///   - id: de-vries
 ///     name: Juf Anouk de Vries
@@ -50,7 +52,7 @@ public enum SchoolFile {
     }
 
     static func parse(_ file: YAMLFile) -> School? {
-        guard let top = file.fields(file.root, "the school file", allowed: ["school", "booking", "messages", "calendar", "teachers", "groups"]) else { return nil }
+        guard let top = file.fields(file.root, "the school file", allowed: ["school", "booking", "messages", "calendar", "receptions", "teachers", "groups"]) else { return nil }
         guard let schoolNode = top["school"] else {
             file.report("'school' is missing", at: file.root)
             return nil
@@ -100,11 +102,37 @@ public enum SchoolFile {
             file.report("'groups' is missing", at: file.root)
         }
         let year = top["calendar"].map { parseCalendar($0, file) }
+        let receptions = top["receptions"].map { parseReceptions($0, file, dates, groups: groups) } ?? []
         guard let booking else { return nil }
         var school = School(name: name, timeZone: timeZone, languages: languages, booking: booking, teachers: teachers, groups: groups)
         if let node = top["messages"], let policy = parseMessages(node, file) { school.unprompted = policy }
         if let year { school.year = year }
+        school.receptions = receptions
         return school
+    }
+
+    static func parseReceptions(_ node: Node, _ file: YAMLFile, _ dates: DateReader, groups: [Group]) -> [Reception] {
+        guard let items = file.sequence(node, "'receptions'") else { return [] }
+        var receptions: [Reception] = []
+        for item in items {
+            guard let fields = file.fields(item, "a reception", allowed: ["id", "group", "date", "from", "to", "place", "note"]),
+                  let group = file.string(fields["group"], "'group' of a reception", in: item) else { continue }
+            guard groups.contains(where: { $0.id == group }) else {
+                file.report("a reception names the group '\(group)', which is not in 'groups'", at: fields["group"])
+                continue
+            }
+            guard let day = dates.day(fields["date"], "'date' of the reception of '\(group)'", in: item),
+                  let start = dates.time(fields["from"], "'from' of the reception of '\(group)'", on: day, in: item),
+                  let end = dates.time(fields["to"], "'to' of the reception of '\(group)'", on: day, in: item) else { continue }
+            if end <= start { file.report("the reception of '\(group)' ends before it starts", at: item); continue }
+            let dayText = String(format: "%04d-%02d-%02d", day.year ?? 0, day.month ?? 0, day.day ?? 0)
+            let id = fields["id"].flatMap { file.string($0, "'id' of a reception") } ?? "\(group)-\(dayText)"
+            if receptions.contains(where: { $0.id == id }) { file.report("the reception id '\(id)' is used twice", at: item); continue }
+            let place = file.string(fields["place"], "'place' of the reception of '\(group)'", in: item) ?? ""
+            let note = fields["note"].flatMap { file.string($0, "'note' of the reception of '\(group)'") }
+            receptions.append(Reception(id: id, groupID: group, start: start, end: end, place: place, note: note))
+        }
+        return receptions
     }
 
     static func parseCalendar(_ node: Node, _ file: YAMLFile) -> SchoolYear {

@@ -39,6 +39,14 @@ public enum SchoolFileWriter {
             lines += year.holidays.map { "    - { id: \($0.id), name: \(quoted($0.name)), from: \($0.first), to: \($0.last) }" }
             lines.append("  child_free_days: [\(year.childFreeDays.sorted().map(\.description).joined(separator: ", "))]")
         }
+        if !school.receptions.isEmpty {
+            lines.append("receptions:")
+            for reception in school.receptions {
+                let note = reception.note.map { ", note: \(quoted($0))" } ?? ""
+                lines.append("  - { id: \(reception.id), group: \(reception.groupID), date: \(day(reception.start)), from: \"\(time(reception.start))\", "
+                             + "to: \"\(time(reception.end))\", place: \(quoted(reception.place))\(note) }")
+            }
+        }
         lines.append("teachers:")
         for teacher in school.teachers {
             lines += ["  - id: \(teacher.id)", "    name: \(quoted(teacher.name))", "    place: \(quoted(teacher.place))", "    availability:"]

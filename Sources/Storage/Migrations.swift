@@ -232,6 +232,38 @@ extension AppDatabase {
                 );
                 """)
         }
+        migrator.registerMigration("v7: nieuwjaarsreceptie") { db in
+            try db.execute(sql: """
+                -- The receptions as last read from the school file: a change of time or place is noticed at start.
+                CREATE TABLE reception (
+                    id TEXT PRIMARY KEY,
+                    groupID TEXT NOT NULL,
+                    startsAt DATETIME NOT NULL,
+                    endsAt DATETIME NOT NULL,
+                    place TEXT NOT NULL,
+                    note TEXT,
+                    icsToken TEXT NOT NULL UNIQUE,
+                    cancelledAt DATETIME
+                );
+                CREATE TABLE receptionAnswer (
+                    receptionID TEXT NOT NULL REFERENCES reception(id) ON DELETE CASCADE,
+                    householdID INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,
+                    answer TEXT NOT NULL,
+                    people INTEGER NOT NULL DEFAULT 0,
+                    at DATETIME NOT NULL,
+                    PRIMARY KEY (receptionID, householdID)
+                );
+                -- Asked after the reception: would the parents like a buddy, or be one? Kept for the school (and the
+                -- buddy feature) to follow up.
+                CREATE TABLE buddyInterest (
+                    householdID INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,
+                    interest TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    at DATETIME NOT NULL,
+                    PRIMARY KEY (householdID, source)
+                );
+                """)
+        }
         return migrator
     }
 }

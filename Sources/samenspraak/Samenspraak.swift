@@ -10,7 +10,7 @@ import Storage
 struct Samenspraak: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Parents and school as partners: book the startgesprek by chat, in the parent's own language.",
-        subcommands: [Demo.self, Serve.self, Chat.self, Invites.self, Import.self, Coverage.self, Deliveries.self, Jobs.self, Check.self])
+        subcommands: [Demo.self, Serve.self, Chat.self, Invites.self, Import.self, Coverage.self, Receptions.self, Deliveries.self, Jobs.self, Check.self])
 }
 
 /// Paths and addresses shared by every command.
@@ -148,6 +148,22 @@ struct Coverage: AsyncParsableCommand {
         for row in rows {
             print(cell(row.name, width) + "  " + [(row.children, 8), (row.booked, 6), (row.held, 4), (row.notBooked, 10), (row.overdueFollowUps, 18)]
                 .map { String(repeating: " ", count: max(0, $0.1 - String($0.0).count)) + String($0.0) }.joined(separator: "  "))
+        }
+    }
+}
+
+struct Receptions: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The nieuwjaarsrecepties of the school file (read at the daemon's start) and the households' answers so far.")
+    @OptionGroup var locations: Locations
+
+    func run() async throws {
+        let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: makeLogger()) }
+        let calendar = runtime.school.calendar
+        for row in try await runtime.service.receptionOverview() {
+            let when = "\(calendar.dayKey(row.startsAt)) \(calendar.clockTime(row.startsAt))"
+            print("\(row.group)  \(when)  \(row.place)\(row.cancelled ? "  (cancelled)" : "")")
+            print("  yes \(row.yes) (\(row.people) people), maybe \(row.maybe), no \(row.no), not answered \(row.notAnswered)")
         }
     }
 }

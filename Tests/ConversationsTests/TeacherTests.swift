@@ -35,7 +35,7 @@ import TestSupport
         // Telegram may say the phone is set to English: teachers still start in Dutch.
         try await chat.start(language: "en")
         #expect(chat.transcript[1].hasPrefix("Welkom, \(teacher.name)!"))
-        #expect(chat.lastMessages.last?.choices.map(\.label) == ["Vandaag", "Andere dag", "Afspraak vastleggen", "Taal", "Hulp"])
+        #expect(chat.lastMessages.last?.choices.map(\.label) == ["Vandaag", "Andere dag", "Afspraak vastleggen", "Receptie", "Taal", "Hulp"])
 
         try await chat.press("Vandaag")
         #expect(chat.lastMessages.first?.text == "U heeft vandaag geen startgesprekken.")

@@ -115,6 +115,17 @@ import TestSupport
         }
     }
 
+    @Test func aReceptionHasItsCalendarFile() async throws {
+        let school = try TestSchool()
+        try await school.runtime.service.planSchoolJobs()
+        let reception = try #require(try school.runtime.database.readNow { try $0.receptions() }.first)
+        try await withLiveServer(school) { client in
+            let calendar = try await client.execute(uri: "/ics/\(reception.icsToken).ics", method: .get)
+            #expect(calendar.status == .ok)
+            #expect(String(buffer: calendar.body).contains("SUMMARY:Nieuwjaarsreceptie"))
+        }
+    }
+
     @Test func healthAndUnknownFiles() async throws {
         let school = try TestSchool()
         try await withLiveServer(school) { client in

@@ -69,6 +69,9 @@ import Testing
               reports: [{ id: report 1, name: R, date: 2027-02-05 }]
               holidays: [{ id: summer, from: 2027-07-17, to: 2027-07-01 }]
               child_free_days: [2027-02-30]
+            receptions:
+              - { group: g9, date: 2026-09-10, from: "15:00", to: "16:00", place: Aula }
+              - { group: g1, date: 2026-09-10, from: "16:00", to: "15:00", place: Aula }
             """
         do {
             _ = try SchoolFile.load(path: "school.yaml", text: text)
@@ -80,6 +83,8 @@ import Testing
             #expect(error.issues.contains { $0.line == 11 && $0.message.contains("'report 1' cannot be an id") })
             #expect(error.issues.contains { $0.line == 12 && $0.message.contains("holiday 'summer' ends before it starts") })
             #expect(error.issues.contains { $0.line == 13 && $0.message.contains("2027-02-30") })
+            #expect(error.issues.contains { $0.line == 15 && $0.message.contains("names the group 'g9', which is not in 'groups'") })
+            #expect(error.issues.contains { $0.line == 16 && $0.message.contains("the reception of 'g1' ends before it starts") })
         } catch { Issue.record("unexpected \(error)") }
     }
 }

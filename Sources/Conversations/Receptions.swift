@@ -1,0 +1,189 @@
+import Dialogue
+import Foundation
+import SamenspraakCore
+import Storage
+
+/// The nieuwjaarsreceptie as jobs, each household its own: an invitation, one nudge while it has not answered, a
+/// reminder the school day before while it says yes or maybe (planned and removed with its answer, in its transaction),
+/// word to those coming when it moves or is cancelled, and afterwards the question about buddies. The school file
+/// is read at every start and compared with what was stored, so a moved or removed reception is noticed.
+enum ReceptionPlanner {
+    static let invite = "reception_invite"
+    static let nudge = "reception_nudge"
+    static let reminder = "reception_reminder"
+    static let change = "reception_change"
+    static let after = "reception_after"
+    static let answers = ["yes", "maybe", "no"]
+
+    static func prefix(_ id: String) -> String { "reception:\(id):" }
+
+    /// The reception a job is about, from its key "reception:<id>:…".
+    static func receptionID(of job: JobRecord) -> String? {
+        let parts = job.key.split(separator: ":", maxSplits: 2)
+        return parts.count == 3 && parts[0] == "reception" ? String(parts[1]) : nil
+    }
+
+    static func synchronise(school: School, tx: Transaction, now: Date) throws {
+        var stored = Dictionary(try tx.receptions().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for reception in school.receptions {
+            var record = stored.removeValue(forKey: reception.id)
+                ?? ReceptionRecord(id: reception.id, groupID: reception.groupID, startsAt: reception.start, endsAt: reception.end,
+                                   place: reception.place, note: reception.note, icsToken: SchoolHost.newToken())
+            let moved = record.startsAt != reception.start || record.endsAt != reception.end || record.place != reception.place
+            let revived = record.cancelledAt != nil
+            (record.groupID, record.startsAt, record.endsAt, record.place, record.note, record.cancelledAt) =
+                (reception.groupID, reception.start, reception.end, reception.place, reception.note, nil)
+            try tx.saveReception(record)
+            if (moved || revived) && reception.end > now { try tell(record, kind: revived ? "planned" : "moved", tx: tx, now: now, school: school) }
+            try replan(record, school: school, tx: tx, now: now)
+        }
+        // Gone from the school file: cancelled, and those who said they would come are told.
+        for var record in stored.values where record.cancelledAt == nil {
+            record.cancelledAt = now
+            try tx.saveReception(record)
+            if record.endsAt > now { try tell(record, kind: "cancelled", tx: tx, now: now, school: school) }
+            try replan(record, school: school, tx: tx, now: now)
+        }
+    }
+
+    /// Brings the reception's jobs in line with it and with the answers so far.
+    @discardableResult
+    static func replan(_ reception: ReceptionRecord, school: School, tx: Transaction, now: Date) throws -> Bool {
+        let calendar = school.calendar
+        let policy = school.unprompted
+        var wanted: [PlannedJob] = []
+        func plan(_ kind: String, household: Int64? = nil, at moment: Date, expires: Date) {
+            let due = max(now, policy.nextAllowed(from: moment, calendar: calendar))
+            guard due < expires else { return }
+            wanted.append(PlannedJob(key: prefix(reception.id) + kind + (household.map { ":\($0)" } ?? ""), kind: kind, householdID: household,
+                                     reference: reception.id, dueAt: due, expiresAt: expires))
+        }
+        if reception.cancelledAt == nil {
+            let answers = try tx.receptionAnswers(id: reception.id)
+            let nudgeMoment = SchoolDay(reception.startsAt, in: calendar).adding(days: -3).at(minuteOfDay: 15 * 60 + 30, in: calendar)
+            let nextDay = SchoolDay(reception.endsAt, in: calendar).adding(days: 1)
+            // Each household's own jobs, so the weekly limit of one holds back only that one, and its answer changes
+            // only its own.
+            for household in try tx.households(ofGroup: reception.groupID)
+            where try tx.contacts(household: household).contains(where: \.receivesMessages) {
+                switch answers[household]?.answer {
+                case nil:
+                    plan(invite, household: household, at: now, expires: reception.startsAt)
+                    plan(nudge, household: household, at: nudgeMoment, expires: reception.startsAt)
+                case "yes", "maybe":
+                    plan(reminder, household: household, at: policy.reminderMoment(before: reception.startsAt, calendar: calendar), expires: reception.startsAt)
+                    plan(after, household: household, at: nextDay.at(minuteOfDay: 15 * 60 + 30, in: calendar), expires: nextDay.adding(days: 7).at(minuteOfDay: 0, in: calendar))
+                default: break
+                }
+            }
+        }
+        let keys = Set(wanted.map(\.key))
+        for job in try tx.pendingJobs(keyPrefix: prefix(reception.id)) where !keys.contains(job.key) {
+            // Word of a change still goes out; and while the reception holds, an invitation or question about buddies
+            // that fell due during downtime stays (its expiry decides).
+            if job.kind == change || (reception.cancelledAt == nil && job.dueAt <= now && [invite, after].contains(job.kind)) { continue }
+            try tx.unplan(jobID: job.id)
+        }
+        for job in wanted { try tx.plan(job) }
+        return !wanted.isEmpty
+    }
+
+    /// Plans word of the reception being moved, cancelled or planned again to every household that said yes or maybe.
+    static func tell(_ reception: ReceptionRecord, kind: String, tx: Transaction, now: Date, school: School) throws {
+        let version = "\(kind)-\(Int(reception.startsAt.timeIntervalSince1970))-\(Int(now.timeIntervalSince1970))"
+        for (household, answer) in try tx.receptionAnswers(id: reception.id) where answer.answer != "no" {
+            try tx.plan(PlannedJob(key: prefix(reception.id) + "\(change):\(version):\(household)", kind: change, householdID: household,
+                                   reference: kind, dueAt: max(now, school.unprompted.nextAllowed(from: now, calendar: school.calendar)),
+                                   expiresAt: max(reception.startsAt, now.addingTimeInterval(24 * 3600))))
+        }
+    }
+}
+
+extension ConversationService {
+    /// The values of a reception's messages: group, day, times, place, the note, the hosts and the calendar link.
+    func receptionValues(_ reception: ReceptionRecord, language: String) -> [String: MessageValue] {
+        let hosts = school.teachers(ofGroup: reception.groupID).map(\.name)
+        return ["group": .text(school.group(reception.groupID)?.name ?? reception.groupID), "day": .day(reception.startsAt),
+                "time": .time(reception.startsAt), "end": .time(reception.endsAt), "place": .text(reception.place),
+                "note": .text(reception.note.map { "\n\($0)." } ?? ""), "teacher": .text(hosts.joined(separator: " / ")),
+                "ics_url": .text("\(publicURL)/ics/\(reception.icsToken).ics")]
+    }
+
+    /// After the reception: would the parents like a buddy, or be one? Each button carries its answer.
+    func buddyQuestion(_ reception: ReceptionRecord, language: String) -> OutboundMessage {
+        var message = reply("reception.after", receptionValues(reception, language: language), language: language)
+        message.choices = ["wants", "offers", "no"].map {
+            Choice(id: DialogueEngine.commandChoiceID("buddy_interest", argument: "\(reception.id):\($0)"),
+                   label: localizer.text("reception.buddy_\($0)", [:], language: language))
+        }
+        return message
+    }
+
+    func receptionOutcome(of job: JobRecord, now: Date, tx: Transaction, encoder: JSONEncoder, report: inout JobReport) throws -> JobOutcome {
+        guard let id = ReceptionPlanner.receptionID(of: job), let reception = try tx.reception(id: id) else { return .skipped("no such reception") }
+        if job.kind == ReceptionPlanner.change, let household = job.householdID {
+            // Important news for those who planned to come: not held back by the weekly limit.
+            return try send(to: household, job: job, now: now, tx: tx, encoder: encoder, report: &report, capped: false) { language in
+                reply("reception.\(job.reference)", receptionValues(reception, language: language), language: language)
+            }
+        }
+        guard reception.cancelledAt == nil else { return .skipped("the reception was cancelled") }
+        let answers = try tx.receptionAnswers(id: id)
+        let buttons: [(command: String, label: String)] = ReceptionPlanner.answers.map { ("reception_\($0)", "reception.\($0)") }
+        switch job.kind {
+        case ReceptionPlanner.invite:
+            guard let household = job.householdID, answers[household] == nil else { return .skipped("answered already") }
+            return try send(to: household, job: job, now: now, tx: tx, encoder: encoder, report: &report) { language in
+                reply("reception.invite", receptionValues(reception, language: language), language: language, choices: buttons, argument: id)
+            }
+        case ReceptionPlanner.reminder:
+            guard let household = job.householdID, let answer = answers[household], answer.answer != "no" else { return .skipped("not coming") }
+            return try send(to: household, job: job, now: now, tx: tx, encoder: encoder, report: &report) { language in
+                reply("reception.reminder_\(answer.answer)", receptionValues(reception, language: language), language: language, choices: buttons, argument: id)
+            }
+        case ReceptionPlanner.nudge:
+            guard let household = job.householdID, answers[household] == nil else { return .skipped("answered already") }
+            return try send(to: household, job: job, now: now, tx: tx, encoder: encoder, report: &report) { language in
+                reply("reception.nudge", receptionValues(reception, language: language), language: language, choices: buttons, argument: id)
+            }
+        case ReceptionPlanner.after:
+            guard let household = job.householdID, let answer = answers[household], answer.answer != "no" else { return .skipped("did not come") }
+            return try send(to: household, job: job, now: now, tx: tx, encoder: encoder, report: &report) { buddyQuestion(reception, language: $0) }
+        default:
+            return .skipped("unknown kind of job '\(job.kind)'")
+        }
+    }
+}
+
+/// A reception with its answers so far, as staff see it.
+public struct ReceptionOverview: Sendable, Codable, Equatable {
+    public var id: String
+    public var group: String
+    public var startsAt: Date
+    public var place: String
+    public var cancelled: Bool
+    public var yes: Int
+    public var maybe: Int
+    public var no: Int
+    public var notAnswered: Int
+    public var people: Int
+}
+
+extension ConversationService {
+    /// The school file's receptions (whether or not the daemon has started since) and those it dropped, with the answers.
+    public func receptionOverview() async throws -> [ReceptionOverview] {
+        try await database.read { [school] tx in
+            let stored = try tx.receptions()
+            let current = school.receptions.map { ($0.id, $0.groupID, $0.start, $0.place, false) }
+            let dropped = stored.filter { record in !school.receptions.contains { $0.id == record.id } }.map { ($0.id, $0.groupID, $0.startsAt, $0.place, true) }
+            return try (current + dropped).map { id, group, start, place, cancelled in
+                let answers = try tx.receptionAnswers(id: id)
+                func count(_ answer: String) -> Int { answers.values.filter { $0.answer == answer }.count }
+                return ReceptionOverview(
+                    id: id, group: school.group(group)?.name ?? group, startsAt: start, place: place, cancelled: cancelled,
+                    yes: count("yes"), maybe: count("maybe"), no: count("no"), notAnswered: try tx.households(ofGroup: group).filter { answers[$0] == nil }.count,
+                    people: answers.values.filter { $0.answer == "yes" }.reduce(0) { $0 + $1.people })
+            }
+        }
+    }
+}
