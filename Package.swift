@@ -79,7 +79,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "samenspraak",
-            dependencies: ["App", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["App", "Conversations", "Storage", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: settings
         ),
         .target(

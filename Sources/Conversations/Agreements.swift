@@ -27,8 +27,8 @@ public struct AgreementDraft: Sendable, Codable, Equatable {
     }
 }
 
-/// Why an agreement was refused, in words staff understand.
-public struct AgreementProblem: Error, Sendable, Equatable, CustomStringConvertible {
+/// Why staff's input (an agreement, a reception) was refused, in words staff understand.
+public struct InputProblem: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable { case notFound, invalid }
     public var kind: Kind
     public var description: String
@@ -37,7 +37,7 @@ public struct AgreementProblem: Error, Sendable, Equatable, CustomStringConverti
 extension ConversationService {
     /// Records a new agreement (`id` nil) or changes one, plans its moments, and has it sent to the child's parents
     /// to confirm; all in one transaction. Nothing is stored when the draft has a problem.
-    public func saveAgreement(_ draft: AgreementDraft, id: Int64? = nil) async throws -> Result<AgreementRecord, AgreementProblem> {
+    public func saveAgreement(_ draft: AgreementDraft, id: Int64? = nil) async throws -> Result<AgreementRecord, InputProblem> {
         let now = clock.now()
         let result = try await committer.perform { [self] tx in try Self.save(draft, id: id, school: school, tx: tx, now: now) }
         await wakeups.signal(Wakeups.jobsKey)
@@ -45,12 +45,12 @@ extension ConversationService {
     }
 
     /// `saveAgreement` inside a transaction that is already open (a teacher's chat step).
-    static func save(_ draft: AgreementDraft, id: Int64?, school: School, tx: Transaction, now: Date) throws -> Result<AgreementRecord, AgreementProblem> {
+    static func save(_ draft: AgreementDraft, id: Int64?, school: School, tx: Transaction, now: Date) throws -> Result<AgreementRecord, InputProblem> {
         let checked = try check(draft, school: school, tx: tx, now: now)
         guard case .success(var record) = checked else { return checked }
         if let id {
             guard let existing = try tx.agreement(id: id), existing.cancelledAt == nil else {
-                return .failure(AgreementProblem(kind: .notFound, description: "there is no agreement \(id)"))
+                return .failure(InputProblem(kind: .notFound, description: "there is no agreement \(id)"))
             }
             record.id = id
             record.createdAt = existing.createdAt
@@ -76,8 +76,8 @@ extension ConversationService {
         }
     }
 
-    static func check(_ draft: AgreementDraft, school: School, tx: Transaction, now: Date) throws -> Result<AgreementRecord, AgreementProblem> {
-        func invalid(_ text: String) -> Result<AgreementRecord, AgreementProblem> { .failure(AgreementProblem(kind: .invalid, description: text)) }
+    static func check(_ draft: AgreementDraft, school: School, tx: Transaction, now: Date) throws -> Result<AgreementRecord, InputProblem> {
+        func invalid(_ text: String) -> Result<AgreementRecord, InputProblem> { .failure(InputProblem(kind: .invalid, description: text)) }
         guard let child = try tx.child(id: draft.childID) else { return invalid("there is no child '\(draft.childID)' in the roster") }
         guard let teacher = school.teacher(draft.teacherID) else { return invalid("there is no teacher '\(draft.teacherID)' in the school file") }
         guard school.teachers(ofGroup: child.groupID).contains(teacher) else {

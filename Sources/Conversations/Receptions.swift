@@ -31,19 +31,22 @@ enum ReceptionPlanner {
                                    place: reception.place, note: reception.note, icsToken: SchoolHost.newToken())
             let moved = record.startsAt != reception.start || record.endsAt != reception.end || record.place != reception.place
             let revived = record.cancelledAt != nil
-            (record.groupID, record.startsAt, record.endsAt, record.place, record.note, record.cancelledAt) =
-                (reception.groupID, reception.start, reception.end, reception.place, reception.note, nil)
-            try tx.saveReception(record)
-            if (moved || revived) && reception.end > now { try tell(record, kind: revived ? "planned" : "moved", tx: tx, now: now, school: school) }
-            try replan(record, school: school, tx: tx, now: now)
+            (record.groupID, record.startsAt, record.endsAt, record.place, record.note, record.cancelledAt, record.source) =
+                (reception.groupID, reception.start, reception.end, reception.place, reception.note, nil, "file")
+            try save(record, told: moved ? "moved" : revived ? "planned" : nil, school: school, tx: tx, now: now)
         }
-        // Gone from the school file: cancelled, and those who said they would come are told.
-        for var record in stored.values where record.cancelledAt == nil {
+        // Gone from the school file: cancelled, and those who said they would come are told. Staff's own stay.
+        for var record in stored.values where record.cancelledAt == nil && record.source == "file" {
             record.cancelledAt = now
-            try tx.saveReception(record)
-            if record.endsAt > now { try tell(record, kind: "cancelled", tx: tx, now: now, school: school) }
-            try replan(record, school: school, tx: tx, now: now)
+            try save(record, told: "cancelled", school: school, tx: tx, now: now)
         }
+    }
+
+    /// Stores the reception, tells those coming what happened to it (moved, cancelled, planned again), and replans.
+    static func save(_ record: ReceptionRecord, told news: String?, school: School, tx: Transaction, now: Date) throws {
+        try tx.saveReception(record)
+        if let news, record.endsAt > now { try tell(record, kind: news, tx: tx, now: now, school: school) }
+        try replan(record, school: school, tx: tx, now: now)
     }
 
     /// Brings the reception's jobs in line with it and with the answers so far.
@@ -158,6 +161,7 @@ extension ConversationService {
 /// A reception with its answers so far, as staff see it.
 public struct ReceptionOverview: Sendable, Codable, Equatable {
     public var id: String
+    public var groupID: String
     public var group: String
     public var startsAt: Date
     public var place: String
@@ -167,6 +171,10 @@ public struct ReceptionOverview: Sendable, Codable, Equatable {
     public var no: Int
     public var notAnswered: Int
     public var people: Int
+
+    enum CodingKeys: String, CodingKey {
+        case id, groupID = "group_id", group, startsAt = "starts_at", place, cancelled, yes, maybe, no, notAnswered = "not_answered", people
+    }
 }
 
 extension ConversationService {
@@ -175,15 +183,85 @@ extension ConversationService {
         try await database.read { [school] tx in
             let stored = try tx.receptions()
             let current = school.receptions.map { ($0.id, $0.groupID, $0.start, $0.place, false) }
-            let dropped = stored.filter { record in !school.receptions.contains { $0.id == record.id } }.map { ($0.id, $0.groupID, $0.startsAt, $0.place, true) }
+            // Not (or no longer) in the school file: planned by staff, or dropped from the file (cancelled at the next start).
+            let dropped = stored.filter { record in !school.receptions.contains { $0.id == record.id } }
+                .map { ($0.id, $0.groupID, $0.startsAt, $0.place, $0.cancelledAt != nil || $0.source == "file") }
             return try (current + dropped).map { id, group, start, place, cancelled in
                 let answers = try tx.receptionAnswers(id: id)
                 func count(_ answer: String) -> Int { answers.values.filter { $0.answer == answer }.count }
                 return ReceptionOverview(
-                    id: id, group: school.group(group)?.name ?? group, startsAt: start, place: place, cancelled: cancelled,
+                    id: id, groupID: group, group: school.group(group)?.name ?? group, startsAt: start, place: place, cancelled: cancelled,
                     yes: count("yes"), maybe: count("maybe"), no: count("no"), notAnswered: try tx.households(ofGroup: group).filter { answers[$0] == nil }.count,
                     people: answers.values.filter { $0.answer == "yes" }.reduce(0) { $0 + $1.people })
             }
         }
+    }
+}
+
+/// A reception as staff plan it on the CLI or through the API, before it is checked.
+public struct ReceptionDraft: Sendable, Codable, Equatable {
+    public var group: String
+    public var date: String
+    public var from: String
+    public var to: String
+    public var place: String?
+    public var note: String?
+
+    public init(group: String, date: String, from: String, to: String, place: String? = nil, note: String? = nil) {
+        (self.group, self.date, self.from, self.to, self.place, self.note) = (group, date, from, to, place, note)
+    }
+}
+
+extension ConversationService {
+    /// Plans a reception (`id` nil) or moves one, in one transaction with its invitations and the word to those coming.
+    /// A problem (unknown group, end before start, a moment in the past) stores nothing; `.notFound` for an unknown id.
+    public func saveReception(_ draft: ReceptionDraft, id: String? = nil) async throws -> Result<ReceptionRecord, InputProblem> {
+        let now = clock.now()
+        let result = try await committer.perform { [self] tx -> Result<ReceptionRecord, InputProblem> in
+            func invalid(_ text: String) -> Result<ReceptionRecord, InputProblem> { .failure(InputProblem(kind: .invalid, description: text)) }
+            guard let group = school.group(draft.group) else { return invalid("there is no group '\(draft.group)' in the school file") }
+            guard let day = SchoolDay(draft.date) else { return invalid("'date' must be a date like 2026-09-10, not '\(draft.date)'") }
+            guard let from = SchoolDay.minuteOfDay(draft.from), let to = SchoolDay.minuteOfDay(draft.to) else {
+                return invalid("'from' and 'to' must be times like 15:00")
+            }
+            guard to > from else { return invalid("the reception ends (\(draft.to)) before it starts (\(draft.from))") }
+            let start = day.at(minuteOfDay: from, in: school.calendar), end = day.at(minuteOfDay: to, in: school.calendar)
+            guard start > now else { return invalid("\(draft.date) \(draft.from) is in the past") }
+            let place = draft.place?.trimmingCharacters(in: .whitespaces).nilIfEmpty ?? school.teachers(ofGroup: group.id).first?.place ?? ""
+            var record: ReceptionRecord
+            if let id {
+                guard let existing = try tx.reception(id: id), existing.cancelledAt == nil else {
+                    return .failure(InputProblem(kind: .notFound, description: "there is no reception '\(id)'"))
+                }
+                guard existing.groupID == group.id else { return invalid("a reception cannot change its group; cancel it and plan a new one") }
+                record = existing
+            } else {
+                let newID = "\(group.id)-\(day)"
+                if let existing = try tx.reception(id: newID), existing.cancelledAt == nil {
+                    return invalid("\(group.name) already has a reception on \(day) ('\(newID)'); move that one instead")
+                }
+                record = ReceptionRecord(id: newID, groupID: group.id, startsAt: start, endsAt: end, place: place, note: nil,
+                                         icsToken: SchoolHost.newToken(), source: "staff")
+            }
+            let moved = id != nil && (record.startsAt != start || record.endsAt != end || record.place != place)
+            (record.startsAt, record.endsAt, record.place, record.note, record.cancelledAt) = (start, end, place, draft.note?.nilIfEmpty, nil)
+            try ReceptionPlanner.save(record, told: moved ? "moved" : nil, school: school, tx: tx, now: now)
+            return .success(record)
+        }
+        await wakeups.signal(Wakeups.jobsKey)
+        return result
+    }
+
+    /// Cancels a reception; those who said yes or maybe are told. False when there is no such (active) reception.
+    public func cancelReception(id: String) async throws -> Bool {
+        let now = clock.now()
+        let cancelled = try await committer.perform { [self] tx -> Bool in
+            guard var record = try tx.reception(id: id), record.cancelledAt == nil else { return false }
+            record.cancelledAt = now
+            try ReceptionPlanner.save(record, told: "cancelled", school: school, tx: tx, now: now)
+            return true
+        }
+        await wakeups.signal(Wakeups.jobsKey)
+        return cancelled
     }
 }

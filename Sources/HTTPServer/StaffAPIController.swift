@@ -4,8 +4,8 @@ import Hummingbird
 import SamenspraakCore
 import Storage
 
-/// The staff JSON API: record, read, change and cancel a child's agreements, list the follow-ups teachers have not
-/// done yet, and the startgesprekken booked and held per group. Every request carries `Authorization: Bearer <SAMENSPRAAK_STAFF_TOKEN>`;
+/// The staff JSON API: record, read, change and cancel a child's agreements; plan, move and cancel receptions and see
+/// the answers; list the follow-ups teachers have not done yet, and the startgesprekken booked and held per group. Every request carries `Authorization: Bearer <SAMENSPRAAK_STAFF_TOKEN>`;
 /// without a configured token the API is off.
 public struct StaffAPIController: Sendable {
     let service: ConversationService
@@ -24,6 +24,24 @@ public struct StaffAPIController: Sendable {
         router.put("/api/agreements/:id", use: change)
         router.delete("/api/agreements/:id", use: cancel)
         router.get("/api/follow-ups/overdue", use: overdue)
+        router.get("/api/receptions") { request, context in
+            try await authorise(request, context)
+            return WebChatController.json(try await service.receptionOverview())
+        }
+        router.post("/api/receptions") { request, context in
+            try await authorise(request, context)
+            return try await reply(to: try await service.saveReception(try await decode(ReceptionDraft.self, request)), status: .created)
+        }
+        router.put("/api/receptions/:id") { request, context in
+            try await authorise(request, context)
+            let id = try receptionID(context)
+            return try await reply(to: try await service.saveReception(try await decode(ReceptionDraft.self, request), id: id), status: .ok)
+        }
+        router.delete("/api/receptions/:id") { request, context in
+            try await authorise(request, context)
+            guard try await service.cancelReception(id: try receptionID(context)) else { throw ChatError(.notFound, "There is no such reception (or it was cancelled).") }
+            return Response(status: .noContent)
+        }
         router.get("/api/coverage") { request, context in
             try await authorise(request, context)
             return WebChatController.json(try await service.coverage())
@@ -138,14 +156,34 @@ public struct StaffAPIController: Sendable {
         return id
     }
 
-    func decodeDraft(_ request: Request) async throws -> AgreementDraft {
+    func decodeDraft(_ request: Request) async throws -> AgreementDraft { try await decode(AgreementDraft.self, request) }
+
+    func decode<Draft: Decodable>(_ type: Draft.Type, _ request: Request) async throws -> Draft {
         let body = try await request.body.collect(upTo: 64 * 1024)
-        do { return try JSONDecoder().decode(AgreementDraft.self, from: Data(body.readableBytesView)) } catch {
-            throw ChatError(.badRequest, "The body must be JSON with 'child', 'teacher', 'who', 'what', 'why', 'when' and 'how' (and optionally 'check_in', 'evaluation').")
+        do { return try JSONDecoder().decode(type, from: Data(body.readableBytesView)) } catch {
+            throw ChatError(.badRequest, type == ReceptionDraft.self
+                ? "The body must be JSON with 'group', 'date', 'from' and 'to' (and optionally 'place', 'note')."
+                : "The body must be JSON with 'child', 'teacher', 'who', 'what', 'why', 'when' and 'how' (and optionally 'check_in', 'evaluation').")
         }
     }
 
-    func error(_ problem: AgreementProblem) -> ChatError {
+    func receptionID(_ context: AppRequestContext) throws -> String {
+        guard let id = context.parameters.get("id"), !id.isEmpty, id.count <= 100 else { throw ChatError(.badRequest, "Name the reception by its id.") }
+        return id
+    }
+
+    /// The reception as the overview shows it, or the reason it was refused.
+    func reply(to result: Result<ReceptionRecord, InputProblem>, status: HTTPResponse.Status) async throws -> Response {
+        switch result {
+        case .success(let record):
+            guard let overview = try await service.receptionOverview().first(where: { $0.id == record.id }) else { throw ChatError(.notFound, "The reception is gone.") }
+            return WebChatController.json(overview, status: status)
+        case .failure(let problem):
+            throw error(problem)
+        }
+    }
+
+    func error(_ problem: InputProblem) -> ChatError {
         ChatError(problem.kind == .notFound ? .notFound : .unprocessableContent, problem.description)
     }
 

@@ -57,6 +57,13 @@ public struct SchoolDay: Sendable, Hashable, Comparable, Codable, CustomStringCo
         calendar.date(from: DateComponents(year: year, month: month, day: day, hour: minuteOfDay / 60, minute: minuteOfDay % 60))!
     }
 
+    /// "14:30" → 870; nil unless it is a time of day written like that (as the school file and staff write times).
+    public static func minuteOfDay(_ text: String) -> Int? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
+        guard parts.count == 2, let hour = parts[0], let minute = parts[1], (0...23).contains(hour), (0...59).contains(minute) else { return nil }
+        return hour * 60 + minute
+    }
+
     public func adding(days: Int) -> SchoolDay {
         let calendar = Self.arithmetic
         return SchoolDay(calendar.date(byAdding: .day, value: days, to: at(minuteOfDay: 12 * 60, in: calendar))!, in: calendar)

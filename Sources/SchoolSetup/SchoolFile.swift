@@ -180,7 +180,7 @@ public enum SchoolFile {
         guard let fields = file.fields(node, "'messages'", allowed: ["quiet_hours", "quiet_weekends", "per_week"]) else { return nil }
         var policy = UnpromptedPolicy()
         if let hoursNode = fields["quiet_hours"], let text = file.string(hoursNode, "'messages.quiet_hours'") {
-            let ends = text.split(separator: "-").map { $0.trimmingCharacters(in: .whitespaces) }.map(minuteOfDay)
+            let ends = text.split(separator: "-").map { $0.trimmingCharacters(in: .whitespaces) }.map(SchoolDay.minuteOfDay)
             if ends.count == 2, let from = ends[0], let until = ends[1] {
                 (policy.quietFrom, policy.quietUntil) = (from, until)
             } else {
@@ -200,13 +200,6 @@ public enum SchoolFile {
             }
         }
         return policy
-    }
-
-    /// "14:30" → 870; nil unless it is a time of day written like that.
-    static func minuteOfDay(_ text: String) -> Int? {
-        let parts = text.split(separator: ":").map { Int($0) }
-        guard parts.count == 2, let hour = parts[0], let minute = parts[1], (0...23).contains(hour), (0...59).contains(minute) else { return nil }
-        return hour * 60 + minute
     }
 
     static func parseBooking(_ node: Node, _ file: YAMLFile, _ dates: DateReader) -> BookingSettings? {
@@ -307,7 +300,7 @@ struct DateReader {
     }
 
     private func combine(_ day: DateComponents, _ time: String) -> Date? {
-        guard let minutes = SchoolFile.minuteOfDay(time),
+        guard let minutes = SchoolDay.minuteOfDay(time),
               let month = day.month, (1...12).contains(month), let dayOfMonth = day.day, (1...31).contains(dayOfMonth) else { return nil }
         var components = day
         components.hour = minutes / 60

@@ -264,6 +264,10 @@ extension AppDatabase {
                 );
                 """)
         }
+        migrator.registerMigration("v8: receptions planned by staff") { db in
+            // 'file': from the school file (dropped there → cancelled at the next start); 'staff': from the CLI or API.
+            try db.execute(sql: "ALTER TABLE reception ADD COLUMN source TEXT NOT NULL DEFAULT 'file'")
+        }
         return migrator
     }
 }

@@ -12,10 +12,13 @@ public struct ReceptionRecord: Codable, Sendable, Equatable, FetchableRecord, Pe
     /// Secret part of the reception's calendar (.ics) link.
     public var icsToken: String
     public var cancelledAt: Date?
+    /// Where it was planned: "file" (the school file) or "staff" (the CLI or the staff API).
+    public var source: String
 
-    public init(id: String, groupID: String, startsAt: Date, endsAt: Date, place: String, note: String?, icsToken: String, cancelledAt: Date? = nil) {
-        (self.id, self.groupID, self.startsAt, self.endsAt, self.place, self.note, self.icsToken, self.cancelledAt) =
-            (id, groupID, startsAt, endsAt, place, note, icsToken, cancelledAt)
+    public init(id: String, groupID: String, startsAt: Date, endsAt: Date, place: String, note: String?, icsToken: String,
+                cancelledAt: Date? = nil, source: String = "file") {
+        (self.id, self.groupID, self.startsAt, self.endsAt, self.place, self.note, self.icsToken, self.cancelledAt, self.source) =
+            (id, groupID, startsAt, endsAt, place, note, icsToken, cancelledAt, source)
     }
 }
 

@@ -1,4 +1,5 @@
 import App
+import Conversations
 import ArgumentParser
 import DataFiles
 import Foundation
@@ -154,16 +155,87 @@ struct Coverage: AsyncParsableCommand {
 
 struct Receptions: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The nieuwjaarsrecepties of the school file (read at the daemon's start) and the households' answers so far.")
-    @OptionGroup var locations: Locations
+        abstract: "The nieuwjaarsrecepties (school file and staff's) and the households' answers so far; plan, move or cancel one.",
+        subcommands: [List.self, Plan.self, Move.self, Cancel.self], defaultSubcommand: List.self)
 
-    func run() async throws {
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the receptions and the answers so far.")
+        @OptionGroup var locations: Locations
+
+        func run() async throws {
         let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: makeLogger()) }
         let calendar = runtime.school.calendar
         for row in try await runtime.service.receptionOverview() {
             let when = "\(calendar.dayKey(row.startsAt)) \(calendar.clockTime(row.startsAt))"
-            print("\(row.group)  \(when)  \(row.place)\(row.cancelled ? "  (cancelled)" : "")")
+            print("\(row.id)  \(row.group)  \(when)  \(row.place)\(row.cancelled ? "  (cancelled)" : "")")
             print("  yes \(row.yes) (\(row.people) people), maybe \(row.maybe), no \(row.no), not answered \(row.notAnswered)")
+        }
+        }
+    }
+
+    /// The options of a reception planned or moved on the command line.
+    struct Details: ParsableArguments {
+        @Option(help: "The day, e.g. 2026-09-10.") var date: String
+        @Option(help: "Start time, e.g. 15:00.") var from: String
+        @Option(help: "End time, e.g. 16:00.") var to: String
+        @Option(help: "Where (default: the classroom of the group's teacher).") var place: String?
+        @Option(help: "A note for the invitation, e.g. \"Broertjes en zusjes zijn welkom\".") var note: String?
+    }
+
+    struct Plan: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Plan a group's reception; its households are invited (within a minute when the daemon runs).")
+        @OptionGroup var locations: Locations
+        @Option(help: "The group's id in the school file.") var group: String
+        @OptionGroup var details: Details
+
+        func run() async throws {
+            try await Receptions.report("Planned", try await Receptions.runtime(locations).service.saveReception(
+                ReceptionDraft(group: group, date: details.date, from: details.from, to: details.to, place: details.place, note: details.note)))
+        }
+    }
+
+    struct Move: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Move a reception; those who said yes or maybe are told.")
+        @OptionGroup var locations: Locations
+        @Argument(help: "The reception's id (see 'receptions list').") var id: String
+        @OptionGroup var details: Details
+
+        func run() async throws {
+            let runtime = try await Receptions.runtime(locations)
+            guard let existing = try await runtime.service.receptionOverview().first(where: { $0.id == id && !$0.cancelled }) else {
+                FileHandle.standardError.write(Data("There is no reception '\(id)'; 'samenspraak receptions list' shows them.\n".utf8))
+                throw ExitCode.failure
+            }
+            try await Receptions.report("Moved", try await runtime.service.saveReception(
+                ReceptionDraft(group: existing.groupID, date: details.date, from: details.from, to: details.to, place: details.place, note: details.note),
+                id: id))
+        }
+    }
+
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Cancel a reception; those who said yes or maybe are told.")
+        @OptionGroup var locations: Locations
+        @Argument(help: "The reception's id (see 'receptions list').") var id: String
+
+        func run() async throws {
+            guard try await Receptions.runtime(locations).service.cancelReception(id: id) else {
+                FileHandle.standardError.write(Data("There is no reception '\(id)' to cancel.\n".utf8))
+                throw ExitCode.failure
+            }
+            print("Cancelled \(id).")
+        }
+    }
+
+    static func runtime(_ locations: Locations) async throws -> Runtime {
+        try await reportingFileIssues { try Runtime.load(locations.configuration, logger: makeLogger()) }
+    }
+
+    static func report(_ done: String, _ result: Result<ReceptionRecord, InputProblem>) async throws {
+        switch result {
+        case .success(let record): print("\(done) \(record.id).")
+        case .failure(let problem):
+            FileHandle.standardError.write(Data("Nothing changed: \(problem.description).\n".utf8))
+            throw ExitCode.failure
         }
     }
 }

@@ -157,6 +157,27 @@ import TestSupport
     }
 }
 
+extension ReceptionTests {
+    @Test func staffPlanAndMoveAReceptionThroughTheServiceAndThoseComingAreTold() async throws {
+        let school = try TestSchool()
+        let service = school.runtime.service
+        let (chat, _) = try await parent(school, language: "nl")
+        let planned = try await service.saveReception(ReceptionDraft(group: "g1", date: "2026-12-16", from: "15:00", to: "16:00", place: "Aula")).get()
+        _ = try await service.runDueJobs()
+        let invitation = try #require(try await chat.receive().first { $0.text.contains("woensdag 16 december") })
+        try await chat.press("Misschien", in: invitation)
+        _ = try await service.saveReception(ReceptionDraft(group: "g1", date: "2026-12-17", from: "15:00", to: "16:00", place: "Aula"), id: planned.id).get()
+        _ = try await service.runDueJobs()
+        #expect(try await chat.receive().map(\.text).first?.hasPrefix("Let op: de nieuwjaarsreceptie van Groep 1/2 is verplaatst naar donderdag 17 december") == true)
+        // Staff's own reception is not cancelled by a start that does not find it in the school file.
+        try await service.planSchoolJobs()
+        #expect(try school.runtime.database.readNow { try $0.reception(id: planned.id) }?.cancelledAt == nil)
+        #expect(try await service.cancelReception(id: planned.id))
+        _ = try await service.runDueJobs()
+        #expect(try await chat.receive().map(\.text) == ["Helaas: de nieuwjaarsreceptie van Groep 1/2 op donderdag 17 december gaat niet door."])
+    }
+}
+
 extension Array {
     func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
         var result: [T] = []

@@ -63,6 +63,37 @@ import TestSupport
         }
     }
 
+    @Test func receptionsArePlannedMovedAndCancelledWithReasonsForEveryRefusal() async throws {
+        let school = try TestSchool(staffToken: Self.token)
+        try await withLiveServer(school) { client in
+            func plan(_ json: String) async throws -> (HTTPResponse.Status, String?) {
+                let (status, body) = try await request(client, .post, "/api/receptions", body: json)
+                return (status, (body as? [String: Any])?["error"] as? String)
+            }
+            #expect(try await plan(#"{"group": "g9", "date": "2026-12-21", "from": "15:00", "to": "16:00"}"#) == (.unprocessableContent, "there is no group 'g9' in the school file"))
+            #expect(try await plan(#"{"group": "g2", "date": "2026-12-21", "from": "16:00", "to": "15:00"}"#) == (.unprocessableContent, "the reception ends (15:00) before it starts (16:00)"))
+            #expect(try await plan(#"{"group": "g2", "date": "2026-11-02", "from": "15:00", "to": "16:00"}"#) == (.unprocessableContent, "2026-11-02 15:00 is in the past"))
+            #expect(try await plan(#"{"group": "g2"}"#).0 == .badRequest)
+
+            let (created, body) = try await request(client, .post, "/api/receptions",
+                                                    body: #"{"group": "g2", "date": "2026-12-21", "from": "15:00", "to": "16:00", "note": "Opa en oma zijn welkom"}"#)
+            #expect(created == .created)
+            let reception = try #require(body as? [String: Any])
+            #expect(reception["id"] as? String == "g2-2026-12-21" && reception["place"] as? String == "Lokaal 2" && reception["not_answered"] as? Int == 24)
+            #expect(try await plan(#"{"group": "g2", "date": "2026-12-21", "from": "15:00", "to": "16:00"}"#).1?.contains("move that one instead") == true)
+            let invitations = try school.runtime.database.readNow { try $0.pendingJobs(keyPrefix: "reception:g2-2026-12-21:") }
+            #expect(invitations.isEmpty)   // nobody of the group has a chat yet: nobody to invite
+
+            let (moved, after) = try await request(client, .put, "/api/receptions/g2-2026-12-21", body: #"{"group": "g2", "date": "2026-12-22", "from": "15:00", "to": "15:45"}"#)
+            #expect(moved == .ok && (after as? [String: Any])?["id"] as? String == "g2-2026-12-21")
+            #expect(try await request(client, .put, "/api/receptions/nope", body: #"{"group": "g2", "date": "2026-12-22", "from": "15:00", "to": "15:45"}"#).0 == .notFound)
+            #expect(try await request(client, .delete, "/api/receptions/g2-2026-12-21").0 == .noContent)
+            #expect(try await request(client, .delete, "/api/receptions/g2-2026-12-21").0 == .notFound)
+            let list = try #require(try await request(client, .get, "/api/receptions").1 as? [[String: Any]])
+            #expect(list.first { $0["id"] as? String == "g2-2026-12-21" }?["cancelled"] as? Bool == true)
+        }
+    }
+
     @Test func withoutATokenTheAPIIsOff() async throws {
         let school = try TestSchool()
         try await withLiveServer(school) { client in
