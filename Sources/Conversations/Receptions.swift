@@ -14,6 +14,7 @@ enum ReceptionPlanner {
     static let change = "reception_change"
     static let after = "reception_after"
     static let answers = ["yes", "maybe", "no"]
+    static let invitationLead: TimeInterval = 14 * 24 * 3600
 
     static func prefix(_ id: String) -> String { "reception:\(id):" }
 
@@ -71,7 +72,8 @@ enum ReceptionPlanner {
             where try tx.contacts(household: household).contains(where: \.receivesMessages) {
                 switch answers[household]?.answer {
                 case nil:
-                    plan(invite, household: household, at: now, expires: reception.startsAt)
+                    // Two weeks ahead is soon enough, and leaves the weekly limit to what is nearer.
+                    plan(invite, household: household, at: reception.startsAt.addingTimeInterval(-invitationLead), expires: reception.startsAt)
                     plan(nudge, household: household, at: nudgeMoment, expires: reception.startsAt)
                 case "yes", "maybe":
                     plan(reminder, household: household, at: policy.reminderMoment(before: reception.startsAt, calendar: calendar), expires: reception.startsAt)
@@ -171,9 +173,13 @@ public struct ReceptionOverview: Sendable, Codable, Equatable {
     public var no: Int
     public var notAnswered: Int
     public var people: Int
+    /// Asked afterwards: households that would like a buddy, and that would like to be one.
+    public var wantBuddy: Int
+    public var offerBuddy: Int
 
     enum CodingKeys: String, CodingKey {
-        case id, groupID = "group_id", group, startsAt = "starts_at", place, cancelled, yes, maybe, no, notAnswered = "not_answered", people
+        case id, groupID = "group_id", group, startsAt = "starts_at", place, cancelled, yes, maybe, no, notAnswered = "not_answered", people,
+             wantBuddy = "want_buddy", offerBuddy = "offer_buddy"
     }
 }
 
@@ -182,6 +188,7 @@ extension ConversationService {
     public func receptionOverview() async throws -> [ReceptionOverview] {
         try await database.read { [school] tx in
             let stored = try tx.receptions()
+            let interests = try tx.buddyInterests()
             let current = school.receptions.map { ($0.id, $0.groupID, $0.start, $0.place, false) }
             // Not (or no longer) in the school file: planned by staff, or dropped from the file (cancelled at the next start).
             let dropped = stored.filter { record in !school.receptions.contains { $0.id == record.id } }
@@ -192,7 +199,9 @@ extension ConversationService {
                 return ReceptionOverview(
                     id: id, groupID: group, group: school.group(group)?.name ?? group, startsAt: start, place: place, cancelled: cancelled,
                     yes: count("yes"), maybe: count("maybe"), no: count("no"), notAnswered: try tx.households(ofGroup: group).filter { answers[$0] == nil }.count,
-                    people: answers.values.filter { $0.answer == "yes" }.reduce(0) { $0 + $1.people })
+                    people: answers.values.filter { $0.answer == "yes" }.reduce(0) { $0 + $1.people },
+                    wantBuddy: interests.filter { $0.source == "reception:\(id)" && $0.interest == "wants" }.count,
+                    offerBuddy: interests.filter { $0.source == "reception:\(id)" && $0.interest == "offers" }.count)
             }
         }
     }

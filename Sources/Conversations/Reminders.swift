@@ -33,14 +33,20 @@ enum Reminders {
             try tx.unplan(jobID: job.id)
         }
         for job in wanted.values { try tx.plan(job) }
-        // The agreements about its children: their check-ins go to it only while it can be reached.
-        var agreementJobs = false
-        for child in try tx.children(household: household) {
+        // The agreements about its children and its groups' receptions: their messages go to it only while it can
+        // be reached.
+        var otherJobs = false
+        let children = try tx.children(household: household)
+        for child in children {
             for agreement in try tx.agreements(child: child.id) {
-                agreementJobs = try AgreementPlanner.replan(agreement, school: school, tx: tx, now: now, announce: false) || agreementJobs
+                otherJobs = try AgreementPlanner.replan(agreement, school: school, tx: tx, now: now, announce: false) || otherJobs
             }
         }
-        return !wanted.isEmpty || agreementJobs
+        let groups = Set(children.map(\.groupID))
+        for reception in try tx.receptions() where groups.contains(reception.groupID) && reception.cancelledAt == nil && reception.endsAt > now {
+            otherJobs = try ReceptionPlanner.replan(reception, school: school, tx: tx, now: now) || otherJobs
+        }
+        return !wanted.isEmpty || otherJobs
     }
 
     /// The jobs that follow from the school file: the nudges to book, and each teacher's agenda on every day with

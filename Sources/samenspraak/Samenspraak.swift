@@ -168,7 +168,8 @@ struct Receptions: AsyncParsableCommand {
         for row in try await runtime.service.receptionOverview() {
             let when = "\(calendar.dayKey(row.startsAt)) \(calendar.clockTime(row.startsAt))"
             print("\(row.id)  \(row.group)  \(when)  \(row.place)\(row.cancelled ? "  (cancelled)" : "")")
-            print("  yes \(row.yes) (\(row.people) people), maybe \(row.maybe), no \(row.no), not answered \(row.notAnswered)")
+            print("  yes \(row.yes) (\(row.people) people), maybe \(row.maybe), no \(row.no), not answered \(row.notAnswered)"
+                  + (row.wantBuddy + row.offerBuddy > 0 ? "; afterwards \(row.wantBuddy) would like a buddy, \(row.offerBuddy) would be one" : ""))
         }
         }
     }

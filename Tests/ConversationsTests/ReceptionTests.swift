@@ -25,14 +25,25 @@ import TestSupport
         try school.runtime.database.readNow { try $0.pendingJobs(keyPrefix: "reception:\(reception):") }.filter { $0.kind == kind }
     }
 
+    /// Moves the clock to when the invitations of `reception` go out (two weeks before, out of quiet hours) and runs them.
+    func sendInvitations(_ school: TestSchool, reception: String = "g1-receptie") async throws {
+        let invitations = try pending(school, kind: "reception_invite", reception: reception)
+        let due = try #require(invitations.map(\.dueAt).min())
+        school.clock.set(due)
+        _ = try await school.runtime.service.runDueJobs()
+    }
+
     @Test func parentsAnswerTheInvitationAndTheReminderFollowsTheirAnswer() async throws {
         for language in ["nl", "ar"] {
             let school = try TestSchool()
             let service = school.runtime.service
             let (chat, household) = try await parent(school, language: language)
             try await service.planSchoolJobs()
-            #expect(try pending(school, kind: "reception_invite").map(\.householdID) == [household])   // only households with a chat
-            _ = try await service.runDueJobs()
+            let invitations = try pending(school, kind: "reception_invite")
+            #expect(invitations.map(\.householdID) == [household])   // only households with a chat
+            // Two weeks before Monday 14 December, 14:00.
+            #expect(invitations.first?.dueAt == SchoolDay("2026-11-30")!.at(minuteOfDay: 14 * 60, in: school.runtime.school.calendar))
+            try await sendInvitations(school)
             let invitation = try #require(try await chat.receive().first)
             try await chat.press(invitation.choices[0].label, in: invitation)   // yes
             try await chat.say("2")                                            // two people
@@ -46,6 +57,12 @@ import TestSupport
             #expect(reminder.dueAt == SchoolDay("2026-12-11")!.at(minuteOfDay: 14 * 60, in: school.runtime.school.calendar))
             try await chat.press(invitation.choices[2].label, in: invitation)   // no
             #expect(try pending(school, kind: "reception_reminder").isEmpty)
+            // Maybe again, then "stop": the reminder goes with it in the same step, and comes back with "start".
+            try await chat.press(invitation.choices[1].label, in: invitation)
+            try await chat.say(language == "nl" ? "stop" : "إيقاف")
+            #expect(try pending(school, kind: "reception_reminder").isEmpty)
+            try await chat.say(language == "nl" ? "start" : "استئناف")
+            #expect(try pending(school, kind: "reception_reminder").count == 1)
         }
     }
 
@@ -55,7 +72,7 @@ import TestSupport
         let (dutch, dutchHousehold) = try await parent(school, language: "nl")
         let (arabic, _) = try await parent(school, language: "ar", skip: 1)
         try await service.planSchoolJobs()
-        _ = try await service.runDueJobs()
+        try await sendInvitations(school)
         let invitation = try #require(try await dutch.receive().first)
         try await dutch.press("Ja, ik kom", in: invitation)
         try await dutch.press("3 personen")
@@ -94,6 +111,7 @@ import TestSupport
         try await dutch.press("Ik wil buddy zijn", in: question)
         #expect(dutch.lastMessages.map(\.text) == ["Dank u! De school neemt dit mee."])
         #expect(try school.runtime.database.readNow { try $0.buddyInterests() }.map(\.interest) == ["offers"])
+        #expect(try await service.receptionOverview().first { $0.id == "g1-receptie" }.map { ($0.offerBuddy, $0.wantBuddy) } ?? (0, 0) == (1, 0))
         try await dutch.press("Ja, ik kom", in: invitation)   // too late to change
         #expect(dutch.lastMessages.map(\.text) == ["De receptie is al begonnen of voorbij; aanpassen kan niet meer."])
     }
@@ -122,7 +140,7 @@ import TestSupport
         }
         let service = school.runtime.service
         try await service.planSchoolJobs()
-        _ = try await service.runDueJobs()
+        try await sendInvitations(school, reception: reception)
         let invitations = try await chats.asyncMap { try #require(try await $0.receive().first) }
         try await chats[0].press("Ja, ik kom", in: invitations[0])
         try await chats[0].press("1 persoon")
@@ -163,7 +181,7 @@ extension ReceptionTests {
         let service = school.runtime.service
         let (chat, _) = try await parent(school, language: "nl")
         let planned = try await service.saveReception(ReceptionDraft(group: "g1", date: "2026-12-16", from: "15:00", to: "16:00", place: "Aula")).get()
-        _ = try await service.runDueJobs()
+        try await sendInvitations(school, reception: planned.id)
         let invitation = try #require(try await chat.receive().first { $0.text.contains("woensdag 16 december") })
         try await chat.press("Misschien", in: invitation)
         _ = try await service.saveReception(ReceptionDraft(group: "g1", date: "2026-12-17", from: "15:00", to: "16:00", place: "Aula"), id: planned.id).get()

@@ -187,14 +187,15 @@ import TestSupport
         try await stopped.say("stop")
         for chat in [booked, unbooked, stopped] { try await chat.receive() }
 
+        // (Their invitations to the groups' receptions go out too; only the nudges to book count here.)
+        func isNudge(_ message: OutboundMessage) -> Bool { message.text.hasPrefix("U heeft nog geen startgesprek gepland voor") }
         school.clock.set(nudges[0].dueAt)
-        #expect(try await service.runDueJobs().done == 1)
-        #expect(try await booked.receive().isEmpty)
+        #expect(try await service.runDueJobs().done >= 1)
+        #expect(!(try await booked.receive().contains(where: isNudge)))
         #expect(try await stopped.receive().isEmpty)
-        let nudge = try #require(try await unbooked.receive().first)
-        #expect(nudge.text.hasPrefix("U heeft nog geen startgesprek gepland voor"))
+        let nudge = try #require(try await unbooked.receive().first(where: isNudge))
         #expect(nudge.choices.map(\.label) == ["Gesprek plannen"])
-        try await unbooked.press("Gesprek plannen")
+        try await unbooked.press("Gesprek plannen", in: nudge)
         #expect(unbooked.lastMessages.last?.choices.isEmpty == false)
 
         // A third nudge, added to the school file later, is not sent.
@@ -203,7 +204,7 @@ import TestSupport
                                    expiresAt: nudges[1].expiresAt))
         }
         school.clock.set(nudges[1].dueAt.addingTimeInterval(120))
-        #expect(try await service.runDueJobs().done == 1)
+        #expect(try await service.runDueJobs().done >= 1)
         let skipped = try school.runtime.database.readNow { try $0.jobs(status: "skipped", limit: 1000) }.filter { $0.kind == "nudge" }
         #expect(skipped.map(\.key) == ["nudge:extra"] && skipped.first?.note == "two nudges were sent already")
     }
