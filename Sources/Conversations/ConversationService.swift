@@ -101,6 +101,7 @@ public final class ConversationService: Sendable {
         let defaultLanguage = contact.language ?? (contact.teacherID == nil ? localizer.supported(event.languageHint) : localizer.baseLanguage)
         var replies: [OutboundMessage]
         var changedHouseholds: Set<Int64> = isNew ? Set([contact.householdID].compactMap { $0 }) : []
+        var reachabilityChanged = isNew
         var plannedJobs = false
         var notices: [Notice] = []
         if let text, text.count > maximumInboundTextLength {
@@ -123,6 +124,7 @@ public final class ConversationService: Sendable {
                 replies = try converse(input, engine: engine, session: &session, host: &host, defaultLanguage: defaultLanguage)
                 contact = host.contact
                 changedHouseholds.formUnion(host.changedHouseholds)
+                reachabilityChanged = reachabilityChanged || host.reachabilityChanged
                 notices = host.notices
                 plannedJobs = host.plannedJobs
             case .teacher(let teacherID):
@@ -136,7 +138,8 @@ public final class ConversationService: Sendable {
         try tx.updateContact(contact)
         // A newly bound chat makes its household reachable, so its talks get their reminders.
         for household in changedHouseholds.sorted() {
-            plannedJobs = try Reminders.replan(household: household, school: school, tx: tx, now: now) || plannedJobs
+            plannedJobs = try Reminders.replan(household: household, school: school, tx: tx, now: now,
+                                               reachabilityChanged: reachabilityChanged && household == contact.householdID) || plannedJobs
         }
         let encoder = JSONEncoder()
         let outboxIDs = try replies.map { reply in

@@ -15,7 +15,8 @@ enum Reminders {
 
     /// Brings a household's talk reminders in line with its active talks and whether anyone of it can still be
     /// reached (a parent who said "stop" gets none). Returns whether a reminder is pending now.
-    static func replan(household: Int64, school: School, tx: Transaction, now: Date) throws -> Bool {
+    /// When `reachabilityChanged` (a new chat, "stop", "start"), the household's agreement and reception jobs follow too.
+    static func replan(household: Int64, school: School, tx: Transaction, now: Date, reachabilityChanged: Bool = false) throws -> Bool {
         let reachable = try tx.contacts(household: household).contains(where: \.receivesMessages)
         var wanted: [String: PlannedJob] = [:]
         if reachable {
@@ -35,6 +36,7 @@ enum Reminders {
         for job in wanted.values { try tx.plan(job) }
         // The agreements about its children and its groups' receptions: their messages go to it only while it can
         // be reached.
+        guard reachabilityChanged else { return !wanted.isEmpty }
         var otherJobs = false
         let children = try tx.children(household: household)
         for child in children {

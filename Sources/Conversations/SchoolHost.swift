@@ -20,6 +20,8 @@ struct SchoolHost: ContactHost {
     var notices: [Notice] = []
     /// Households whose talks (or whether they want messages) changed in this step: their reminders are replanned.
     var changedHouseholds: Set<Int64> = []
+    /// Set when this step's "stop" or "start" changed whether the household can be sent messages at all.
+    var reachabilityChanged = false
     /// Set when this step planned a job itself (a reception's reminder), so the scheduler may have to wake sooner.
     var plannedJobs = false
 
@@ -138,7 +140,10 @@ extension SchoolHost {
     mutating func perform(_ action: String, session: inout Session) throws -> String {
         if let outcome = performShared(action, session: &session) {
             // Whether anyone of the household still wants messages decides its reminders.
-            if action != "set_language" { changedHouseholds.insert(household) }
+            if action != "set_language" {
+                changedHouseholds.insert(household)
+                reachabilityChanged = true
+            }
             return outcome
         }
         switch action {
