@@ -68,8 +68,7 @@ enum ReceptionPlanner {
             let nextDay = SchoolDay(reception.endsAt, in: calendar).adding(days: 1)
             // Each household's own jobs, so the weekly limit of one holds back only that one, and its answer changes
             // only its own.
-            for household in try tx.households(ofGroup: reception.groupID)
-            where try tx.contacts(household: household).contains(where: \.receivesMessages) {
+            for household in try tx.reachableHouseholds(ofGroup: reception.groupID) {
                 switch answers[household]?.answer {
                 case nil:
                     // Two weeks ahead is soon enough, and leaves the weekly limit to what is nearer.
@@ -136,20 +135,16 @@ extension ConversationService {
         let answers = try tx.receptionAnswers(id: id)
         let buttons: [(command: String, label: String)] = ReceptionPlanner.answers.map { ("reception_\($0)", "reception.\($0)") }
         switch job.kind {
-        case ReceptionPlanner.invite:
+        case ReceptionPlanner.invite, ReceptionPlanner.nudge:
             guard let household = job.householdID, answers[household] == nil else { return .skipped("answered already") }
+            let key = job.kind == ReceptionPlanner.invite ? "reception.invite" : "reception.nudge"
             return try send(to: household, job: job, now: now, tx: tx, encoder: encoder, report: &report) { language in
-                reply("reception.invite", receptionValues(reception, language: language), language: language, choices: buttons, argument: id)
+                reply(key, receptionValues(reception, language: language), language: language, choices: buttons, argument: id)
             }
         case ReceptionPlanner.reminder:
             guard let household = job.householdID, let answer = answers[household], answer.answer != "no" else { return .skipped("not coming") }
             return try send(to: household, job: job, now: now, tx: tx, encoder: encoder, report: &report) { language in
                 reply("reception.reminder_\(answer.answer)", receptionValues(reception, language: language), language: language, choices: buttons, argument: id)
-            }
-        case ReceptionPlanner.nudge:
-            guard let household = job.householdID, answers[household] == nil else { return .skipped("answered already") }
-            return try send(to: household, job: job, now: now, tx: tx, encoder: encoder, report: &report) { language in
-                reply("reception.nudge", receptionValues(reception, language: language), language: language, choices: buttons, argument: id)
             }
         case ReceptionPlanner.after:
             guard let household = job.householdID, let answer = answers[household], answer.answer != "no" else { return .skipped("did not come") }

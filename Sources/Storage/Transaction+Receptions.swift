@@ -42,6 +42,16 @@ extension Transaction {
             """, arguments: [group])
     }
 
+    /// The households with a child in `group` that have a chat that can be sent messages (not stopped, not blocked).
+    public func reachableHouseholds(ofGroup group: String) throws -> [Int64] {
+        try Int64.fetchAll(db, sql: """
+            SELECT DISTINCT childHousehold.householdID FROM childHousehold
+            JOIN child ON child.id = childHousehold.childID
+            JOIN contact ON contact.householdID = childHousehold.householdID AND contact.stoppedAt IS NULL AND contact.unreachableAt IS NULL
+            WHERE child.groupID = ? ORDER BY childHousehold.householdID
+            """, arguments: [group])
+    }
+
     public func answerReception(id: String, householdID: Int64, answer: String, people: Int, at now: Date) throws {
         try db.execute(sql: """
             INSERT INTO receptionAnswer (receptionID, householdID, answer, people, at) VALUES (?, ?, ?, ?, ?)
