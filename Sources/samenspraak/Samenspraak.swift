@@ -4,6 +4,7 @@ import ArgumentParser
 import DataFiles
 import Foundation
 import Logging
+import SamenspraakCore
 import SchoolSetup
 import Storage
 
@@ -11,7 +12,7 @@ import Storage
 struct Samenspraak: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Parents and school as partners: book the startgesprek by chat, in the parent's own language.",
-        subcommands: [Demo.self, Serve.self, Chat.self, Invites.self, Import.self, Coverage.self, Receptions.self, Deliveries.self, Jobs.self, Check.self])
+        subcommands: [Demo.self, Serve.self, Chat.self, Invites.self, Import.self, Coverage.self, Receptions.self, Household.self, Deliveries.self, Jobs.self, Check.self])
 }
 
 /// Paths and addresses shared by every command.
@@ -237,6 +238,60 @@ struct Receptions: AsyncParsableCommand {
         case .failure(let problem):
             FileHandle.standardError.write(Data("Nothing changed: \(problem.description).\n".utf8))
             throw ExitCode.failure
+        }
+    }
+}
+
+struct Household: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "A family's rights over its data: export everything stored about a household, or erase it.",
+        subcommands: [Export.self, Erase.self])
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write everything stored about the household as JSON (to stdout, or --output).")
+        @OptionGroup var locations: Locations
+        @Argument(help: "The household's key from the roster, e.g. H00012.") var household: String
+        @Option(help: "A file to write the JSON to.") var output: String?
+
+        func run() async throws {
+            let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: makeLogger()) }
+            guard let export = try runtime.database.readNow({ tx in try tx.household(key: household).map { try tx.export(household: $0) } }) else {
+                FileHandle.standardError.write(Data("There is no household '\(household)'.\n".utf8))
+                throw ExitCode.failure
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.dateEncodingStrategy = .iso8601
+            let data = try encoder.encode(export)
+            if let output { try data.write(to: URL(fileURLWithPath: output)) } else { FileHandle.standardOutput.write(data + Data("\n".utf8)) }
+        }
+    }
+
+    struct Erase: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Erase the household's messages, answers, chats and guardians; its talks stay as counts and it gets a new invite code.")
+        @OptionGroup var locations: Locations
+        @Argument(help: "The household's key from the roster, e.g. H00012.") var household: String
+        @Flag(help: "Confirm: this cannot be undone (export first if the family wants a copy).") var yes = false
+
+        func run() async throws {
+            guard yes else {
+                FileHandle.standardError.write(Data("Erasing cannot be undone; add --yes to confirm.\n".utf8))
+                throw ExitCode.failure
+            }
+            let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: makeLogger()) }
+            let report = try runtime.database.writeNow { tx -> ErasureReport? in
+                guard let record = try tx.household(key: household) else { return nil }
+                var code = InviteCode.generate()
+                while try tx.invitee(code: code) != nil { code = InviteCode.generate() }
+                return try tx.erase(household: record, newInviteCode: code)
+            }
+            guard let report else {
+                FileHandle.standardError.write(Data("There is no household '\(household)'.\n".utf8))
+                throw ExitCode.failure
+            }
+            print("Erased \(household): \(report.chats) chat(s), \(report.messages) message(s), \(report.answers) answer(s), \(report.jobs) planned message(s).")
         }
     }
 }

@@ -1,0 +1,143 @@
+import Foundation
+import GRDB
+import SamenspraakCore
+
+/// Everything stored about one household, as it is handed to the family on request (AVG/GDPR right of access).
+public struct HouseholdExport: Codable, Sendable {
+    public struct Guardian: Codable, Sendable { public var name, phone, language: String }
+    public struct Child: Codable, Sendable { public var id, firstName, lastName, group: String }
+    public struct Chat: Codable, Sendable {
+        public var channel, address: String
+        public var language: String?
+        public var createdAt: Date
+        public var stoppedAt, unreachableAt: Date?
+    }
+    public struct Talk: Codable, Sendable {
+        public var child: String
+        public var startsAt: Date
+        public var teacher, place: String
+        public var cancelledAt: Date?
+    }
+    public struct Answer: Codable, Sendable { public var child, question, answer: String; public var updatedAt: Date }
+    public struct Agreement: Codable, Sendable {
+        public var id: Int64
+        public var child, who, what, why, when, how: String
+        public var checkIn: String?
+        public var cancelledAt: Date?
+        public var response: String?
+        public var comment: String?
+    }
+    public struct CheckIn: Codable, Sendable { public var agreement: Int64; public var day, answer: String; public var comment: String? }
+    public struct ReceptionAnswer: Codable, Sendable { public var reception, answer: String; public var people: Int }
+    public struct BuddyInterest: Codable, Sendable { public var interest, source: String }
+    public struct Message: Codable, Sendable {
+        public var direction, channel: String
+        public var at: Date
+        public var text: String
+    }
+
+    public var household: String
+    public var inviteCode: String
+    public var guardians: [Guardian]
+    public var children: [Child]
+    public var chats: [Chat]
+    public var talks: [Talk]
+    public var preTalkAnswers: [Answer]
+    public var agreements: [Agreement]
+    public var checkIns: [CheckIn]
+    public var receptionAnswers: [ReceptionAnswer]
+    public var buddyInterest: [BuddyInterest]
+    public var messages: [Message]
+}
+
+/// What erasing a household removed.
+public struct ErasureReport: Sendable, Equatable {
+    public var chats = 0
+    public var messages = 0
+    public var answers = 0
+    public var jobs = 0
+}
+
+/// The family's rights over its data: export everything, or erase it (messages, answers, chats and guardians' names
+/// and numbers), leaving the talks as anonymous counts so the school's figures (booked, held) stay right.
+extension Transaction {
+    public func household(key: String) throws -> HouseholdRecord? { try HouseholdRecord.filter(Column("key") == key).fetchOne(db) }
+
+    public func export(household: HouseholdRecord) throws -> HouseholdExport {
+        let id = household.id ?? 0
+        let contacts = try contacts(household: id)
+        let children = try children(household: id)
+        var messages: [HouseholdExport.Message] = []
+        let decoder = JSONDecoder()
+        for contact in contacts {
+            for row in try Row.fetchAll(db, sql: "SELECT receivedAt, text FROM inbox WHERE contactID = ? AND text IS NOT NULL", arguments: [contact.id]) {
+                messages.append(.init(direction: "from the family", channel: contact.channel, at: row["receivedAt"], text: row["text"]))
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT createdAt, payload FROM outbox WHERE contactID = ?", arguments: [contact.id]) {
+                let payload: String = row["payload"]
+                let text = (try? decoder.decode(OutboundMessage.self, from: Data(payload.utf8)))?.text ?? payload
+                messages.append(.init(direction: "to the family", channel: contact.channel, at: row["createdAt"], text: text))
+            }
+        }
+        var agreements: [HouseholdExport.Agreement] = []
+        var checkIns: [HouseholdExport.CheckIn] = []
+        for child in children {
+            for agreement in try AgreementRecord.filter(Column("childID") == child.id).order(Column("id")).fetchAll(db) {
+                let agreementID = agreement.id ?? 0
+                let response = try responses(agreementID: agreementID)[id]
+                agreements.append(.init(id: agreementID, child: child.firstName, who: agreement.who, what: agreement.what, why: agreement.why,
+                                        when: agreement.moments, how: agreement.how, checkIn: agreement.checkIn, cancelledAt: agreement.cancelledAt,
+                                        response: response.map { $0.matches ? "matches" : "does not match" }, comment: response?.comment))
+                checkIns += try checkInAnswers(agreementID: agreementID).filter { $0.householdID == id }
+                    .map { .init(agreement: agreementID, day: $0.day, answer: $0.answer, comment: $0.comment) }
+            }
+        }
+        return HouseholdExport(
+            household: household.key, inviteCode: household.inviteCode,
+            guardians: try guardians(household: id).map { .init(name: $0.name, phone: $0.phone, language: $0.language) },
+            children: children.map { .init(id: $0.id, firstName: $0.firstName, lastName: $0.lastName, group: $0.groupID) },
+            chats: contacts.map { .init(channel: $0.channel, address: $0.address, language: $0.language, createdAt: $0.createdAt,
+                                        stoppedAt: $0.stoppedAt, unreachableAt: $0.unreachableAt) },
+            talks: try Row.fetchAll(db, sql: """
+                SELECT child.firstName, slot.startsAt, slot.teacherID, slot.place, booking.cancelledAt FROM booking
+                JOIN bookingAttendee ON bookingAttendee.bookingID = booking.id AND bookingAttendee.householdID = ?
+                JOIN slot ON slot.id = booking.slotID JOIN child ON child.id = booking.childID ORDER BY slot.startsAt
+                """, arguments: [id]).map { .init(child: $0[0], startsAt: $0[1], teacher: $0[2], place: $0[3], cancelledAt: $0[4]) },
+            preTalkAnswers: try Row.fetchAll(db, sql: """
+                SELECT child.firstName, question, answer, updatedAt FROM preTalkAnswer JOIN child ON child.id = preTalkAnswer.childID
+                WHERE householdID = ? ORDER BY updatedAt
+                """, arguments: [id]).map { .init(child: $0[0], question: $0[1], answer: $0[2], updatedAt: $0[3]) },
+            agreements: agreements, checkIns: checkIns,
+            receptionAnswers: try Row.fetchAll(db, sql: "SELECT receptionID, answer, people FROM receptionAnswer WHERE householdID = ?", arguments: [id])
+                .map { .init(reception: $0[0], answer: $0[1], people: $0[2]) },
+            buddyInterest: try Row.fetchAll(db, sql: "SELECT interest, source FROM buddyInterest WHERE householdID = ?", arguments: [id])
+                .map { .init(interest: $0[0], source: $0[1]) },
+            messages: messages.sorted { $0.at < $1.at })
+    }
+
+    /// Erases the household's messages, answers, chats and guardians, and its pending jobs; its talks stay as counts
+    /// (their calendar links stop working) and it gets a new invite code, so an old letter no longer opens anything.
+    public func erase(household: HouseholdRecord, newInviteCode: String) throws -> ErasureReport {
+        let id = household.id ?? 0
+        var report = ErasureReport()
+        let contactIDs = try contacts(household: id).compactMap(\.id)
+        report.chats = contactIDs.count
+        for contactID in contactIDs {
+            report.messages += try Int.fetchOne(db, sql: "SELECT (SELECT COUNT(*) FROM inbox WHERE contactID = ?) + (SELECT COUNT(*) FROM outbox WHERE contactID = ?)",
+                                                arguments: [contactID, contactID]) ?? 0
+            try db.execute(sql: "DELETE FROM inbox WHERE contactID = ?", arguments: [contactID])
+            try db.execute(sql: "DELETE FROM outbox WHERE contactID = ?", arguments: [contactID])
+            try db.execute(sql: "DELETE FROM contact WHERE id = ?", arguments: [contactID])
+        }
+        for table in ["preTalkAnswer", "agreementResponse", "checkInAnswer", "receptionAnswer", "buddyInterest"] {
+            try db.execute(sql: "DELETE FROM \(table) WHERE householdID = ?", arguments: [id])
+            report.answers += db.changesCount
+        }
+        try db.execute(sql: "DELETE FROM job WHERE householdID = ? AND status = 'pending'", arguments: [id])
+        report.jobs = db.changesCount
+        try db.execute(sql: "DELETE FROM guardian WHERE householdID = ?", arguments: [id])
+        try db.execute(sql: "UPDATE booking SET icsToken = lower(hex(randomblob(16))) WHERE householdID = ?", arguments: [id])
+        try db.execute(sql: "UPDATE household SET inviteCode = ? WHERE id = ?", arguments: [newInviteCode, id])
+        return report
+    }
+}
