@@ -95,13 +95,14 @@ public final class ConversationService: Sendable {
         guard try tx.recordInbound(channel: event.channel.rawValue, platformMessageID: event.platformMessageID, contactID: contactID,
                                    text: text, at: now) else { return .duplicate }
 
+        let wasUnreachable = contact.unreachableAt != nil
         contact.unreachableAt = nil  // whoever writes to us can be reached again
         var session = (try? JSONDecoder().decode(Session.self, from: Data(contact.session.utf8))) ?? Session()
         // Teachers read Dutch unless they choose otherwise; parents first get what their platform suggests.
         let defaultLanguage = contact.language ?? (contact.teacherID == nil ? localizer.supported(event.languageHint) : localizer.baseLanguage)
         var replies: [OutboundMessage]
-        var changedHouseholds: Set<Int64> = isNew ? Set([contact.householdID].compactMap { $0 }) : []
-        var reachabilityChanged = isNew
+        var changedHouseholds: Set<Int64> = isNew || wasUnreachable ? Set([contact.householdID].compactMap { $0 }) : []
+        var reachabilityChanged = isNew || wasUnreachable
         var plannedJobs = false
         var notices: [Notice] = []
         if let text, text.count > maximumInboundTextLength {

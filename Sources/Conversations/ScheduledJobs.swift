@@ -56,6 +56,13 @@ extension ConversationService {
         await wakeups.signal(Wakeups.jobsKey)
     }
 
+    /// After a platform said a chat blocked us (or no longer does), in that same transaction: the household's planned
+    /// messages follow, as after "stop" or "start".
+    public func reachabilityChanged(channel: ChannelKind, address: String, tx: Transaction, now: Date) throws {
+        guard let household = try tx.contact(channel: channel.rawValue, address: address)?.householdID else { return }
+        _ = try Reminders.replan(household: household, school: school, tx: tx, now: now, reachabilityChanged: true)
+    }
+
     public func nextJobDue() async throws -> Date? {
         try await database.read { try $0.nextJobDue() }
     }

@@ -92,13 +92,19 @@ public struct TelegramInbound: Sendable {
     func handle(_ membership: ChatMemberUpdated) async throws {
         guard membership.chat.type == "private" else { return }
         let chatID = String(membership.chat.id)
-        let now = Date()
+        let now = service.clock.now()
         switch membership.newChatMember.status {
         case "kicked":
-            try await service.database.write { try $0.markUnreachable(channel: ChannelKind.telegram.rawValue, address: chatID, at: now) }
+            try await service.database.write { [service] tx in
+                try tx.markUnreachable(channel: ChannelKind.telegram.rawValue, address: chatID, at: now)
+                try service.reachabilityChanged(channel: .telegram, address: chatID, tx: tx, now: now)
+            }
             logger.info("a Telegram contact blocked the bot; marked unreachable")
         case "member":
-            try await service.database.write { try $0.markReachable(channel: ChannelKind.telegram.rawValue, address: chatID) }
+            try await service.database.write { [service] tx in
+                try tx.markReachable(channel: ChannelKind.telegram.rawValue, address: chatID)
+                try service.reachabilityChanged(channel: .telegram, address: chatID, tx: tx, now: now)
+            }
         default:
             break
         }

@@ -192,6 +192,7 @@ public struct TelegramSender: Sendable {
                 try tx.retryOutbox(id: id, at: now.addingTimeInterval(Double(seconds)), error: error.description)
             case .blocked:
                 try tx.markUnreachable(channel: Self.channel, address: row.address, at: now)
+                try service.reachabilityChanged(channel: .telegram, address: row.address, tx: tx, now: now)
             case .rejected:
                 logger.error("Telegram refused a message; not retried", metadata: ["outbox": "\(id)", "error": "\(error)"])
                 try tx.failOutbox(id: id, error: error.description)

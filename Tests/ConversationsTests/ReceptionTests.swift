@@ -176,6 +176,24 @@ import TestSupport
 }
 
 extension ReceptionTests {
+    @Test func aParentWhoBlocksTheBotLosesTheRemindersUntilWritingAgain() async throws {
+        let school = try TestSchool()
+        let service = school.runtime.service
+        let (chat, _) = try await parent(school, language: "nl")
+        try await service.planSchoolJobs()
+        try await sendInvitations(school)
+        try await chat.press("Misschien", in: try #require(try await chat.receive().first { $0.text.contains("Groep 1/2") }))
+        #expect(try pending(school, kind: "reception_reminder").count == 1)
+        // As the Telegram channel does when a send fails with 403 or the parent blocks the bot.
+        try school.runtime.database.writeNow { tx in
+            try tx.markUnreachable(channel: "terminal", address: chat.address, at: school.clock.now())
+            try service.reachabilityChanged(channel: .terminal, address: chat.address, tx: tx, now: school.clock.now())
+        }
+        #expect(try pending(school, kind: "reception_reminder").isEmpty)
+        try await chat.say("menu")
+        #expect(try pending(school, kind: "reception_reminder").count == 1)
+    }
+
     @Test func staffPlanAndMoveAReceptionThroughTheServiceAndThoseComingAreTold() async throws {
         let school = try TestSchool()
         let service = school.runtime.service
