@@ -21,6 +21,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // The school's world and its rules. No I/O.
@@ -52,8 +55,11 @@ let package = Package(
             dependencies: [
                 "Conversations", "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
-            resources: [.copy("Public")],
+            resources: [.copy("Public"), .copy("Templates")],
             swiftSettings: settings
         ),
         // The Telegram Bot API: long polling in, outbox deliveries out.
@@ -79,7 +85,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "samenspraak",
-            dependencies: ["App", "Conversations", "Storage", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["App", "Conversations", "HTTPServer", "Storage", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: settings
         ),
         .target(

@@ -10,7 +10,8 @@ import Telegram
 public func buildApplication(_ runtime: Runtime, logger: Logger, pollTimeout: Duration = .seconds(25), telegramWebhook: TelegramWebhook? = nil,
                              onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
     let router = buildRouter(service: runtime.service, assets: try StaticAssets.fromBundle(), pollTimeout: pollTimeout,
-                             staffToken: runtime.configuration.staffToken)
+                             staffToken: runtime.configuration.staffToken,
+                             staffPages: try StaffPages(service: runtime.service, publicURL: runtime.configuration.publicURL))
     if let telegramWebhook {
         router.post(RouterPath(stringLiteral: TelegramWebhook.path)) { request, _ -> Response in
             let body = try await request.body.collect(upTo: 1024 * 1024)

@@ -4,7 +4,7 @@ import Hummingbird
 /// All routes of the daemon.
 /// `staffToken` opens the staff JSON API (`nil`: it answers 503).
 public func buildRouter(service: ConversationService, assets: StaticAssets, pollTimeout: Duration = .seconds(25),
-                        staffToken: String? = nil) -> Router<AppRequestContext> {
+                        staffToken: String? = nil, staffPages: StaffPages? = nil) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.get("/healthz") { _, _ in "ok" }
     router.get("/") { _, _ in "Samenspraak is running. Parents: please open the link from your invitation letter." }
@@ -12,5 +12,6 @@ public func buildRouter(service: ConversationService, assets: StaticAssets, poll
     assets.addRoutes(to: router)
     CalendarController(service: service).addRoutes(to: router)
     StaffAPIController(service: service, token: staffToken).addRoutes(to: router)
+    staffPages?.addRoutes(to: router)
     return router
 }

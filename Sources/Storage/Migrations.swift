@@ -268,6 +268,27 @@ extension AppDatabase {
             // 'file': from the school file (dropped there → cancelled at the next start); 'staff': from the CLI or API.
             try db.execute(sql: "ALTER TABLE reception ADD COLUMN source TEXT NOT NULL DEFAULT 'file'")
         }
+        migrator.registerMigration("v9: staff accounts and their sessions") { db in
+            try db.execute(sql: """
+                CREATE TABLE staffAccount (
+                    id INTEGER PRIMARY KEY,
+                    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    name TEXT NOT NULL,
+                    -- office (everything), teacher (own groups), care (buddies and agreements)
+                    role TEXT NOT NULL CHECK (role IN ('office', 'teacher', 'care')),
+                    teacherID TEXT,
+                    passwordHash TEXT NOT NULL,
+                    createdAt DATETIME NOT NULL
+                );
+                -- Only a hash of each session's cookie is stored: a copy of the database opens no session.
+                CREATE TABLE staffSession (
+                    tokenHash TEXT PRIMARY KEY,
+                    accountID INTEGER NOT NULL REFERENCES staffAccount(id) ON DELETE CASCADE,
+                    createdAt DATETIME NOT NULL,
+                    expiresAt DATETIME NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

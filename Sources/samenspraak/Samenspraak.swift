@@ -3,6 +3,7 @@ import Conversations
 import ArgumentParser
 import DataFiles
 import Foundation
+import HTTPServer
 import Logging
 import SamenspraakCore
 import SchoolSetup
@@ -12,7 +13,7 @@ import Storage
 struct Samenspraak: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Parents and school as partners: book the startgesprek by chat, in the parent's own language.",
-        subcommands: [Demo.self, Serve.self, Chat.self, Invites.self, Import.self, Coverage.self, Receptions.self, Household.self, Deliveries.self, Jobs.self, Check.self])
+        subcommands: [Demo.self, Serve.self, Chat.self, Invites.self, Import.self, Coverage.self, Receptions.self, Household.self, Staff.self, Deliveries.self, Jobs.self, Check.self])
 }
 
 /// Paths and addresses shared by every command.
@@ -292,6 +293,39 @@ struct Household: AsyncParsableCommand {
                 throw ExitCode.failure
             }
             print("Erased \(household): \(report.chats) chat(s), \(report.messages) message(s), \(report.answers) answer(s), \(report.jobs) planned message(s).")
+        }
+    }
+}
+
+struct Staff: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Staff accounts for the staff pages (<public-url>/staff).", subcommands: [Add.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a staff account, or give an existing one a new password and role. The password is read from "
+                + "SAMENSPRAAK_STAFF_PASSWORD or the first line of stdin, never from the command line.")
+        @OptionGroup var locations: Locations
+        @Option(help: "The e-mail address to log in with.") var email: String
+        @Option(help: "The name shown on the pages.") var name: String
+        @Option(help: "office (everything), teacher (own groups) or care (buddies and agreements).") var role: String
+        @Option(help: "For a teacher: their id in the school file.") var teacher: String?
+
+        func run() async throws {
+            let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: makeLogger()) }
+            func refuse(_ reason: String) -> ExitCode {
+                FileHandle.standardError.write(Data("No account made: \(reason)\n".utf8))
+                return ExitCode.failure
+            }
+            guard ["office", "teacher", "care"].contains(role) else { throw refuse("the role must be office, teacher or care, not '\(role)'.") }
+            if role == "teacher" {
+                guard let teacher, runtime.school.teacher(teacher) != nil else { throw refuse("a teacher account needs --teacher with a teacher id of the school file.") }
+            }
+            guard email.contains("@"), email.count <= 200 else { throw refuse("'\(email)' is not an e-mail address.") }
+            let password = ProcessInfo.processInfo.environment["SAMENSPRAAK_STAFF_PASSWORD"] ?? readLine(strippingNewline: true) ?? ""
+            guard password.count >= 10 else { throw refuse("the password must have at least 10 characters.") }
+            let account = try StaffPages.saveAccount(email: email, name: name, role: role, teacherID: role == "teacher" ? teacher : nil,
+                                                     password: password, database: runtime.database)
+            print("Staff account \(account.email) (\(account.role)) is ready; log in at \(locations.configuration.publicURL)/staff/login.")
         }
     }
 }

@@ -1,0 +1,59 @@
+import Foundation
+import GRDB
+
+public struct StaffAccountRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "staffAccount"
+    public var id: Int64?
+    public var email: String
+    public var name: String
+    /// office (everything), teacher (own groups), care (buddies and agreements).
+    public var role: String
+    public var teacherID: String?
+    /// A bcrypt hash; the password itself is never stored.
+    public var passwordHash: String
+    public var createdAt: Date
+
+    public init(email: String, name: String, role: String, teacherID: String?, passwordHash: String, createdAt: Date) {
+        (self.email, self.name, self.role, self.teacherID, self.passwordHash, self.createdAt) = (email, name, role, teacherID, passwordHash, createdAt)
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// Staff accounts for the staff pages, and their login sessions.
+extension Transaction {
+    public func staffAccount(email: String) throws -> StaffAccountRecord? {
+        try StaffAccountRecord.filter(sql: "email = ? COLLATE NOCASE", arguments: [email]).fetchOne(db)
+    }
+
+    /// Creates the account, or sets a new password, name and role for an existing e-mail address.
+    public func saveStaffAccount(_ account: StaffAccountRecord) throws -> StaffAccountRecord {
+        if var existing = try staffAccount(email: account.email) {
+            (existing.name, existing.role, existing.teacherID, existing.passwordHash) = (account.name, account.role, account.teacherID, account.passwordHash)
+            try existing.update(db)
+            try db.execute(sql: "DELETE FROM staffSession WHERE accountID = ?", arguments: [existing.id])   // a new password ends old sessions
+            return existing
+        }
+        var record = account
+        try record.insert(db)
+        return record
+    }
+
+    public func openStaffSession(tokenHash: String, accountID: Int64, at now: Date, until expiry: Date) throws {
+        try db.execute(sql: "DELETE FROM staffSession WHERE expiresAt < ?", arguments: [now])
+        try db.execute(sql: "INSERT INTO staffSession (tokenHash, accountID, createdAt, expiresAt) VALUES (?, ?, ?, ?)",
+                       arguments: [tokenHash, accountID, now, expiry])
+    }
+
+    /// The account of a session that has not expired.
+    public func staffAccount(sessionTokenHash hash: String, at now: Date) throws -> StaffAccountRecord? {
+        try StaffAccountRecord.fetchOne(db, sql: """
+            SELECT staffAccount.* FROM staffSession JOIN staffAccount ON staffAccount.id = staffSession.accountID
+            WHERE staffSession.tokenHash = ? AND staffSession.expiresAt > ?
+            """, arguments: [hash, now])
+    }
+
+    public func closeStaffSession(tokenHash: String) throws {
+        try db.execute(sql: "DELETE FROM staffSession WHERE tokenHash = ?", arguments: [tokenHash])
+    }
+}

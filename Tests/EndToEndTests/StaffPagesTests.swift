@@ -1,0 +1,77 @@
+import App
+import Foundation
+import HTTPServer
+import Hummingbird
+import HummingbirdTesting
+import Storage
+import Testing
+import TestSupport
+
+/// The staff pages over real HTTP: log in (bcrypt), a session cookie that is HttpOnly and SameSite=Strict, the
+/// startgesprekken per group (a teacher sees only their own groups), log out, and login attempts limited.
+@Suite struct StaffPagesTests {
+    func logIn(_ client: any TestClientProtocol, _ email: String, _ password: String) async throws -> TestResponse {
+        try await client.execute(uri: "/staff/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                 body: ByteBuffer(string: "email=\(email.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&password=\(password)"))
+    }
+
+    func cookie(_ response: TestResponse) throws -> String {
+        let header = try #require(response.headers[.setCookie])
+        return String(try #require(header.split(separator: ";").first))
+    }
+
+    @Test func staffLogInSeeTheirGroupsAndLogOut() async throws {
+        let school = try TestSchool()
+        let office = try StaffPages.saveAccount(email: "office@school.nl", name: "Ans", role: "office", teacherID: nil, password: "correct-horse-1",
+                                                database: school.runtime.database, cost: 4)
+        #expect(office.passwordHash.hasPrefix("$2") && !office.passwordHash.contains("correct-horse"))
+        let teacher = try #require(school.runtime.school.teachers(ofGroup: "g2").first)
+        _ = try StaffPages.saveAccount(email: "juf@school.nl", name: teacher.name, role: "teacher", teacherID: teacher.id, password: "correct-horse-2",
+                                       database: school.runtime.database, cost: 4)
+        try await withLiveServer(school) { client in
+            let anonymous = try await client.execute(uri: "/staff", method: .get)
+            #expect(anonymous.status == .seeOther && anonymous.headers[.location] == "/staff/login")
+            let form = try await client.execute(uri: "/staff/login", method: .get)
+            #expect(form.status == .ok && String(buffer: form.body).contains(#"<form method="post" action="/staff/login">"#))
+
+            let wrong = try await logIn(client, "office@school.nl", "wrong-password")
+            #expect(wrong.status == .unauthorized && String(buffer: wrong.body).contains("Het e-mailadres of het wachtwoord klopt niet."))
+
+            let right = try await logIn(client, "OFFICE@school.nl", "correct-horse-1")
+            #expect(right.status == .seeOther && right.headers[.location] == "/staff")
+            let setCookie = try #require(right.headers[.setCookie])
+            #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict") && setCookie.contains("Path=/staff"))
+            let session = try cookie(right)
+            let page = try await client.execute(uri: "/staff", method: .get, headers: [.cookie: session])
+            let html = String(buffer: page.body)
+            #expect(page.status == .ok && html.contains("Startgesprekken per groep"))
+            for group in school.runtime.school.groups { #expect(html.contains("<th scope=\"row\">\(group.name)</th>")) }
+
+            // A teacher sees their own groups only.
+            let teacherPage = try await client.execute(uri: "/staff", method: .get, headers: [.cookie: try cookie(try await logIn(client, "juf@school.nl", "correct-horse-2"))])
+            let teacherHTML = String(buffer: teacherPage.body)
+            #expect(teacherHTML.contains("<th scope=\"row\">Groep 3</th>") && !teacherHTML.contains("<th scope=\"row\">Groep 1/2</th>"))
+
+            // Logging out ends the session: the old cookie opens nothing.
+            let loggedOut = try await client.execute(uri: "/staff/logout", method: .post, headers: [.cookie: session])
+            #expect(loggedOut.status == .seeOther)
+            let afterwards = try await client.execute(uri: "/staff", method: .get, headers: [.cookie: session])
+            #expect(afterwards.status == .seeOther)
+        }
+    }
+
+    @Test func loginAttemptsAreLimited() async throws {
+        let school = try TestSchool()
+        _ = try StaffPages.saveAccount(email: "office@school.nl", name: "Ans", role: "office", teacherID: nil, password: "correct-horse-1",
+                                       database: school.runtime.database, cost: 4)
+        try await withLiveServer(school) { client in
+            for _ in 0..<10 {
+                let guess = try await logIn(client, "office@school.nl", "guess")
+                #expect(guess.status == .unauthorized)
+            }
+            // Even the right password waits now.
+            let right = try await logIn(client, "office@school.nl", "correct-horse-1")
+            #expect(right.status == .tooManyRequests)
+        }
+    }
+}
