@@ -87,7 +87,9 @@ public struct StaffAPIController: Sendable {
         try await authorise(request, context)
         let draft = try await decodeDraft(request)
         switch try await service.saveAgreement(draft) {
-        case .success(let record): return WebChatController.json(try await json(record.id ?? 0), status: .created)
+        case .success(let record):
+            try await audit("record agreement \(record.id ?? 0)", subject: "child \(record.childID)")
+            return WebChatController.json(try await json(record.id ?? 0), status: .created)
         case .failure(let problem): throw error(problem)
         }
     }
@@ -95,6 +97,7 @@ public struct StaffAPIController: Sendable {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         try await authorise(request, context)
         guard let child = request.uri.queryParameters.get("child") else { throw ChatError(.badRequest, "Say whose agreements: ?child=<child id>.") }
+        try await audit("read agreements", subject: "child \(child)")
         let ids = try await service.database.read { try $0.agreements(child: child).compactMap(\.id) }
         var result: [AgreementJSON] = []
         for id in ids { result.append(try await json(id)) }
@@ -149,6 +152,12 @@ public struct StaffAPIController: Sendable {
         let (x, y) = (Array(a.utf8), Array(b.utf8))
         guard x.count == y.count else { return false }
         return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    /// Who used the API is known only as "api" (one token for the school); what and about whom is recorded.
+    func audit(_ action: String, subject: String) async throws {
+        let now = service.clock.now()
+        try await service.database.write { try $0.audit(actor: "api", action: action, subject: subject, at: now) }
     }
 
     func id(_ context: AppRequestContext) throws -> Int64 {

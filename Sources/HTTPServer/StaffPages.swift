@@ -61,7 +61,10 @@ public struct StaffPages: Sendable {
         }
         let token = Self.newToken()
         let now = Date()
-        try await service.database.write { try $0.openStaffSession(tokenHash: Self.hash(token), accountID: accountID, at: now, until: now + Self.sessionLength) }
+        try await service.database.write { tx in
+            try tx.openStaffSession(tokenHash: Self.hash(token), accountID: accountID, at: now, until: now + Self.sessionLength)
+            try tx.audit(actor: account.email, action: "log in", at: now)
+        }
         var response = Response(status: .seeOther, headers: [.location: "/staff"])
         response.headers[.setCookie] = "\(Self.cookie)=\(token); Path=/staff; HttpOnly; SameSite=Strict; Max-Age=\(Int(Self.sessionLength))"
             + (secureCookies ? "; Secure" : "")

@@ -289,6 +289,18 @@ extension AppDatabase {
                 );
                 """)
         }
+        migrator.registerMigration("v10: audit log") { db in
+            try db.execute(sql: """
+                -- Who looked at or changed which family's data, and when (AVG: staff access is accountable).
+                CREATE TABLE auditLog (
+                    id INTEGER PRIMARY KEY,
+                    at DATETIME NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    subject TEXT NOT NULL DEFAULT ''
+                );
+                """)
+        }
         return migrator
     }
 }

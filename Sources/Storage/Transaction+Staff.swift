@@ -56,4 +56,17 @@ extension Transaction {
     public func closeStaffSession(tokenHash: String) throws {
         try db.execute(sql: "DELETE FROM staffSession WHERE tokenHash = ?", arguments: [tokenHash])
     }
+
+    // MARK: - Audit log
+
+    /// Records that `actor` (a staff e-mail address, "api", "cli:<user>") did `action` on `subject` (a household, a child).
+    public func audit(actor: String, action: String, subject: String = "", at now: Date) throws {
+        try db.execute(sql: "INSERT INTO auditLog (at, actor, action, subject) VALUES (?, ?, ?, ?)", arguments: [now, actor, action, subject])
+    }
+
+    /// The latest entries, newest first.
+    public func auditLog(limit: Int) throws -> [(at: Date, actor: String, action: String, subject: String)] {
+        try Row.fetchAll(db, sql: "SELECT at, actor, action, subject FROM auditLog ORDER BY id DESC LIMIT ?", arguments: [limit])
+            .map { ($0[0], $0[1], $0[2], $0[3]) }
+    }
 }

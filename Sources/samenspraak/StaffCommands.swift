@@ -117,7 +117,24 @@ struct Receptions: AsyncParsableCommand {
 struct Household: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "A family's rights over its data: export everything stored about a household, or erase it.",
-        subcommands: [Export.self, Erase.self])
+        subcommands: [Export.self, Erase.self, Audit.self])
+
+    /// Who ran a command, for the audit log: the operating system's user.
+    static var actor: String { "cli:\(ProcessInfo.processInfo.environment["USER"] ?? "unknown")" }
+
+    struct Audit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Who looked at or changed families' data, newest first.")
+        @OptionGroup var locations: Locations
+        @Option(help: "How many entries.") var limit = 100
+
+        func run() async throws {
+            let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: makeLogger()) }
+            let time = ISO8601DateFormatter()
+            for entry in try runtime.database.readNow({ try $0.auditLog(limit: limit) }) {
+                print("\(time.string(from: entry.at))  \(entry.actor)  \(entry.action)  \(entry.subject)")
+            }
+        }
+    }
 
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write everything stored about the household as JSON (to stdout, or --output).")
@@ -127,7 +144,12 @@ struct Household: AsyncParsableCommand {
 
         func run() async throws {
             let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: makeLogger()) }
-            guard let export = try runtime.database.readNow({ tx in try tx.household(key: household).map { try tx.export(household: $0) } }) else {
+            guard let export = try runtime.database.writeNow({ tx in
+                try tx.household(key: household).map { record in
+                    try tx.audit(actor: Household.actor, action: "export", subject: "household \(household)", at: Date())
+                    return try tx.export(household: record)
+                }
+            }) else {
                 FileHandle.standardError.write(Data("There is no household '\(household)'.\n".utf8))
                 throw ExitCode.failure
             }
@@ -157,6 +179,7 @@ struct Household: AsyncParsableCommand {
                 guard let record = try tx.household(key: household) else { return nil }
                 var code = InviteCode.generate()
                 while try tx.invitee(code: code) != nil { code = InviteCode.generate() }
+                try tx.audit(actor: Household.actor, action: "erase", subject: "household \(household)", at: Date())
                 return try tx.erase(household: record, newInviteCode: code)
             }
             guard let report else {

@@ -37,5 +37,13 @@ import TestSupport
         #expect(planned.status == 0 && planned.output == "Planned g1-\(year)-01-12.\n")
         #expect(try run(["receptions", "list"], data: data).output.contains("g1-\(year)-01-12  Groep 1/2  \(year)-01-12 15:00"))
         #expect(try run(["receptions", "cancel", "nope"], data: data).errors == "There is no reception 'nope' to cancel.\n")
+
+        // A family's data: exported as JSON, erased only with --yes, and both are in the audit log.
+        let export = try run(["household", "export", "H00001"], data: data)
+        #expect(export.status == 0 && export.output.contains(#""household" : "H00001""#))
+        #expect(try run(["household", "erase", "H00001"], data: data).errors == "Erasing cannot be undone; add --yes to confirm.\n")
+        #expect(try run(["household", "erase", "H00001", "--yes"], data: data).output.hasPrefix("Erased H00001:"))
+        let audit = try run(["household", "audit"], data: data).output
+        #expect(audit.contains("  erase  household H00001") && audit.contains("  export  household H00001"))
     }
 }

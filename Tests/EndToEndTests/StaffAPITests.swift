@@ -54,6 +54,8 @@ import TestSupport
 
             let (listed, list) = try await request(client, .get, "/api/agreements?child=\(child.id)")
             #expect(listed == .ok && (list as? [[String: Any]])?.count == 1)
+            let audit = try school.runtime.database.readNow { try $0.auditLog(limit: 10) }
+            #expect(audit.map(\.action).contains("read agreements") && audit.allSatisfy { $0.actor == "api" && $0.subject == "child \(child.id)" })
             #expect(try await request(client, .get, "/api/follow-ups/overdue").1 as? [Any] != nil)
             let coverage = try #require(try await request(client, .get, "/api/coverage").1 as? [[String: Any]])
             #expect(coverage.count == school.runtime.school.groups.count && coverage.allSatisfy { $0["not_booked"] as? Int == $0["children"] as? Int })

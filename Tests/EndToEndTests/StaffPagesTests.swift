@@ -42,6 +42,7 @@ import TestSupport
             let setCookie = try #require(right.headers[.setCookie])
             #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict") && setCookie.contains("Path=/staff"))
             let session = try cookie(right)
+            #expect(try school.runtime.database.readNow { try $0.auditLog(limit: 10) }.contains { $0.actor == "office@school.nl" && $0.action == "log in" })
             let page = try await client.execute(uri: "/staff", method: .get, headers: [.cookie: session])
             let html = String(buffer: page.body)
             #expect(page.status == .ok && html.contains("Startgesprekken per groep"))
