@@ -18,11 +18,9 @@ extension Transaction {
         try AgreementRecord.filter(Column("childID") == child && Column("cancelledAt") == nil).order(Column("id")).fetchAll(db)
     }
 
-    /// Every agreement that still holds (the scheduler replans them all at start), or those of one teacher.
-    public func activeAgreements(teacher: String? = nil) throws -> [AgreementRecord] {
-        var request = AgreementRecord.filter(Column("cancelledAt") == nil)
-        if let teacher { request = request.filter(Column("teacherID") == teacher) }
-        return try request.order(Column("id")).fetchAll(db)
+    /// Every agreement that still holds: the scheduler replans them all at start.
+    public func activeAgreements() throws -> [AgreementRecord] {
+        try AgreementRecord.filter(Column("cancelledAt") == nil).order(Column("id")).fetchAll(db)
     }
 
     /// Pending jobs whose key starts with `prefix` ("agreement:12:"), through the key's unique index.
