@@ -1,27 +1,45 @@
 import Foundation
 import SamenspraakCore
 
-/// An RFC 5545 calendar with one event, in the Europe/Amsterdam time zone (with its VTIMEZONE rules),
-/// lines folded at 75 octets and text escaped.
+/// An RFC 5545 calendar of events in the Europe/Amsterdam time zone (with its VTIMEZONE rules), lines folded at
+/// 75 octets and text escaped.
 enum CalendarFile {
+    struct Event {
+        var uid: String
+        var start: Date
+        var end: Date
+        var summary: String
+        var location: String
+        var description: String
+    }
+
     static func event(uid: String, start: Date, end: Date, summary: String, location: String, description: String, now: Date) -> String {
+        calendar([Event(uid: uid, start: start, end: end, summary: summary, location: location, description: description)], now: now)
+    }
+
+    static func calendar(_ events: [Event], now: Date) -> String {
         let zone = TimeZone(identifier: "Europe/Amsterdam")!
-        let lines = [
+        var lines = [
             "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Samenspraak//Startgesprek//NL", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
             "BEGIN:VTIMEZONE", "TZID:Europe/Amsterdam",
             "BEGIN:DAYLIGHT", "TZOFFSETFROM:+0100", "TZOFFSETTO:+0200", "TZNAME:CEST", "DTSTART:19700329T020000", "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU", "END:DAYLIGHT",
             "BEGIN:STANDARD", "TZOFFSETFROM:+0200", "TZOFFSETTO:+0100", "TZNAME:CET", "DTSTART:19701025T030000", "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU", "END:STANDARD",
             "END:VTIMEZONE",
-            "BEGIN:VEVENT",
-            "UID:\(uid)",
-            "DTSTAMP:\(utc(now))",
-            "DTSTART;TZID=Europe/Amsterdam:\(local(start, zone))",
-            "DTEND;TZID=Europe/Amsterdam:\(local(end, zone))",
-            "SUMMARY:\(escape(summary))",
-            "LOCATION:\(escape(location))",
-            "DESCRIPTION:\(escape(description))",
-            "END:VEVENT", "END:VCALENDAR",
         ]
+        for event in events {
+            lines += [
+                "BEGIN:VEVENT",
+                "UID:\(event.uid)",
+                "DTSTAMP:\(utc(now))",
+                "DTSTART;TZID=Europe/Amsterdam:\(local(event.start, zone))",
+                "DTEND;TZID=Europe/Amsterdam:\(local(event.end, zone))",
+                "SUMMARY:\(escape(event.summary))",
+                "LOCATION:\(escape(event.location))",
+                "DESCRIPTION:\(escape(event.description))",
+                "END:VEVENT",
+            ]
+        }
+        lines.append("END:VCALENDAR")
         return lines.map(fold).joined(separator: "\r\n") + "\r\n"
     }
 

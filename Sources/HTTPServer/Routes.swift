@@ -11,6 +11,7 @@ public func buildRouter(service: ConversationService, assets: StaticAssets, poll
     WebChatController(service: service, assets: assets, pollTimeout: pollTimeout).addRoutes(to: router)
     assets.addRoutes(to: router)
     CalendarController(service: service).addRoutes(to: router)
+    TeacherFeedController(service: service).addRoutes(to: router)
     StaffAPIController(service: service, token: staffToken).addRoutes(to: router)
     staffPages?.addRoutes(to: router)
     return router

@@ -301,6 +301,16 @@ extension AppDatabase {
                 );
                 """)
         }
+        migrator.registerMigration("v11: teachers' calendar feeds") { db in
+            // The secret in a teacher's private calendar feed URL; deleting the row revokes it.
+            try db.execute(sql: """
+                CREATE TABLE calendarFeed (
+                    teacherID TEXT PRIMARY KEY,
+                    token TEXT NOT NULL UNIQUE,
+                    createdAt DATETIME NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

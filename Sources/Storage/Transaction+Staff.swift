@@ -69,4 +69,19 @@ extension Transaction {
         try Row.fetchAll(db, sql: "SELECT at, actor, action, subject FROM auditLog ORDER BY id DESC LIMIT ?", arguments: [limit])
             .map { ($0[0], $0[1], $0[2], $0[3]) }
     }
+
+    // MARK: - Teachers' calendar feeds
+
+    /// The teacher's feed token, made on first use; `renew` revokes the old one (its URL stops working).
+    public func calendarFeedToken(teacher: String, renew: Bool, makeToken: () -> String, at now: Date) throws -> String {
+        if renew { try db.execute(sql: "DELETE FROM calendarFeed WHERE teacherID = ?", arguments: [teacher]) }
+        if let token = try String.fetchOne(db, sql: "SELECT token FROM calendarFeed WHERE teacherID = ?", arguments: [teacher]) { return token }
+        let token = makeToken()
+        try db.execute(sql: "INSERT INTO calendarFeed (teacherID, token, createdAt) VALUES (?, ?, ?)", arguments: [teacher, token, now])
+        return token
+    }
+
+    public func teacher(calendarFeedToken token: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT teacherID FROM calendarFeed WHERE token = ?", arguments: [token])
+    }
 }

@@ -192,7 +192,26 @@ struct Household: AsyncParsableCommand {
 }
 
 struct Staff: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Staff accounts for the staff pages (<public-url>/staff).", subcommands: [Add.self])
+    static let configuration = CommandConfiguration(abstract: "Staff accounts for the staff pages (<public-url>/staff), and teachers' calendar feeds.",
+                                                    subcommands: [Add.self, Feed.self])
+
+    struct Feed: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A teacher's private calendar feed (talks and agreed moments) to subscribe to; give it only to that teacher.")
+        @OptionGroup var locations: Locations
+        @Option(help: "The teacher's id in the school file.") var teacher: String
+        @Flag(help: "Make a new link; the old one stops working (when it was shared by mistake).") var renew = false
+
+        func run() async throws {
+            let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: makeLogger()) }
+            guard runtime.school.teacher(teacher) != nil else {
+                FileHandle.standardError.write(Data("There is no teacher '\(teacher)' in the school file.\n".utf8))
+                throw ExitCode.failure
+            }
+            print(try TeacherFeedController.link(teacher: teacher, renew: renew, database: runtime.database,
+                                                 publicURL: locations.configuration.publicURL))
+        }
+    }
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -1,4 +1,5 @@
 import App
+import Conversations
 import Foundation
 import HTTPServer
 import Hummingbird
@@ -73,6 +74,33 @@ import TestSupport
             // Even the right password waits now.
             let right = try await logIn(client, "office@school.nl", "correct-horse-1")
             #expect(right.status == .tooManyRequests)
+        }
+    }
+
+    @Test func aTeacherSubscribesToTheirTalksAndAgreedMomentsAndALeakedLinkCanBeRenewed() async throws {
+        let school = try TestSchool()
+        let household = try school.household()
+        let parent = Conversation(school, inviteCode: household.code)
+        try await parent.start(language: "nl")
+        try await parent.press("Nederlands")
+        try await parent.bookFirstFreeTime()
+        let talk = try #require(try school.runtime.database.readNow { try $0.activeBookings(household: household.id) }.first)
+        _ = try await school.runtime.service.saveAgreement(AgreementDraft(childID: talk.childID, teacherID: talk.teacherID, who: "teacher",
+                                                                          what: "Ouders bellen", why: "Bijpraten", when: "early june", how: "phone")).get()
+        let link = try TeacherFeedController.link(teacher: talk.teacherID, renew: false, database: school.runtime.database, publicURL: "")
+        #expect(try TeacherFeedController.link(teacher: talk.teacherID, renew: false, database: school.runtime.database, publicURL: "") == link)
+        try await withLiveServer(school) { client in
+            let feed = try await client.execute(uri: link, method: .get)
+            let text = String(buffer: feed.body)
+            #expect(feed.status == .ok && feed.headers[.contentType] == "text/calendar; charset=utf-8")
+            #expect(text.contains("SUMMARY:Startgesprek \(talk.childFirstName)") && text.contains("SUMMARY:Afspraak \(talk.childFirstName): Ouders bellen"))
+            #expect(text.contains("DTSTART;TZID=Europe/Amsterdam:20270601T080000"))
+
+            let renewed = try TeacherFeedController.link(teacher: talk.teacherID, renew: true, database: school.runtime.database, publicURL: "")
+            let old = try await client.execute(uri: link, method: .get)
+            #expect(renewed != link && old.status == .notFound)
+            let new = try await client.execute(uri: renewed, method: .get)
+            #expect(new.status == .ok)
         }
     }
 }
