@@ -22,7 +22,7 @@ public struct StaffPages: Sendable {
         self.service = service
         self.secureCookies = publicURL.hasPrefix("https://")
         var templates: [String: MustacheTemplate] = [:]
-        for name in ["login", "coverage"] {
+        for name in ["login", "coverage", "deliveries"] {
             guard let url = Bundle.module.url(forResource: name, withExtension: "mustache", subdirectory: "Templates") else {
                 throw ChatError(.internalServerError, "staff page template \(name) is missing from the build")
             }
@@ -36,6 +36,7 @@ public struct StaffPages: Sendable {
         router.post("/staff/login", use: logIn)
         router.post("/staff/logout", use: logOut)
         router.get("/staff", use: coverage)
+        router.get("/staff/deliveries", use: deliveries)
     }
 
     struct LoginForm: Decodable {
@@ -90,7 +91,23 @@ public struct StaffPages: Sendable {
             ["name": row.name, "children": row.children, "booked": row.booked, "held": row.held, "notBooked": row.notBooked,
              "overdue": row.overdueFollowUps]
         }
-        return page("coverage", ["school": school.name, "name": account.name, "groups": rows])
+        return page("coverage", ["school": school.name, "name": account.name, "groups": rows, "office": account.role == "office"])
+    }
+
+    /// Contacts who blocked the chat and messages given up on, with the reason: for the office to reach them otherwise.
+    @Sendable func deliveries(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let account = try await signedIn(request) else { return Response(status: .seeOther, headers: [.location: "/staff/login"]) }
+        guard account.role == "office" else { return page("login", ["school": service.school.name, "error": "Deze pagina is voor de administratie."], status: .forbidden) }
+        let (failed, unreachable) = try await service.database.read { tx in (try tx.failedDeliveries(), try tx.unreachableContacts()) }
+        let calendar = service.school.calendar
+        func moment(_ date: Date) -> String { "\(calendar.dayKey(date)) \(calendar.clockTime(date))" }
+        let now = service.clock.now()
+        try await service.database.write { try $0.audit(actor: account.email, action: "view deliveries", at: now) }
+        return page("deliveries", [
+            "school": service.school.name, "name": account.name,
+            "unreachable": unreachable.map { ["household": $0.household, "channel": $0.channel, "since": moment($0.since)] as [String: Any] },
+            "failed": failed.map { ["household": $0.household, "channel": $0.channel, "at": moment($0.createdAt), "attempts": $0.attempts, "reason": $0.reason] as [String: Any] },
+        ])
     }
 
     /// The account of the request's session cookie, if the session is open.

@@ -49,10 +49,23 @@ import TestSupport
             #expect(page.status == .ok && html.contains("Startgesprekken per groep"))
             for group in school.runtime.school.groups { #expect(html.contains("<th scope=\"row\">\(group.name)</th>")) }
 
+            // The office sees who could not be reached; a teacher may not.
+            try school.runtime.database.writeNow { tx in
+                let household = try #require(try tx.households().first?.id)
+                _ = try tx.insertContact(channel: "telegram", address: "4711", for: .household(household), session: "{}", at: TestSchool.start)
+                try tx.markUnreachable(channel: "telegram", address: "4711", at: TestSchool.start)
+            }
+            let deliveries = try await client.execute(uri: "/staff/deliveries", method: .get, headers: [.cookie: session])
+            #expect(deliveries.status == .ok && String(buffer: deliveries.body).contains("<td>telegram</td>"))
+            #expect(html.contains(#"<a href="/staff/deliveries">"#))
+
             // A teacher sees their own groups only.
-            let teacherPage = try await client.execute(uri: "/staff", method: .get, headers: [.cookie: try cookie(try await logIn(client, "juf@school.nl", "correct-horse-2"))])
+            let teacherSession = try cookie(try await logIn(client, "juf@school.nl", "correct-horse-2"))
+            let teacherPage = try await client.execute(uri: "/staff", method: .get, headers: [.cookie: teacherSession])
             let teacherHTML = String(buffer: teacherPage.body)
             #expect(teacherHTML.contains("<th scope=\"row\">Groep 3</th>") && !teacherHTML.contains("<th scope=\"row\">Groep 1/2</th>"))
+            let forbidden = try await client.execute(uri: "/staff/deliveries", method: .get, headers: [.cookie: teacherSession])
+            #expect(forbidden.status == .forbidden)
 
             // Logging out ends the session: the old cookie opens nothing.
             let loggedOut = try await client.execute(uri: "/staff/logout", method: .post, headers: [.cookie: session])
