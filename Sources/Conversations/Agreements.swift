@@ -188,22 +188,15 @@ enum AgreementPlanner {
                 }
             }
         }
-        let keys = Set(wanted.map(\.key))
-        var pending = wanted.count
-        for job in try tx.pendingJobs(keyPrefix: prefix(id)) where !keys.contains(job.key) {
-            // Replanned unchanged (at a start, or when a household said "start"), an agreement keeps what is still to
-            // go out: a copy waiting for the end of quiet hours, a follow-up the teacher moved, and jobs that fell due
-            // while the daemon was down (their expiry decides). Changed or cancelled, it keeps nothing of before, and
-            // a household that said "stop" keeps nothing either.
+        // Replanned unchanged (at a start, or when a household said "start"), an agreement keeps what is still to go
+        // out: a copy waiting for the end of quiet hours, a follow-up the teacher moved, and jobs that fell due while
+        // the daemon was down (their expiry decides). Changed or cancelled, it keeps nothing of before, and a household
+        // that said "stop" keeps nothing either.
+        let kept = try tx.reconcile(pending: try tx.pendingJobs(keyPrefix: prefix(id)), wanted: wanted) { job in
             let unchanged = !announce && agreement.cancelledAt == nil && job.householdID.map(households.contains) ?? true
-            if unchanged, job.kind == written || job.dueAt <= now || job.key.hasPrefix(prefix(id) + "moved:") {
-                pending += 1
-                continue
-            }
-            try tx.unplan(jobID: job.id)
+            return unchanged && (job.kind == written || job.dueAt <= now || job.key.hasPrefix(prefix(id) + "moved:"))
         }
-        for job in wanted { try tx.plan(job) }
-        return pending > 0
+        return wanted.count + kept > 0
     }
 }
 

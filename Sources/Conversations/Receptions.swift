@@ -81,18 +81,10 @@ enum ReceptionPlanner {
                 }
             }
         }
-        let keys = Set(wanted.map(\.key))
-        let pending = try tx.pendingJobs(keyPrefix: prefix(reception.id))
-        for job in pending where !keys.contains(job.key) {
-            // Word of a change still goes out; and while the reception holds, an invitation or question about buddies
-            // that fell due during downtime stays (its expiry decides).
-            if job.kind == change || (reception.cancelledAt == nil && job.dueAt <= now && [invite, after].contains(job.kind)) { continue }
-            try tx.unplan(jobID: job.id)
-        }
-        // At every start all of a large school's invitations are planned again: only write what changed.
-        let unchanged = Set(pending.map { "\($0.key) \($0.dueAt.timeIntervalSince1970) \($0.expiresAt.timeIntervalSince1970)" })
-        for job in wanted where !unchanged.contains("\(job.key) \(job.dueAt.timeIntervalSince1970) \(job.expiresAt.timeIntervalSince1970)") {
-            try tx.plan(job)
+        // Word of a change still goes out; and while the reception holds, an invitation or question about buddies that
+        // fell due during downtime stays (its expiry decides).
+        try tx.reconcile(pending: try tx.pendingJobs(keyPrefix: prefix(reception.id)), wanted: wanted) { job in
+            job.kind == change || (reception.cancelledAt == nil && job.dueAt <= now && [invite, after].contains(job.kind))
         }
         return !wanted.isEmpty
     }

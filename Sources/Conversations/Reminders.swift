@@ -30,10 +30,7 @@ enum Reminders {
                                          dueAt: due, expiresAt: expires)
             }
         }
-        for job in try tx.pendingJobs(household: household, kind: talkReminder) where wanted[job.key] == nil {
-            try tx.unplan(jobID: job.id)
-        }
-        for job in wanted.values { try tx.plan(job) }
+        try tx.reconcile(pending: try tx.pendingJobs(household: household, kind: talkReminder), wanted: Array(wanted.values))
         // The agreements about its children and its groups' receptions: their messages go to it only while it can
         // be reached.
         guard reachabilityChanged else { return !wanted.isEmpty }
@@ -100,9 +97,8 @@ enum Reminders {
     /// Plans the school-wide jobs of one kind and drops pending ones no longer wanted. A moment already past is not
     /// planned afresh (a school starting mid-window), but one that was pending is kept, so downtime does not lose it.
     static func plan(_ wanted: [PlannedJob], kind: String, tx: Transaction, now: Date) throws {
-        let pending = Dictionary(try tx.pendingSchoolJobs(kind: kind).map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
-        for job in wanted where job.dueAt > now || pending[job.key] != nil { try tx.plan(job) }
-        let keys = Set(wanted.map(\.key))
-        for (key, job) in pending where !keys.contains(key) { try tx.unplan(jobID: job.id) }
+        let pending = try tx.pendingSchoolJobs(kind: kind)
+        let pendingKeys = Set(pending.map(\.key))
+        try tx.reconcile(pending: pending, wanted: wanted.filter { $0.dueAt > now || pendingKeys.contains($0.key) })
     }
 }

@@ -314,6 +314,24 @@ public struct Transaction {
 
     // MARK: - Scheduled jobs
 
+    /// Makes `pending` (what is planned now for one subject) match `wanted`: a wanted job is planned (written only when
+    /// it is new or its moment, expiry or reference changed), and a pending one no longer wanted is removed unless
+    /// `keep` says it should still run. Returns how many unwanted ones were kept.
+    @discardableResult
+    public func reconcile(pending: [JobRecord], wanted: [PlannedJob], keep: (JobRecord) -> Bool = { _ in false }) throws -> Int {
+        let planned = Dictionary(pending.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        let keys = Set(wanted.map(\.key))
+        var kept = 0
+        for job in pending where !keys.contains(job.key) {
+            if keep(job) { kept += 1 } else { try unplan(jobID: job.id) }
+        }
+        for job in wanted {
+            if let current = planned[job.key], current.dueAt == job.dueAt, current.expiresAt == job.expiresAt, current.reference == job.reference { continue }
+            try plan(job)
+        }
+        return kept
+    }
+
     /// Creates the job, or moves a pending one with the same key to the new moment; a finished one stays finished.
     public func plan(_ job: PlannedJob) throws {
         try db.cachedStatement(sql: """
