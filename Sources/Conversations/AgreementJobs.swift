@@ -48,7 +48,7 @@ extension ConversationService {
             func lookBack(_ key: String, _ language: String) throws -> OutboundMessage {
                 let lines = try all.map { other in localizer.text("agreement.line", try text.values(other, localizer: localizer, language: language, tx: tx), language: language) }
                 var values = try values(language)
-                values["day"] = .day(day.at(minuteOfDay: 12 * 60, in: school.calendar))
+                values["day"] = .day(day, in: school.calendar)
                 values["agreements"] = .text(lines.joined(separator: "\n"))
                 return reply(key, values, language: language)
             }

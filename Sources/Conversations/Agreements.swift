@@ -226,14 +226,14 @@ struct AgreementText {
         func text(_ key: String, _ values: [String: MessageValue]) -> String { localizer.text("when." + key, values, language: language) }
         func end(_ end: AgreedMoments.End) -> MessageValue {
             switch end {
-            case .day(let day): .day(day.at(minuteOfDay: 12 * 60, in: calendar))
+            case .day(let day): .day(day, in: calendar)
             case .report(let id): .text(school.year.report(id)?.name ?? id)
             case .holiday(let id): .text(school.year.holiday(id)?.name ?? id)
             }
         }
         return moments.parts.map { part in
             switch part {
-            case .day(let day): text("day", ["day": .day(day.at(minuteOfDay: 12 * 60, in: calendar))])
+            case .day(let day): text("day", ["day": .day(day, in: calendar)])
             case .weekAfterReport(let id): text("week_after", ["name": .text(school.year.report(id)?.name ?? id)])
             case .partOfMonth(let part, let month): text(part.rawValue, ["month": .month(month)])
             case .every(let weeks, let until): weeks == 1 ? text("every_week", ["end": end(until)]) : text("every_weeks", ["count": .number(weeks), "end": end(until)])

@@ -143,7 +143,7 @@ extension ConversationService {
             return try send(toTeacher: teacher.id, now: now, tx: tx, encoder: encoder, report: &report) { language in
                 let lines = try open.map { item in
                     var values = try text.values(item.agreement, tx: tx)
-                    values["day"] = SchoolDay(item.followUp.day).map { .day($0.at(minuteOfDay: 12 * 60, in: school.calendar)) } ?? .text(item.followUp.day)
+                    values["day"] = SchoolDay(item.followUp.day).map { .day($0, in: school.calendar) } ?? .text(item.followUp.day)
                     return localizer.text("staff.summary_line", values, language: language)
                 }
                 return reply("staff.weekly_summary", ["count": .number(open.count), "items": .text(lines.joined(separator: "\n"))], language: language)

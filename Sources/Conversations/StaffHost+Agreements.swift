@@ -30,7 +30,6 @@ extension StaffHost {
 
     func recordOptions(_ source: String, session: Session) throws -> [Option] {
         let calendar = school.calendar
-        func noon(_ day: SchoolDay) -> MessageValue { .day(day.at(minuteOfDay: 12 * 60, in: calendar)) }
         switch source {
         case "record_children":
             // After typing a name several children share, those; otherwise the children of the teacher's recent talks.
@@ -54,7 +53,7 @@ extension StaffHost {
         case "reports":
             let today = SchoolDay(now, in: calendar)
             return school.year.reports.filter { $0.day >= today.adding(days: -7) }.prefix(SchoolHost.maximumOptions).map {
-                Option(id: $0.id, label: "staff.report_option", values: ["name": .text($0.name), "day": noon($0.day)])
+                Option(id: $0.id, label: "staff.report_option", values: ["name": .text($0.name), "day": .day($0.day, in: calendar)])
             }
         case "months":
             let today = SchoolDay(now, in: calendar)
@@ -69,7 +68,7 @@ extension StaffHost {
             let holidays = school.year.holidays.filter { $0.first > today }.map { (id: $0.id, name: $0.name, day: $0.first) }
             let reports = school.year.reports.filter { $0.day > today }.map { (id: $0.id, name: $0.name, day: $0.day) }
             return (holidays + reports).sorted { $0.day < $1.day }.prefix(SchoolHost.maximumOptions).map {
-                Option(id: $0.id, label: "staff.end_option", values: ["name": .text($0.name), "day": noon($0.day)])
+                Option(id: $0.id, label: "staff.end_option", values: ["name": .text($0.name), "day": .day($0.day, in: calendar)])
             }
         default:
             throw DialogueError(description: "unknown option source '\(source)'")

@@ -65,7 +65,7 @@ extension StaffHost {
                 day = school.year.schoolDay(onOrAfter: day.adding(days: 1))
                 days.append(day)
             }
-            return days.map { Option(id: $0.description, label: "staff.school_day_option", values: ["day": .day($0.at(minuteOfDay: 12 * 60, in: school.calendar))]) }
+            return days.map { Option(id: $0.description, label: "staff.school_day_option", values: ["day": .day($0, in: school.calendar)]) }
         default:
             return try recordOptions(source, session: session)
         }
@@ -107,7 +107,7 @@ extension StaffHost {
             let day = school.year.schoolDay(onOrAfter: chosen ?? SchoolDay(now, in: school.calendar).adding(days: 1))
             try tx.finishFollowUp(id: id, status: "moved", at: now)
             try AgreementPlanner.planMoved(agreement, to: day, school: school, tx: tx, now: now)
-            session.vars["day"] = .day(day.at(minuteOfDay: 12 * 60, in: school.calendar))
+            session.vars["day"] = .day(day, in: school.calendar)
             return "ok"
         default:
             return try performRecordAction(action, session: &session)

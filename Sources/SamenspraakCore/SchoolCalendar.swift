@@ -120,3 +120,8 @@ public struct SchoolYear: Sendable, Equatable {
         return day
     }
 }
+
+extension MessageValue {
+    /// A school day shown like any day ("dinsdag 1 juni"), taken at noon, where no clock change moves it to another day.
+    public static func day(_ day: SchoolDay, in calendar: Calendar) -> MessageValue { .day(day.at(minuteOfDay: 12 * 60, in: calendar)) }
+}
