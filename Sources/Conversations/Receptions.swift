@@ -152,6 +152,25 @@ extension ConversationService {
     }
 }
 
+/// The answers to a reception so far: for staff's overview and the teacher's.
+struct ReceptionTally {
+    let answers: [Int64: (answer: String, people: Int)]
+    let notAnswered: Int
+
+    init(reception id: String, group: String, tx: Transaction) throws {
+        answers = try tx.receptionAnswers(id: id)
+        let answered = answers
+        notAnswered = try tx.households(ofGroup: group).filter { answered[$0] == nil }.count
+    }
+
+    func count(_ answer: String) -> Int { answers.values.filter { $0.answer == answer }.count }
+    var yes: Int { count("yes") }
+    var maybe: Int { count("maybe") }
+    var no: Int { count("no") }
+    /// The people those who said yes bring (themselves included).
+    var people: Int { answers.values.filter { $0.answer == "yes" }.reduce(0) { $0 + $1.people } }
+}
+
 /// A reception with its answers so far, as staff see it.
 public struct ReceptionOverview: Sendable, Codable, Equatable {
     public var id: String
@@ -186,12 +205,10 @@ extension ConversationService {
             let dropped = stored.filter { record in !school.receptions.contains { $0.id == record.id } }
                 .map { ($0.id, $0.groupID, $0.startsAt, $0.place, $0.cancelledAt != nil || $0.source == "file") }
             return try (current + dropped).map { id, group, start, place, cancelled in
-                let answers = try tx.receptionAnswers(id: id)
-                func count(_ answer: String) -> Int { answers.values.filter { $0.answer == answer }.count }
+                let tally = try ReceptionTally(reception: id, group: group, tx: tx)
                 return ReceptionOverview(
                     id: id, groupID: group, group: school.group(group)?.name ?? group, startsAt: start, place: place, cancelled: cancelled,
-                    yes: count("yes"), maybe: count("maybe"), no: count("no"), notAnswered: try tx.households(ofGroup: group).filter { answers[$0] == nil }.count,
-                    people: answers.values.filter { $0.answer == "yes" }.reduce(0) { $0 + $1.people },
+                    yes: tally.yes, maybe: tally.maybe, no: tally.no, notAnswered: tally.notAnswered, people: tally.people,
                     wantBuddy: interests.filter { $0.source == "reception:\(id)" && $0.interest == "wants" }.count,
                     offerBuddy: interests.filter { $0.source == "reception:\(id)" && $0.interest == "offers" }.count)
             }

@@ -25,7 +25,7 @@ extension StaffHost {
 
     /// The children of this teacher's groups.
     func ownChildren() throws -> [ChildRecord] {
-        try school.groups.filter { $0.teacherIDs.contains(teacher.id) }.flatMap { try tx.children(group: $0.id) }
+        try school.groups(ofTeacher: teacher.id).flatMap { try tx.children(group: $0.id) }
     }
 
     func recordOptions(_ source: String, session: Session) throws -> [Option] {

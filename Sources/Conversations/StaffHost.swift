@@ -76,7 +76,7 @@ extension StaffHost {
         switch action {
         case "describe_teacher":
             session.vars["teacher"] = .text(teacher.name)
-            session.vars["groups"] = .text(school.groups.filter { $0.teacherIDs.contains(teacher.id) }.map(\.name).joined(separator: ", "))
+            session.vars["groups"] = .text(school.groups(ofTeacher: teacher.id).map(\.name).joined(separator: ", "))
             return "ok"
         case "agenda_today":
             return try showAgenda(day: now, into: &session)
@@ -117,13 +117,11 @@ extension StaffHost {
     /// For each coming reception of the teacher's groups: who answered what, how many people come, and the languages
     /// of the households that (maybe) come.
     func receptionLines() throws -> [String] {
-        let groups = Set(school.groups.filter { $0.teacherIDs.contains(teacher.id) }.map(\.id))
+        let groups = Set(school.groups(ofTeacher: teacher.id).map(\.id))
         return try tx.receptions().filter { groups.contains($0.groupID) && $0.cancelledAt == nil && $0.endsAt > now }.map { reception in
-            let answers = try tx.receptionAnswers(id: reception.id)
-            let invited = try tx.households(ofGroup: reception.groupID)
-            func count(_ answer: String) -> Int { answers.values.filter { $0.answer == answer }.count }
+            let tally = try ReceptionTally(reception: reception.id, group: reception.groupID, tx: tx)
             var languages: [String: Int] = [:]
-            for (household, answer) in answers where answer.answer != "no" {
+            for (household, answer) in tally.answers where answer.answer != "no" {
                 // What the roster says they speak, and what they chose in the chat.
                 let spoken = try tx.guardians(household: household).map(\.language) + tx.contacts(household: household).compactMap(\.language)
                 for language in Set(spoken) { languages[language, default: 0] += 1 }
@@ -131,8 +129,8 @@ extension StaffHost {
             let spoken = languages.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\(localizer.languageName($0.key)) \($0.value)" }
             var values: [String: MessageValue] = [
                 "group": .text(school.group(reception.groupID)?.name ?? reception.groupID), "day": .day(reception.startsAt), "time": .time(reception.startsAt),
-                "yes": .number(count("yes")), "maybe": .number(count("maybe")), "no": .number(count("no")),
-                "open": .number(invited.filter { answers[$0] == nil }.count), "people": .number(answers.values.filter { $0.answer == "yes" }.reduce(0) { $0 + $1.people }),
+                "yes": .number(tally.yes), "maybe": .number(tally.maybe), "no": .number(tally.no), "open": .number(tally.notAnswered),
+                "people": .number(tally.people),
             ]
             values["languages"] = .text(spoken.isEmpty ? "" : localizer.text("staff.reception_languages", ["languages": .text(spoken.joined(separator: ", "))], language: language))
             return localizer.text("staff.reception_line", values, language: language)

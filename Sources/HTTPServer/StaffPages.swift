@@ -85,7 +85,7 @@ public struct StaffPages: Sendable {
         guard let account = try await signedIn(request) else { return Response(status: .seeOther, headers: [.location: "/staff/login"]) }
         let school = service.school
         let visible = account.role == "teacher"
-            ? Set(school.groups.filter { group in account.teacherID.map(group.teacherIDs.contains) ?? false }.map(\.id))
+            ? Set(account.teacherID.map { school.groups(ofTeacher: $0) }?.map(\.id) ?? [])
             : Set(school.groups.map(\.id))
         let rows = try await service.coverage().filter { visible.contains($0.group) }.map { row -> [String: Any] in
             ["name": row.name, "children": row.children, "booked": row.booked, "held": row.held, "notBooked": row.notBooked,

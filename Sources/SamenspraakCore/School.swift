@@ -32,6 +32,9 @@ public struct School: Sendable, Equatable {
 
     public func teacher(_ id: String) -> Teacher? { teachers.first { $0.id == id } }
     public func group(_ id: String) -> Group? { groups.first { $0.id == id } }
+    /// The groups a teacher teaches (one, or two part-time).
+    public func groups(ofTeacher id: String) -> [Group] { groups.filter { $0.teacherIDs.contains(id) } }
+
     /// Teachers of a group; a group can have two part-time teachers.
     public func teachers(ofGroup id: String) -> [Teacher] {
         guard let group = group(id) else { return [] }
