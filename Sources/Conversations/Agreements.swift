@@ -152,7 +152,7 @@ enum AgreementPlanner {
     static func replan(_ agreement: AgreementRecord, school: School, tx: Transaction, now: Date, announce: Bool) throws -> Bool {
         guard let id = agreement.id else { return false }
         // A household that said "stop" (or cannot be reached) gets none of the agreement's messages.
-        let households = try tx.households(ofChild: agreement.childID).filter { try tx.contacts(household: $0).contains(where: \.receivesMessages) }
+        let households = try tx.households(ofChild: agreement.childID).filter(tx.canReach)
         let calendar = school.calendar
         var wanted: [PlannedJob] = []
         func plan(_ kind: String, day: SchoolDay?, household: Int64? = nil, minute: Int, on due: SchoolDay, expires: Date) {
@@ -219,9 +219,10 @@ struct AgreementText {
         ]
     }
 
-    /// "de week na Rapport 1; begin juni" in `language`; the stored text when the school calendar no longer knows a name.
-    func when(_ agreement: AgreementRecord, localizer: Localizer, language: String) -> String {
-        guard case .success(let moments) = AgreedMoments.parse(agreement.moments, year: school.year) else { return agreement.moments }
+    /// "de week na Rapport 1; begin juni" for the moments `written` ("week after report1; early june"), in `language`;
+    /// `written` itself when the school calendar no longer knows a name in it.
+    func when(_ written: String, localizer: Localizer, language: String) -> String {
+        guard case .success(let moments) = AgreedMoments.parse(written, year: school.year) else { return written }
         let calendar = school.calendar
         func text(_ key: String, _ values: [String: MessageValue]) -> String { localizer.text("when." + key, values, language: language) }
         func end(_ end: AgreedMoments.End) -> MessageValue {
@@ -244,7 +245,7 @@ struct AgreementText {
     /// The agreement's message values with "when" rendered for `language`.
     func values(_ agreement: AgreementRecord, localizer: Localizer, language: String, tx: Transaction) throws -> [String: MessageValue] {
         var values = try values(agreement, tx: tx)
-        values["when"] = .text(when(agreement, localizer: localizer, language: language))
+        values["when"] = .text(when(agreement.moments, localizer: localizer, language: language))
         return values
     }
 }

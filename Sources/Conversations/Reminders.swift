@@ -17,7 +17,7 @@ enum Reminders {
     /// reached (a parent who said "stop" gets none). Returns whether a reminder is pending now.
     /// When `reachabilityChanged` (a new chat, "stop", "start"), the household's agreement and reception jobs follow too.
     static func replan(household: Int64, school: School, tx: Transaction, now: Date, reachabilityChanged: Bool = false) throws -> Bool {
-        let reachable = try tx.contacts(household: household).contains(where: \.receivesMessages)
+        let reachable = try tx.canReach(household: household)
         var wanted: [String: PlannedJob] = [:]
         if reachable {
             for talk in try tx.activeBookings(household: household) {

@@ -15,7 +15,8 @@ extension SchoolHost {
         "save_check_in_comment": ["ok"],
     ]
 
-    mutating func performAgreementAction(_ action: String, session: inout Session) throws -> String {
+    /// Performs an agreement action; nil when `action` is not one of them.
+    mutating func performAgreementAction(_ action: String, session: inout Session) throws -> String? {
         switch action {
         case "select_agreement":
             guard case .text(let argument)? = session.vars["argument"], let id = Int64(argument), let agreement = try ownAgreement(id) else { return "gone" }
@@ -65,8 +66,7 @@ extension SchoolHost {
             }
             return "ok"
         default:
-            if let outcome = try performReceptionAction(action, session: &session) { return outcome }
-            throw DialogueError(description: "unknown action '\(action)'")
+            return nil
         }
     }
 

@@ -15,6 +15,7 @@ extension SchoolHost {
         "record_buddy_interest": ["ok", "gone"],
     ]
 
+    /// Performs a reception action; nil when `action` is not one of them.
     mutating func performReceptionAction(_ action: String, session: inout Session) throws -> String? {
         switch action {
         case "select_reception":

@@ -257,7 +257,8 @@ extension SchoolHost {
             try refreshCurrentAnswers(childID: childID, into: &session)
             return "ok"
         default:
-            return try performAgreementAction(action, session: &session)
+            if let outcome = try performAgreementAction(action, session: &session) ?? performReceptionAction(action, session: &session) { return outcome }
+            throw DialogueError(description: "unknown action '\(action)'")
         }
     }
 

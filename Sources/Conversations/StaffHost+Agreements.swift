@@ -145,9 +145,7 @@ extension StaffHost {
         let earlier = session.vars["when_text"]?.plain ?? ""
         let whenText = earlier.isEmpty ? moment : earlier + "; " + moment
         session.vars["when_text"] = .text(whenText)
-        let draft = AgreementRecord(childID: "", teacherID: teacher.id, who: "", what: "", why: "", moments: whenText, how: "", checkIn: nil,
-                                    isEvaluation: false, createdAt: now, updatedAt: now)
-        session.vars["when"] = .text(AgreementText(school: school).when(draft, localizer: localizer, language: language))
+        session.vars["when"] = .text(AgreementText(school: school).when(whenText, localizer: localizer, language: language))
     }
 
     /// A date as teachers type it: "12-01-2027", "12/1/2027", "2027-01-12", or "12-01" (the next such day); not in the past.

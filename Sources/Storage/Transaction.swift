@@ -106,6 +106,9 @@ public struct Transaction {
         return codes
     }
 
+    /// Whether anyone of the household has a chat the school may send to (not stopped, not blocked).
+    public func canReach(household: Int64) throws -> Bool { try contacts(household: household).contains(where: \.receivesMessages) }
+
     public func contacts(household: Int64) throws -> [ContactRecord] {
         try ContactRecord.fetchAll(db.cachedStatement(sql: "SELECT * FROM contact WHERE householdID = ? ORDER BY id"), arguments: [household])
     }
