@@ -10,9 +10,9 @@ public struct CalendarController: Sendable {
 
     public func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/ics/:file") { _, context -> Response in
-            guard let file = context.parameters.get("file"), file.hasSuffix(".ics") else { throw ChatError(.notFound, "No such calendar file.") }
-            let token = String(file.dropLast(4))
-            guard token.count == 32, token.allSatisfy(\.isHexDigit) else { throw ChatError(.notFound, "No such calendar file.") }
+            guard let token = CalendarFile.token(fromFile: context.parameters.get("file"), length: 32) else {
+                throw ChatError(.notFound, "No such calendar file.")
+            }
             let school = service.school
             let now = Date()
             let calendar = try await service.database.read { tx -> (name: String, text: String)? in

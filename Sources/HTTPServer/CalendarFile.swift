@@ -17,6 +17,13 @@ enum CalendarFile {
         calendar([Event(uid: uid, start: start, end: end, summary: summary, location: location, description: description)], now: now)
     }
 
+    /// The secret token of a calendar URL's last part "<token>.ics", if it is `length` hex digits; else nil.
+    static func token(fromFile file: String?, length: Int) -> String? {
+        guard let file, file.hasSuffix(".ics") else { return nil }
+        let token = String(file.dropLast(4))
+        return token.count == length && token.allSatisfy(\.isHexDigit) ? token : nil
+    }
+
     static func calendar(_ events: [Event], now: Date) -> String {
         let zone = TimeZone(identifier: "Europe/Amsterdam")!
         var lines = [

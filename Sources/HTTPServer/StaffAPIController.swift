@@ -30,12 +30,12 @@ public struct StaffAPIController: Sendable {
         }
         router.post("/api/receptions") { request, context in
             try await authorise(request, context)
-            return try await reply(to: try await service.saveReception(try await decode(ReceptionDraft.self, request)), status: .created)
+            return try await reply(to: try await service.saveReception(try await decodeReception(request)), status: .created)
         }
         router.put("/api/receptions/:id") { request, context in
             try await authorise(request, context)
             let id = try receptionID(context)
-            return try await reply(to: try await service.saveReception(try await decode(ReceptionDraft.self, request), id: id), status: .ok)
+            return try await reply(to: try await service.saveReception(try await decodeReception(request), id: id), status: .ok)
         }
         router.delete("/api/receptions/:id") { request, context in
             try await authorise(request, context)
@@ -165,14 +165,20 @@ public struct StaffAPIController: Sendable {
         return id
     }
 
-    func decodeDraft(_ request: Request) async throws -> AgreementDraft { try await decode(AgreementDraft.self, request) }
+    func decodeDraft(_ request: Request) async throws -> AgreementDraft {
+        try await decode(AgreementDraft.self, request,
+                         expecting: "'child', 'teacher', 'who', 'what', 'why', 'when' and 'how' (and optionally 'check_in', 'evaluation')")
+    }
 
-    func decode<Draft: Decodable>(_ type: Draft.Type, _ request: Request) async throws -> Draft {
+    func decodeReception(_ request: Request) async throws -> ReceptionDraft {
+        try await decode(ReceptionDraft.self, request, expecting: "'group', 'date', 'from' and 'to' (and optionally 'place', 'note')")
+    }
+
+    /// The request's JSON body; 400 naming the fields `expecting` when it is not.
+    func decode<Draft: Decodable>(_ type: Draft.Type, _ request: Request, expecting fields: String) async throws -> Draft {
         let body = try await request.body.collect(upTo: 64 * 1024)
         do { return try JSONDecoder().decode(type, from: Data(body.readableBytesView)) } catch {
-            throw ChatError(.badRequest, type == ReceptionDraft.self
-                ? "The body must be JSON with 'group', 'date', 'from' and 'to' (and optionally 'place', 'note')."
-                : "The body must be JSON with 'child', 'teacher', 'who', 'what', 'why', 'when' and 'how' (and optionally 'check_in', 'evaluation').")
+            throw ChatError(.badRequest, "The body must be JSON with \(fields).")
         }
     }
 

@@ -21,10 +21,10 @@ public struct TeacherFeedController: Sendable {
     public func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/ics/feed/:file") { _, context -> Response in
             guard let file = context.parameters.get("file"), file.hasSuffix(".ics") else { throw ChatError(.notFound, "No such calendar feed.") }
-            let token = String(file.dropLast(4))
+            let token = CalendarFile.token(fromFile: file, length: 64)
             let school = service.school
             let now = service.clock.now()
-            guard token.count == 64, token.allSatisfy(\.isHexDigit),
+            guard let token,
                   let text = try await service.database.read({ tx -> String? in
                       // A teacher who left the school file has no feed any more.
                       guard let teacherID = try tx.teacher(calendarFeedToken: token), school.teacher(teacherID) != nil else { return nil }
