@@ -117,7 +117,7 @@ extension Transaction {
 
     /// Erases the household's messages, answers, chats and guardians, and its pending jobs; its talks stay as counts
     /// (their calendar links stop working) and it gets a new invite code, so an old letter no longer opens anything.
-    public func erase(household: HouseholdRecord, newInviteCode: String) throws -> ErasureReport {
+    public func erase(household: HouseholdRecord, makeInviteCode: () -> String) throws -> ErasureReport {
         let id = household.id ?? 0
         var report = ErasureReport()
         let contactIDs = try contacts(household: id).compactMap(\.id)
@@ -137,7 +137,7 @@ extension Transaction {
         report.jobs = db.changesCount
         try db.execute(sql: "DELETE FROM guardian WHERE householdID = ?", arguments: [id])
         try db.execute(sql: "UPDATE booking SET icsToken = lower(hex(randomblob(16))) WHERE householdID = ?", arguments: [id])
-        try db.execute(sql: "UPDATE household SET inviteCode = ? WHERE id = ?", arguments: [newInviteCode, id])
+        try db.execute(sql: "UPDATE household SET inviteCode = ? WHERE id = ?", arguments: [try unusedInviteCode(makeInviteCode), id])
         return report
     }
 }

@@ -90,6 +90,13 @@ public struct Transaction {
             .map { .teacher($0) }
     }
 
+    /// A code from `make` that no household or teacher has (59 random bits: a retry is theory, but cheap).
+    public func unusedInviteCode(_ make: () -> String) throws -> String {
+        var code = make()
+        while try invitee(code: code) != nil { code = make() }
+        return code
+    }
+
     /// Each listed teacher's staff invite code, made on first use; a new code never equals a household's.
     public func staffInvites(teacherIDs: [String], makeInviteCode: () -> String, at now: Date) throws -> [String: String] {
         var codes: [String: String] = [:]
@@ -98,8 +105,7 @@ public struct Transaction {
                 codes[teacherID] = code
                 continue
             }
-            var code = makeInviteCode()
-            while try invitee(code: code) != nil { code = makeInviteCode() }
+            let code = try unusedInviteCode(makeInviteCode)
             try db.execute(sql: "INSERT INTO staffInvite (teacherID, inviteCode, createdAt) VALUES (?, ?, ?)", arguments: [teacherID, code, now])
             codes[teacherID] = code
         }
@@ -482,9 +488,7 @@ public struct Transaction {
     /// Inserts a household with a fresh invite code; `key` is the administration's household key.
     public func upsertHousehold(key: String, makeInviteCode: () -> String, at now: Date) throws -> HouseholdRecord {
         if let existing = try HouseholdRecord.filter(Column("key") == key).fetchOne(db) { return existing }
-        var code = makeInviteCode()
-        while try invitee(code: code) != nil { code = makeInviteCode() }  // 59 random bits: a retry is theory, but cheap
-        var household = HouseholdRecord(key: key, inviteCode: code, createdAt: now)
+        var household = HouseholdRecord(key: key, inviteCode: try unusedInviteCode(makeInviteCode), createdAt: now)
         try household.insert(db)
         return household
     }

@@ -46,6 +46,18 @@ struct Locations: ParsableArguments {
     }
 }
 
+extension Locations {
+    /// The school, content and database these locations name, loaded as the daemon loads them; a problem in a data
+    /// file ends the command with the list of `file:line` problems.
+    func runtime() async throws -> Runtime { try await reportingFileIssues { try Runtime.load(configuration, logger: makeLogger()) } }
+}
+
+/// Says `message` on stderr and gives the exit code to throw: how a command refuses.
+func refusal(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+    return ExitCode.failure
+}
+
 func makeLogger() -> Logger {
     var logger = Logger(label: "samenspraak")
     logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
@@ -55,11 +67,9 @@ func makeLogger() -> Logger {
 /// Runs `body`, turning data-file problems into a list on stderr and exit code 1.
 func reportingFileIssues<T>(_ body: () async throws -> T) async throws -> T {
     do { return try await body() } catch let error as FileIssues {
-        FileHandle.standardError.write(Data((error.description + "\n").utf8))
-        throw ExitCode.failure
+        throw refusal(error.description)
     } catch let error as FileIssue {
-        FileHandle.standardError.write(Data((error.description + "\n").utf8))
-        throw ExitCode.failure
+        throw refusal(error.description)
     }
 }
 
@@ -114,8 +124,7 @@ struct Chat: AsyncParsableCommand {
         let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: logger) }
         let lines = AnyIterator { readLine(strippingNewline: true) }
         guard try await TerminalChat(runtime: runtime).run(inviteCode: invite, lines: lines) else {
-            FileHandle.standardError.write(Data("Unknown invite code '\(invite)'. `samenspraak invites` lists the codes.\n".utf8))
-            throw ExitCode.failure
+            throw refusal("Unknown invite code '\(invite)'. `samenspraak invites` lists the codes.")
         }
     }
 }
@@ -126,7 +135,7 @@ struct Deliveries: AsyncParsableCommand {
     @OptionGroup var locations: Locations
 
     func run() async throws {
-        let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: makeLogger()) }
+        let runtime = try await locations.runtime()
         let (failed, unreachable) = try runtime.database.readNow { tx in (try tx.failedDeliveries(), try tx.unreachableContacts()) }
         let time = ISO8601DateFormatter()
         print("Not delivered (\(failed.count)):")
@@ -143,7 +152,7 @@ struct Jobs: AsyncParsableCommand {
     @Option(help: "How many of each to list.") var limit = 50
 
     func run() async throws {
-        let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: makeLogger()) }
+        let runtime = try await locations.runtime()
         let calendar = runtime.school.calendar
         func moment(_ date: Date) -> String { "\(calendar.dayKey(date)) \(calendar.clockTime(date))" }
         try runtime.database.readNow { tx in
@@ -167,7 +176,7 @@ struct Invites: AsyncParsableCommand {
     var staff = false
 
     func run() async throws {
-        let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: makeLogger()) }
+        let runtime = try await locations.runtime()
         if staff {
             print("teacher,name,invite_code,link,telegram_link")
             for invite in try runtime.staffInvites() {
@@ -191,7 +200,7 @@ struct Import: AsyncParsableCommand {
     @Argument(help: "The roster CSV file.") var file: String
 
     func run() async throws {
-        let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: makeLogger()) }
+        let runtime = try await locations.runtime()
         let counts = try await reportingFileIssues { try RosterImporter.importFile(path: file, school: runtime.school, database: runtime.database) }
         print("Imported \(counts.children) children in \(counts.households) households from \(file).")
     }
@@ -219,8 +228,7 @@ struct Check: AsyncParsableCommand {
             return
         }
         for issue in issues { FileHandle.standardError.write(Data((issue.description + "\n").utf8)) }
-        FileHandle.standardError.write(Data("\(issues.count) problem(s) found.\n".utf8))
-        throw ExitCode.failure
+        throw refusal("\(issues.count) problem(s) found.")
     }
 }
 

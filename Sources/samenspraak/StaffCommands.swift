@@ -14,7 +14,7 @@ struct Coverage: AsyncParsableCommand {
     @OptionGroup var locations: Locations
 
     func run() async throws {
-        let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: makeLogger()) }
+        let runtime = try await locations.runtime()
         let rows = try await runtime.service.coverage()
         let width = max(5, rows.map(\.name.count).max() ?? 0)
         func cell(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
@@ -36,7 +36,7 @@ struct Receptions: AsyncParsableCommand {
         @OptionGroup var locations: Locations
 
         func run() async throws {
-        let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: makeLogger()) }
+        let runtime = try await locations.runtime()
         let calendar = runtime.school.calendar
         for row in try await runtime.service.receptionOverview() {
             let when = "\(calendar.dayKey(row.startsAt)) \(calendar.clockTime(row.startsAt))"
@@ -63,7 +63,7 @@ struct Receptions: AsyncParsableCommand {
         @OptionGroup var details: Details
 
         func run() async throws {
-            try await Receptions.report("Planned", try await Receptions.runtime(locations).service.saveReception(
+            try await Receptions.report("Planned", try await locations.runtime().service.saveReception(
                 ReceptionDraft(group: group, date: details.date, from: details.from, to: details.to, place: details.place, note: details.note)))
         }
     }
@@ -75,10 +75,9 @@ struct Receptions: AsyncParsableCommand {
         @OptionGroup var details: Details
 
         func run() async throws {
-            let runtime = try await Receptions.runtime(locations)
+            let runtime = try await locations.runtime()
             guard let existing = try await runtime.service.receptionOverview().first(where: { $0.id == id && !$0.cancelled }) else {
-                FileHandle.standardError.write(Data("There is no reception '\(id)'; 'samenspraak receptions list' shows them.\n".utf8))
-                throw ExitCode.failure
+                throw refusal("There is no reception '\(id)'; 'samenspraak receptions list' shows them.")
             }
             try await Receptions.report("Moved", try await runtime.service.saveReception(
                 ReceptionDraft(group: existing.groupID, date: details.date, from: details.from, to: details.to, place: details.place, note: details.note),
@@ -92,24 +91,18 @@ struct Receptions: AsyncParsableCommand {
         @Argument(help: "The reception's id (see 'receptions list').") var id: String
 
         func run() async throws {
-            guard try await Receptions.runtime(locations).service.cancelReception(id: id) else {
-                FileHandle.standardError.write(Data("There is no reception '\(id)' to cancel.\n".utf8))
-                throw ExitCode.failure
+            guard try await locations.runtime().service.cancelReception(id: id) else {
+                throw refusal("There is no reception '\(id)' to cancel.")
             }
             print("Cancelled \(id).")
         }
-    }
-
-    static func runtime(_ locations: Locations) async throws -> Runtime {
-        try await reportingFileIssues { try Runtime.load(locations.configuration, logger: makeLogger()) }
     }
 
     static func report(_ done: String, _ result: Result<ReceptionRecord, InputProblem>) async throws {
         switch result {
         case .success(let record): print("\(done) \(record.id).")
         case .failure(let problem):
-            FileHandle.standardError.write(Data("Nothing changed: \(problem.description).\n".utf8))
-            throw ExitCode.failure
+            throw refusal("Nothing changed: \(problem.description).")
         }
     }
 }
@@ -128,7 +121,7 @@ struct Household: AsyncParsableCommand {
         @Option(help: "How many entries.") var limit = 100
 
         func run() async throws {
-            let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: makeLogger()) }
+            let runtime = try await locations.runtime()
             let time = ISO8601DateFormatter()
             for entry in try runtime.database.readNow({ try $0.auditLog(limit: limit) }) {
                 print("\(time.string(from: entry.at))  \(entry.actor)  \(entry.action)  \(entry.subject)")
@@ -143,15 +136,14 @@ struct Household: AsyncParsableCommand {
         @Option(help: "A file to write the JSON to.") var output: String?
 
         func run() async throws {
-            let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: makeLogger()) }
+            let runtime = try await locations.runtime()
             guard let export = try runtime.database.writeNow({ tx in
                 try tx.household(key: household).map { record in
                     try tx.audit(actor: Household.actor, action: "export", subject: "household \(household)", at: Date())
                     return try tx.export(household: record)
                 }
             }) else {
-                FileHandle.standardError.write(Data("There is no household '\(household)'.\n".utf8))
-                throw ExitCode.failure
+                throw refusal("There is no household '\(household)'.")
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -171,20 +163,16 @@ struct Household: AsyncParsableCommand {
 
         func run() async throws {
             guard yes else {
-                FileHandle.standardError.write(Data("Erasing cannot be undone; add --yes to confirm.\n".utf8))
-                throw ExitCode.failure
+                throw refusal("Erasing cannot be undone; add --yes to confirm.")
             }
-            let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: makeLogger()) }
+            let runtime = try await locations.runtime()
             let report = try runtime.database.writeNow { tx -> ErasureReport? in
                 guard let record = try tx.household(key: household) else { return nil }
-                var code = InviteCode.generate()
-                while try tx.invitee(code: code) != nil { code = InviteCode.generate() }
                 try tx.audit(actor: Household.actor, action: "erase", subject: "household \(household)", at: Date())
-                return try tx.erase(household: record, newInviteCode: code)
+                return try tx.erase(household: record, makeInviteCode: InviteCode.generate)
             }
             guard let report else {
-                FileHandle.standardError.write(Data("There is no household '\(household)'.\n".utf8))
-                throw ExitCode.failure
+                throw refusal("There is no household '\(household)'.")
             }
             print("Erased \(household): \(report.chats) chat(s), \(report.messages) message(s), \(report.answers) answer(s), \(report.jobs) planned message(s).")
         }
@@ -203,10 +191,9 @@ struct Staff: AsyncParsableCommand {
         @Flag(help: "Make a new link; the old one stops working (when it was shared by mistake).") var renew = false
 
         func run() async throws {
-            let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: makeLogger()) }
+            let runtime = try await locations.runtime()
             guard runtime.school.teacher(teacher) != nil else {
-                FileHandle.standardError.write(Data("There is no teacher '\(teacher)' in the school file.\n".utf8))
-                throw ExitCode.failure
+                throw refusal("There is no teacher '\(teacher)' in the school file.")
             }
             print(try TeacherFeedController.link(teacher: teacher, renew: renew, database: runtime.database,
                                                  publicURL: locations.configuration.publicURL))
@@ -224,11 +211,8 @@ struct Staff: AsyncParsableCommand {
         @Option(help: "For a teacher: their id in the school file.") var teacher: String?
 
         func run() async throws {
-            let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: makeLogger()) }
-            func refuse(_ reason: String) -> ExitCode {
-                FileHandle.standardError.write(Data("No account made: \(reason)\n".utf8))
-                return ExitCode.failure
-            }
+            let runtime = try await locations.runtime()
+            func refuse(_ reason: String) -> ExitCode { refusal("No account made: \(reason)") }
             guard ["office", "teacher", "care"].contains(role) else { throw refuse("the role must be office, teacher or care, not '\(role)'.") }
             if role == "teacher" {
                 guard let teacher, runtime.school.teacher(teacher) != nil else { throw refuse("a teacher account needs --teacher with a teacher id of the school file.") }

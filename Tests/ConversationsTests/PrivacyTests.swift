@@ -34,7 +34,7 @@ import TestSupport
 
         let booked = try await service.coverage().map(\.booked)
         let report = try school.runtime.database.writeNow { tx in
-            try tx.erase(household: try #require(try tx.household(key: key)), newInviteCode: InviteCode.generate())
+            try tx.erase(household: try #require(try tx.household(key: key)), makeInviteCode: InviteCode.generate)
         }
         #expect(report.chats == 1 && report.messages > 10 && report.answers == 2)
         let after = try #require(try school.runtime.database.readNow { tx in try tx.household(key: key).map { try tx.export(household: $0) } })
