@@ -111,21 +111,25 @@ extension ConversationService {
                       choices: [("move", "menu.move"), ("cancel", "menu.cancel"), ("questions", "menu.questions")])
             }
         case Reminders.nudge:
-            guard try tx.jobCount(status: "done", kind: Reminders.nudge) < 2 else { return .skipped("two nudges were sent already") }
-            var households = 0
-            for household in try tx.households() {
-                guard let householdID = household.id else { continue }
+            // The school file's nudges go to everyone, at most twice; staff's (reference: a group) to one group when they ask.
+            let group = job.reference.isEmpty ? nil : job.reference
+            if group == nil {
+                guard try tx.jobCount(status: "done", kind: Reminders.nudge, reference: "") < 2 else { return .skipped("two nudges were sent already") }
+            }
+            var nudged = 0
+            let households = try group.map(tx.households(ofGroup:)) ?? tx.households().compactMap(\.id)
+            for householdID in households {
                 let booked = Set(try tx.activeBookings(household: householdID).map(\.childID))
-                let waiting = try tx.children(household: householdID).filter { !booked.contains($0.id) }
+                let waiting = try tx.children(household: householdID).filter { !booked.contains($0.id) && (group == nil || $0.groupID == group) }
                 guard !waiting.isEmpty else { continue }
                 let values: [String: MessageValue] = ["children": .text(waiting.map(\.firstName).joined(separator: ", ")),
                                                       "closes": .day(school.booking.closes)]
                 let sent = try send(to: householdID, job: job, now: now, tx: tx, encoder: encoder, report: &report) { language in
                     reply("reminder.nudge", values, language: language, choices: [("book", "menu.book")])
                 }
-                if case .done = sent { households += 1 }
+                if case .done = sent { nudged += 1 }
             }
-            return .done("sent to \(households) households")
+            return .done("sent to \(nudged) households")
         case Reminders.teacherAgenda:
             guard let teacher = school.teacher(job.reference) else { return .skipped("the teacher is no longer in the school file") }
             let agenda = TeacherAgenda(school: school, localizer: localizer)

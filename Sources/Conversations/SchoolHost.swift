@@ -50,7 +50,7 @@ public enum SchoolHostCatalog {
         messages: Set(["booking.child_option", "booking.day_option", "booking.day_option_sibling", "booking.time_option",
                    "booking.time_option_sibling", "booking.time_option_teacher", "move.talk_option", "pretalk.child_option",
                    "pretalk.current", "menu.talk_line", "common.too_long", "common.text_only", "common.unavailable",
-                   "telegram.need_invite", "telegram.private_only", "reminder.talk", "reminder.nudge",
+                   "telegram.need_invite", "telegram.private_only", "reminder.talk", "reminder.nudge", "notice.school_moved", "notice.school_cancelled",
                    "agreement.written", "agreement.matches", "agreement.differs", "agreement.look_back", "agreement.line",
                    "check_in.question", "check_in.good", "check_in.fair", "check_in.poor", "check_in.tell",
                    "when.day", "when.week_after", "when.early", "when.mid", "when.late", "when.every_week", "when.every_weeks",
@@ -202,14 +202,8 @@ extension SchoolHost {
             guard let old = try selectedBooking(session), isChangeable(old) else { return "closed" }
             guard let slot = try selectedSlot(session) else { return "taken" }
             guard BookingRules.isChangeable(slotStart: slot.startsAt, now: now, settings: school.booking) else { return "closed" }
-            // Free the old time and take the new one in this transaction; if the new one is gone, restore the old.
-            let attendees = try tx.attendees(booking: old.bookingID)
-            try tx.cancelBooking(id: old.bookingID, at: now)
-            let booker = try tx.bookingRecord(id: old.bookingID)
-            switch try tx.book(slotID: slot.id ?? 0, childID: old.childID, householdID: booker?.householdID ?? household,
-                               scope: booker?.scope ?? scope(child: old.childID), icsToken: Self.newToken(), at: now) {
+            switch try tx.moveBooking(id: old.bookingID, toSlot: slot.id ?? 0, icsToken: Self.newToken(), at: now) {
             case .booked(let booking):
-                for attendee in attendees { try tx.attend(bookingID: booking.id ?? 0, householdID: attendee) }
                 if let details = try tx.booking(id: booking.id ?? 0) {
                     describe(booking: details, into: &session)
                     try notifyOtherHouseholds(.moved, details)
@@ -217,7 +211,6 @@ extension SchoolHost {
                 try talksChanged(child: old.childID)
                 return "ok"
             case .slotTaken, .alreadyBooked:
-                try tx.restoreBooking(id: old.bookingID)
                 return "taken"
             }
         case "cancel_booking":

@@ -6,38 +6,61 @@ import HummingbirdBcrypt
 import Mustache
 import Storage
 
-/// The staff pages: log in with an e-mail address and password (bcrypt), a session in a secure cookie, and the
-/// startgesprekken per group. Teachers see their own groups; office and care staff see all. Login attempts are
-/// limited per address; every page checks the session.
+/// The staff pages: log in with an e-mail address and password (bcrypt), a session in a secure cookie, then pages
+/// per role. Office (and director): everything. Teachers: their own groups. Care coordinators: agreements and buddies.
+/// Login attempts are limited per address; every page checks the session and the role. Dutch first, English on request.
+/// Forms need no JavaScript; the cookie is SameSite=Strict, so another site cannot post them on someone's behalf.
 public struct StaffPages: Sendable {
     let service: ConversationService
     let library: MustacheLibrary
+    /// Page texts per language (`Templates/texts.json`).
+    let texts: [String: [String: String]]
     let limiter = AttemptLimiter()
     /// Cookies get `Secure` when the daemon is reached over HTTPS.
     let secureCookies: Bool
     static let cookie = "samenspraak_staff"
+    static let languageCookie = "samenspraak_staff_language"
     static let sessionLength: TimeInterval = 12 * 3600
+    static let templates = ["header", "footer", "login", "message", "coverage", "group", "talk", "agenda", "agreements", "buddies", "deliveries", "household"]
 
     public init(service: ConversationService, publicURL: String) throws {
         self.service = service
         self.secureCookies = publicURL.hasPrefix("https://")
-        var templates: [String: MustacheTemplate] = [:]
-        for name in ["login", "coverage", "deliveries"] {
-            guard let url = Bundle.module.url(forResource: name, withExtension: "mustache", subdirectory: "Templates") else {
-                throw ChatError(.internalServerError, "staff page template \(name) is missing from the build")
+        func resource(_ name: String, _ type: String) throws -> Data {
+            guard let url = Bundle.module.url(forResource: name, withExtension: type, subdirectory: "Templates") else {
+                throw ChatError(.internalServerError, "staff page file \(name).\(type) is missing from the build")
             }
-            templates[name] = try MustacheTemplate(string: String(decoding: try Data(contentsOf: url), as: UTF8.self))
+            return try Data(contentsOf: url)
+        }
+        var templates: [String: MustacheTemplate] = [:]
+        for name in Self.templates {
+            templates[name] = try MustacheTemplate(string: String(decoding: try resource(name, "mustache"), as: UTF8.self))
         }
         library = MustacheLibrary(templates: templates)
+        texts = try JSONDecoder().decode([String: [String: String]].self, from: try resource("texts", "json"))
     }
 
     public func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("/staff/login") { _, _ in page("login", ["school": service.school.name]) }
+        router.get("/staff/login") { request, _ in page("login", ["school": service.school.name, "t": texts(request)]) }
         router.post("/staff/login", use: logIn)
         router.post("/staff/logout", use: logOut)
-        router.get("/staff", use: coverage)
-        router.get("/staff/deliveries", use: deliveries)
+        router.get("/staff/language/:language", use: chooseLanguage)
+        router.get("/staff", use: signedIn(coverage))
+        router.post("/staff/groups/:group/nudge", use: signedIn(nudge))
+        router.get("/staff/groups/:group", use: signedIn(group))
+        router.get("/staff/talks/:talk", use: signedIn(talk))
+        router.post("/staff/talks/:talk/move", use: signedIn(move))
+        router.post("/staff/talks/:talk/cancel", use: signedIn(cancel))
+        router.get("/staff/agenda", use: signedIn(agenda))
+        router.get("/staff/agreements", use: signedIn(agreements))
+        router.get("/staff/buddies", use: signedIn(buddies))
+        router.get("/staff/deliveries", use: signedIn(deliveries))
+        router.get("/staff/households", use: signedIn(household))
+        router.get("/staff/households/:household/export", use: signedIn(export))
+        router.post("/staff/households/:household/erase", use: signedIn(erase))
     }
+
+    // MARK: - Session
 
     struct LoginForm: Decodable {
         var email: String
@@ -45,20 +68,19 @@ public struct StaffPages: Sendable {
     }
 
     @Sendable func logIn(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard !(await limiter.isBlocked(context.peer)) else {
-            return page("login", ["school": service.school.name, "error": "Te veel pogingen. Probeer het over tien minuten opnieuw."], status: .tooManyRequests)
+        let t = texts(request)
+        func refuse(_ key: String, _ status: HTTPResponse.Status, email: String? = nil) -> Response {
+            page("login", ["school": service.school.name, "t": t, "email": email ?? "", "error": t[key] ?? key], status: status)
         }
+        guard !(await limiter.isBlocked(context.peer)) else { return refuse("too_many_attempts", .tooManyRequests) }
         let body = try await request.body.collect(upTo: 8 * 1024)
-        guard let form = try? URLEncodedFormDecoder().decode(LoginForm.self, from: String(buffer: body)) else {
-            return page("login", ["school": service.school.name, "error": "Vul uw e-mailadres en wachtwoord in."], status: .badRequest)
-        }
+        guard let form = try? URLEncodedFormDecoder().decode(LoginForm.self, from: String(buffer: body)) else { return refuse("fill_in", .badRequest) }
         let account = try await service.database.read { try $0.staffAccount(email: form.email) }
         // Without an account the hash is still checked, so the time taken does not tell which addresses exist.
         let matches = Bcrypt.verify(form.password, hash: account?.passwordHash ?? Self.unusedHash)
         guard let account, let accountID = account.id, matches else {
             await limiter.recordFailure(context.peer)
-            return page("login", ["school": service.school.name, "email": form.email, "error": "Het e-mailadres of het wachtwoord klopt niet."],
-                        status: .unauthorized)
+            return refuse("wrong_login", .unauthorized, email: form.email)
         }
         let token = Self.newToken()
         let now = Date()
@@ -67,8 +89,7 @@ public struct StaffPages: Sendable {
             try tx.audit(actor: account.email, action: "log in", at: now)
         }
         var response = Response(status: .seeOther, headers: [.location: "/staff"])
-        response.headers[.setCookie] = "\(Self.cookie)=\(token); Path=/staff; HttpOnly; SameSite=Strict; Max-Age=\(Int(Self.sessionLength))"
-            + (secureCookies ? "; Secure" : "")
+        response.headers[.setCookie] = cookie(Self.cookie, token, maxAge: Int(Self.sessionLength))
         return response
     }
 
@@ -77,44 +98,72 @@ public struct StaffPages: Sendable {
             try await service.database.write { try $0.closeStaffSession(tokenHash: Self.hash(token)) }
         }
         var response = Response(status: .seeOther, headers: [.location: "/staff/login"])
-        response.headers[.setCookie] = "\(Self.cookie)=; Path=/staff; HttpOnly; SameSite=Strict; Max-Age=0"
+        response.headers[.setCookie] = cookie(Self.cookie, "", maxAge: 0)
         return response
     }
 
-    @Sendable func coverage(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let account = try await signedIn(request) else { return Response(status: .seeOther, headers: [.location: "/staff/login"]) }
-        let school = service.school
-        let visible = account.role == "teacher"
-            ? Set(account.teacherID.map { school.groups(ofTeacher: $0) }?.map(\.id) ?? [])
-            : Set(school.groups.map(\.id))
-        let rows = try await service.coverage().filter { visible.contains($0.group) }.map { row -> [String: Any] in
-            ["name": row.name, "children": row.children, "booked": row.booked, "held": row.held, "notBooked": row.notBooked,
-             "overdue": row.overdueFollowUps]
+    /// Remembers the page language (a year) and goes back to the start page.
+    @Sendable func chooseLanguage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let language = context.parameters.get("language") ?? "nl"
+        guard texts[language] != nil else { throw HTTPError(.notFound, message: "The staff pages are in Dutch (nl) and English (en).") }
+        var response = Response(status: .seeOther, headers: [.location: "/staff"])
+        response.headers[.setCookie] = cookie(Self.languageCookie, language, maxAge: 365 * 24 * 3600)
+        return response
+    }
+
+    func cookie(_ name: String, _ value: String, maxAge: Int) -> String {
+        "\(name)=\(value); Path=/staff; HttpOnly; SameSite=Strict; Max-Age=\(maxAge)" + (secureCookies ? "; Secure" : "")
+    }
+
+    /// The signed-in person looking at a page: their account, what their role lets them see, and the page texts.
+    struct Viewer {
+        let account: StaffAccountRecord
+        let t: [String: String]
+        /// The groups whose children's data this person may see.
+        let groups: Set<String>
+
+        var isOffice: Bool { account.role == "office" }
+        /// Agreements and buddies are the care coordinator's work too.
+        var seesCare: Bool { account.role == "office" || account.role == "care" }
+        var teacherID: String? { account.role == "teacher" ? account.teacherID : nil }
+
+        func text(_ key: String, _ values: [String: String] = [:]) -> String {
+            values.reduce(t[key] ?? key) { $0.replacingOccurrences(of: "{\($1.key)}", with: $1.value) }
         }
-        return page("coverage", ["school": school.name, "name": account.name, "groups": rows, "office": account.role == "office"])
     }
 
-    /// Contacts who blocked the chat and messages given up on, with the reason: for the office to reach them otherwise.
-    @Sendable func deliveries(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let account = try await signedIn(request) else { return Response(status: .seeOther, headers: [.location: "/staff/login"]) }
-        guard account.role == "office" else { return page("login", ["school": service.school.name, "error": "Deze pagina is voor de administratie."], status: .forbidden) }
-        let (failed, unreachable) = try await service.database.read { tx in (try tx.failedDeliveries(), try tx.unreachableContacts()) }
-        let calendar = service.school.calendar
-        func moment(_ date: Date) -> String { "\(calendar.dayKey(date)) \(calendar.clockTime(date))" }
-        let now = service.clock.now()
-        try await service.database.write { try $0.audit(actor: account.email, action: "view deliveries", at: now) }
-        return page("deliveries", [
-            "school": service.school.name, "name": account.name,
-            "unreachable": unreachable.map { ["household": $0.household, "channel": $0.channel, "since": moment($0.since)] as [String: Any] },
-            "failed": failed.map { ["household": $0.household, "channel": $0.channel, "at": moment($0.createdAt), "attempts": $0.attempts, "reason": $0.reason] as [String: Any] },
-        ])
+    typealias Handler = @Sendable (Request, AppRequestContext, Viewer) async throws -> Response
+
+    /// Runs `handler` for a signed-in person; anyone else goes to the login page (also with an expired or tampered cookie).
+    func signedIn(_ handler: @escaping Handler) -> @Sendable (Request, AppRequestContext) async throws -> Response {
+        { request, context in
+            guard let token = request.cookies[Self.cookie]?.value, !token.isEmpty,
+                  let account = try await service.database.read({ try $0.staffAccount(sessionTokenHash: Self.hash(token), at: Date()) })
+            else { return Response(status: .seeOther, headers: [.location: "/staff/login"]) }
+            let school = service.school
+            let groups = switch account.role {
+            case "teacher": Set(account.teacherID.map { school.groups(ofTeacher: $0) }?.map(\.id) ?? [])
+            case "office": Set(school.groups.map(\.id))
+            default: Set<String>()  // care: agreements and buddies, no talks
+            }
+            return try await handler(request, context, Viewer(account: account, t: texts(request), groups: groups))
+        }
     }
 
-    /// The account of the request's session cookie, if the session is open.
-    func signedIn(_ request: Request) async throws -> StaffAccountRecord? {
-        guard let token = request.cookies[Self.cookie]?.value, !token.isEmpty else { return nil }
-        let now = Date()
-        return try await service.database.read { try $0.staffAccount(sessionTokenHash: Self.hash(token), at: now) }
+    func texts(_ request: Request) -> [String: String] {
+        texts[request.cookies[Self.languageCookie]?.value ?? "nl"] ?? texts["nl"] ?? [:]
+    }
+
+    // MARK: - Rendering
+
+    /// A signed-in page: the header's values (school, name, the navigation the role allows) and the page's own.
+    func page(_ name: String, _ viewer: Viewer, _ values: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+        let base: [String: Any] = [
+            "school": service.school.name, "name": viewer.account.name, "t": viewer.t, "office": viewer.isOffice, "care": viewer.seesCare,
+            "navTalks": !viewer.groups.isEmpty, "otherLanguage": viewer.t["lang"] == "en" ? "nl" : "en",
+            "otherLanguageName": viewer.t["lang"] == "en" ? "Nederlands" : "English",
+        ]
+        return page(name, base.merging(values) { _, own in own }, status: status)
     }
 
     func page(_ name: String, _ values: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
@@ -122,6 +171,29 @@ public struct StaffPages: Sendable {
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
                         body: .init(byteBuffer: ByteBuffer(string: html)))
     }
+
+    /// A page that only says something: a refusal (403, 404) or what just happened.
+    func message(_ viewer: Viewer, _ key: String, status: HTTPResponse.Status) -> Response {
+        page("message", viewer, ["message": viewer.text(key)], status: status)
+    }
+
+    func forbidden(_ viewer: Viewer) -> Response { message(viewer, "forbidden", status: .forbidden) }
+
+    func redirect(_ location: String) -> Response { Response(status: .seeOther, headers: [.location: location]) }
+
+    /// A date as the page's language writes it ("maandag 8 september 15:20").
+    func moment(_ date: Date, _ viewer: Viewer) -> (day: String, time: String) {
+        let language = viewer.t["lang"] ?? "nl"
+        return (service.localizer.format(.day(date), language: language), service.localizer.format(.time(date), language: language))
+    }
+
+    /// The form fields of a POST body (at most 8 KB).
+    func form<Form: Decodable>(_ type: Form.Type, _ request: Request) async throws -> Form? {
+        let body = try await request.body.collect(upTo: 8 * 1024)
+        return try? URLEncodedFormDecoder().decode(Form.self, from: String(buffer: body))
+    }
+
+    // MARK: - Accounts
 
     /// A bcrypt hash of no password anyone has, checked when the e-mail address is unknown.
     static let unusedHash = Bcrypt.hash(newToken(), cost: 12)

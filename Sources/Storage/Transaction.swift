@@ -395,8 +395,9 @@ public struct Transaction {
         return try JobRecord.fetchAll(db, sql: "SELECT * FROM job WHERE status = ? ORDER BY \(order) LIMIT ?", arguments: [status, limit])
     }
 
-    public func jobCount(status: String, kind: String? = nil) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE status = ? AND (? IS NULL OR kind = ?)", arguments: [status, kind, kind]) ?? 0
+    public func jobCount(status: String, kind: String? = nil, reference: String? = nil) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE status = ? AND (? IS NULL OR kind = ?) AND (? IS NULL OR reference = ?)",
+                         arguments: [status, kind, kind, reference, reference]) ?? 0
     }
 
     // MARK: - Delivery to platforms
@@ -511,8 +512,18 @@ public struct Transaction {
 extension Transaction {
     public func bookingRecord(id: Int64) throws -> BookingRecord? { try BookingRecord.fetchOne(db, key: id) }
 
-    /// Undoes a cancellation within the same transaction (a move whose new time was just taken).
-    public func restoreBooking(id: Int64) throws {
-        try db.cachedStatement(sql: "UPDATE booking SET cancelledAt = NULL WHERE id = ?").execute(arguments: [id])
+    /// Moves a talk to another slot: the old one is cancelled and a new booking (same child, booker, scope and attendees)
+    /// takes `slotID`; if that slot was just taken the old talk is restored, so a failed move changes nothing.
+    public func moveBooking(id: Int64, toSlot slotID: Int64, icsToken: String, at now: Date) throws -> BookOutcome {
+        guard let old = try bookingRecord(id: id) else { return .alreadyBooked }
+        let attendees = try attendees(booking: id)
+        try cancelBooking(id: id, at: now)
+        let outcome = try book(slotID: slotID, childID: old.childID, householdID: old.householdID, scope: old.scope, icsToken: icsToken, at: now)
+        if case .booked(let booking) = outcome {
+            for attendee in attendees { try attend(bookingID: booking.id ?? 0, householdID: attendee) }
+        } else {
+            try db.cachedStatement(sql: "UPDATE booking SET cancelledAt = NULL WHERE id = ?").execute(arguments: [id])
+        }
+        return outcome
     }
 }

@@ -137,19 +137,9 @@ struct Household: AsyncParsableCommand {
 
         func run() async throws {
             let runtime = try await locations.runtime()
-            guard let export = try runtime.database.writeNow({ tx in
-                try tx.household(key: household).map { record in
-                    try tx.audit(actor: Household.actor, action: "export", subject: "household \(household)", at: Date())
-                    return try tx.export(household: record)
-                }
-            }) else {
+            guard let data = try await runtime.service.exportHousehold(key: household, by: Household.actor) else {
                 throw refusal("There is no household '\(household)'.")
             }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            encoder.dateEncodingStrategy = .iso8601
-            let data = try encoder.encode(export)
             if let output { try data.write(to: URL(fileURLWithPath: output)) } else { FileHandle.standardOutput.write(data + Data("\n".utf8)) }
         }
     }
@@ -166,12 +156,7 @@ struct Household: AsyncParsableCommand {
                 throw refusal("Erasing cannot be undone; add --yes to confirm.")
             }
             let runtime = try await locations.runtime()
-            let report = try runtime.database.writeNow { tx -> ErasureReport? in
-                guard let record = try tx.household(key: household) else { return nil }
-                try tx.audit(actor: Household.actor, action: "erase", subject: "household \(household)", at: Date())
-                return try tx.erase(household: record, makeInviteCode: InviteCode.generate)
-            }
-            guard let report else {
+            guard let report = try await runtime.service.eraseHousehold(key: household, by: Household.actor) else {
                 throw refusal("There is no household '\(household)'.")
             }
             print("Erased \(household): \(report.chats) chat(s), \(report.messages) message(s), \(report.answers) answer(s), \(report.jobs) planned message(s).")

@@ -47,7 +47,7 @@ import TestSupport
             let page = try await client.execute(uri: "/staff", method: .get, headers: [.cookie: session])
             let html = String(buffer: page.body)
             #expect(page.status == .ok && html.contains("Startgesprekken per groep"))
-            for group in school.runtime.school.groups { #expect(html.contains("<th scope=\"row\">\(group.name)</th>")) }
+            for group in school.runtime.school.groups { #expect(html.contains(#"<th scope="row"><a href="/staff/groups/\#(group.id)">\#(group.name)</a></th>"#)) }
 
             // The office sees who could not be reached; a teacher may not.
             try school.runtime.database.writeNow { tx in
@@ -63,7 +63,7 @@ import TestSupport
             let teacherSession = try cookie(try await logIn(client, "juf@school.nl", "correct-horse-2"))
             let teacherPage = try await client.execute(uri: "/staff", method: .get, headers: [.cookie: teacherSession])
             let teacherHTML = String(buffer: teacherPage.body)
-            #expect(teacherHTML.contains("<th scope=\"row\">Groep 3</th>") && !teacherHTML.contains("<th scope=\"row\">Groep 1/2</th>"))
+            #expect(teacherHTML.contains(#"<a href="/staff/groups/g2">Groep 3</a>"#) && !teacherHTML.contains("Groep 1/2"))
             let forbidden = try await client.execute(uri: "/staff/deliveries", method: .get, headers: [.cookie: teacherSession])
             #expect(forbidden.status == .forbidden)
 
