@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        // Tests only: the browser tests drive headless Chromium over the DevTools protocol, a WebSocket.
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
     ],
     targets: [
         // The school's world and its rules. No I/O.
@@ -90,7 +92,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["App", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: ["App", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird")],
             path: "Tests/TestSupport",
             swiftSettings: settings
         ),
@@ -116,6 +118,12 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["App", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: settings
+        ),
+        // The staff pages and the web chat in a real headless Chromium (Debian's `chromium`).
+        .testTarget(
+            name: "BrowserTests",
+            dependencies: ["App", "TestSupport", .product(name: "HummingbirdWSClient", package: "hummingbird-websocket")],
             swiftSettings: settings
         ),
     ]

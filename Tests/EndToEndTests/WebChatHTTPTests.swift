@@ -140,13 +140,6 @@ import TestSupport
 }
 
 /// Runs the daemon's real HTTP server on an ephemeral 127.0.0.1 port for the duration of `body`.
-func withLiveServer(_ school: TestSchool, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-    var logger = Logger(label: "e2e")
-    logger.logLevel = .critical
-    let app = try buildApplication(school.runtime, logger: logger, pollTimeout: .milliseconds(300))
-    try await app.test(.live) { client in try await body(client) }
-}
-
 /// What the chat page does: send a message, then poll for the replies after the last one seen.
 final class WebChatBrowser: @unchecked Sendable {
     let client: any TestClientProtocol
