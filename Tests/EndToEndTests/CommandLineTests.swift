@@ -46,4 +46,17 @@ import TestSupport
         let audit = try run(["household", "audit"], data: data).output
         #expect(audit.contains("  erase  household H00001") && audit.contains("  export  household H00001"))
     }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: CommandLineTests.executable.path), "needs the built samenspraak binary"))
+    func purgeSaysWhatItDeletesAndIsAudited() throws {
+        let data = TemporaryDirectory()
+        #expect(try run(["demo", "--no-serve", "--households", "20"], data: data).status == 0)
+        let rehearsedPurge = try run(["purge", "--dry-run"], data: data)
+        #expect(rehearsedPurge.status == 0 && rehearsedPurge.output.hasPrefix("Would delete the messages from before ")
+                && rehearsedPurge.output.hasSuffix("Nothing changed.\n"))
+        let purge = try run(["purge", "--retention-days", "30"], data: data)
+        #expect(purge.status == 0 && purge.output.contains("inbox (received)  0\n  outbox (sent)     0\n"))
+        #expect(try run(["purge", "--retention-days", "3"], data: data).errors.contains("--retention-days must be at least 7"))
+        #expect(try run(["household", "audit"], data: data).output.contains("  purge messages  0 received, 0 sent from before "))
+    }
 }
