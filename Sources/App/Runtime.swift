@@ -122,24 +122,31 @@ public struct Runtime: Sendable {
 /// Loads a roster into the database in one transaction: a bad file changes nothing.
 public enum RosterImporter {
     public static func importRoster(_ roster: Roster, into database: AppDatabase, now: Date = Date()) throws -> (households: Int, children: Int) {
-        try database.writeNow { tx in
-            for child in roster.children {
-                try tx.upsertChild(ChildRecord(id: child.id, firstName: child.firstName, lastName: child.lastName, groupID: child.groupID))
-            }
-            for household in roster.households {
-                let record = try tx.upsertHousehold(key: household.key, makeInviteCode: { InviteCode.generate() }, at: now)
-                try tx.replaceGuardians(household: record.id ?? 0, with: household.guardians.map { ($0.name, $0.phone, $0.language) })
-                for childID in household.childIDs { try tx.linkChild(childID, household: record.id ?? 0) }
-            }
-            return (roster.households.count, roster.children.count)
+        try database.writeNow { tx in try importRoster(roster, tx: tx, now: now) }
+    }
+
+    /// The same inside the caller's transaction (the school-year rollover clears the old year in it first).
+    public static func importRoster(_ roster: Roster, tx: Transaction, now: Date) throws -> (households: Int, children: Int) {
+        for child in roster.children {
+            try tx.upsertChild(ChildRecord(id: child.id, firstName: child.firstName, lastName: child.lastName, groupID: child.groupID))
         }
+        for household in roster.households {
+            let record = try tx.upsertHousehold(key: household.key, makeInviteCode: { InviteCode.generate() }, at: now)
+            try tx.replaceGuardians(household: record.id ?? 0, with: household.guardians.map { ($0.name, $0.phone, $0.language) })
+            for childID in household.childIDs { try tx.linkChild(childID, household: record.id ?? 0) }
+        }
+        return (roster.households.count, roster.children.count)
     }
 
     /// Reads and validates a roster CSV against the school, then imports it.
     public static func importFile(path: String, school: School, database: AppDatabase) throws -> (households: Int, children: Int) {
+        try importRoster(try read(path: path, school: school), into: database)
+    }
+
+    /// Reads and validates a roster CSV against the school; a problem is thrown as `FileIssues` naming file and line.
+    public static func read(path: String, school: School) throws -> Roster {
         let text: String
         do { text = try TextFile.read(URL(fileURLWithPath: path)) } catch { throw FileIssues([error]) }
-        let roster = try RosterCSV.parse(path: path, text: text, school: school, languages: Set(school.languages))
-        return try importRoster(roster, into: database)
+        return try RosterCSV.parse(path: path, text: text, school: school, languages: Set(school.languages))
     }
 }

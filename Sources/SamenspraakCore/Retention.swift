@@ -43,5 +43,11 @@ extension School {
 }
 
 extension SchoolYear {
+    /// "2026-2027": the name of the school year `day` falls in (1 August to 31 July).
+    public static func name(containing day: SchoolDay) -> String {
+        let first = firstCalendarYear(containing: day)
+        return "\(first)-\(first + 1)"
+    }
+
     static func firstCalendarYear(containing day: SchoolDay) -> Int { day.month >= 8 ? day.year : day.year - 1 }
 }

@@ -19,6 +19,9 @@ import Testing
     @Test func theSchoolYearEndsWithTheSummerHolidayOrOnTheLastDayOfJuly() {
         #expect(school(summerFrom: "2027-07-17").schoolYearEnd.description == "2027-07-17")
         #expect(school().schoolYearEnd.description == "2027-08-01")
+        #expect(SchoolYear.name(containing: SchoolDay("2026-11-30")!) == "2026-2027")
+        #expect(SchoolYear.name(containing: SchoolDay("2027-07-31")!) == "2026-2027")
+        #expect(SchoolYear.name(containing: SchoolDay("2027-08-01")!) == "2027-2028")
     }
 
     @Test func aYearsMessagesGoThirtyDaysAfterItEnds() {
