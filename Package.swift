@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(name: "SchoolSetupTests", dependencies: ["SchoolSetup", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: settings),
         .testTarget(
-            name: "ConversationsTests", dependencies: ["Conversations", "TestSupport"],
+            name: "ConversationsTests", dependencies: ["Conversations", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Transcripts"],  // golden transcripts, read through #filePath
             swiftSettings: settings
         ),

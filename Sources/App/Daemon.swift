@@ -5,11 +5,12 @@ import Logging
 import ServiceLifecycle
 import Telegram
 
-/// The running daemon: the HTTP server, the job scheduler (reminders, nudges), and each configured messaging
-/// platform's poller and sender.
+/// The running daemon: the HTTP server, the job scheduler (reminders, nudges), the nightly purge of old messages, and
+/// each configured messaging platform's poller and sender.
 /// SIGTERM or SIGINT stops them gracefully: a message being sent is finished and recorded first.
 public func runDaemon(_ runtime: Runtime, logger: Logger) async throws {
     var services: [any Service] = [BackgroundLoop { await JobScheduler(service: runtime.service, logger: logger).run() }]
+    services.append(BackgroundLoop { await MessagePurge.daily(runtime, logger: logger) })
     var webhook: TelegramWebhook?
     if let telegram = runtime.configuration.telegram {
         let api = BotAPIClient(http: HTTPClient.shared, baseURL: telegram.apiURL, token: telegram.token)

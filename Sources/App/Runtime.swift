@@ -22,11 +22,13 @@ public struct AppConfiguration: Sendable {
     public var telegram: TelegramSettings?
     /// The bearer token of the staff JSON API (a secret, from the environment only); nil: the API is off.
     public var staffToken: String?
+    /// How long conversation messages are kept (`MessagePurge`).
+    public var retention: Retention
 
     public init(databasePath: String = "data/samenspraak.sqlite", schoolFile: String = "data/school.yaml",
                 conversationsDirectory: String = "conversations", localesDirectory: String = "locales",
                 host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, telegram: TelegramSettings? = nil,
-                staffToken: String? = nil) {
+                staffToken: String? = nil, retention: Retention = .standard) {
         self.databasePath = databasePath
         self.schoolFile = schoolFile
         self.conversationsDirectory = conversationsDirectory
@@ -36,6 +38,7 @@ public struct AppConfiguration: Sendable {
         self.publicURL = publicURL ?? "http://\(host):\(port)"
         self.telegram = telegram
         self.staffToken = staffToken
+        self.retention = retention
     }
 }
 
@@ -119,24 +122,31 @@ public struct Runtime: Sendable {
 /// Loads a roster into the database in one transaction: a bad file changes nothing.
 public enum RosterImporter {
     public static func importRoster(_ roster: Roster, into database: AppDatabase, now: Date = Date()) throws -> (households: Int, children: Int) {
-        try database.writeNow { tx in
-            for child in roster.children {
-                try tx.upsertChild(ChildRecord(id: child.id, firstName: child.firstName, lastName: child.lastName, groupID: child.groupID))
-            }
-            for household in roster.households {
-                let record = try tx.upsertHousehold(key: household.key, makeInviteCode: { InviteCode.generate() }, at: now)
-                try tx.replaceGuardians(household: record.id ?? 0, with: household.guardians.map { ($0.name, $0.phone, $0.language) })
-                for childID in household.childIDs { try tx.linkChild(childID, household: record.id ?? 0) }
-            }
-            return (roster.households.count, roster.children.count)
+        try database.writeNow { tx in try importRoster(roster, tx: tx, now: now) }
+    }
+
+    /// The same inside the caller's transaction (the school-year rollover clears the old year in it first).
+    public static func importRoster(_ roster: Roster, tx: Transaction, now: Date) throws -> (households: Int, children: Int) {
+        for child in roster.children {
+            try tx.upsertChild(ChildRecord(id: child.id, firstName: child.firstName, lastName: child.lastName, groupID: child.groupID))
         }
+        for household in roster.households {
+            let record = try tx.upsertHousehold(key: household.key, makeInviteCode: { InviteCode.generate() }, at: now)
+            try tx.replaceGuardians(household: record.id ?? 0, with: household.guardians.map { ($0.name, $0.phone, $0.language) })
+            for childID in household.childIDs { try tx.linkChild(childID, household: record.id ?? 0) }
+        }
+        return (roster.households.count, roster.children.count)
     }
 
     /// Reads and validates a roster CSV against the school, then imports it.
     public static func importFile(path: String, school: School, database: AppDatabase) throws -> (households: Int, children: Int) {
+        try importRoster(try read(path: path, school: school), into: database)
+    }
+
+    /// Reads and validates a roster CSV against the school; a problem is thrown as `FileIssues` naming file and line.
+    public static func read(path: String, school: School) throws -> Roster {
         let text: String
         do { text = try TextFile.read(URL(fileURLWithPath: path)) } catch { throw FileIssues([error]) }
-        let roster = try RosterCSV.parse(path: path, text: text, school: school, languages: Set(school.languages))
-        return try importRoster(roster, into: database)
+        return try RosterCSV.parse(path: path, text: text, school: school, languages: Set(school.languages))
     }
 }

@@ -311,6 +311,14 @@ extension AppDatabase {
                 );
                 """)
         }
+        migrator.registerMigration("v12: retention: messages by age") { db in
+            // The daily purge finds the messages older than the retention period through these, in small batches,
+            // instead of scanning the whole inbox and outbox while it holds the writer.
+            try db.execute(sql: """
+                CREATE INDEX inbox_received ON inbox(receivedAt);
+                CREATE INDEX outbox_created ON outbox(createdAt);
+                """)
+        }
         return migrator
     }
 }

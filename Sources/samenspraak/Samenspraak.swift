@@ -12,7 +12,7 @@ struct Samenspraak: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Parents and school as partners: book the startgesprek by chat, in the parent's own language.",
         subcommands: [Demo.self, Serve.self, Chat.self, Invites.self, Import.self, Coverage.self, Receptions.self, Household.self, Staff.self,
-                      Deliveries.self, Jobs.self, Check.self])
+                      Deliveries.self, Jobs.self, Purge.self, Rollover.self, Check.self])
 }
 
 /// Paths and addresses shared by every command.
@@ -32,6 +32,8 @@ struct Locations: ParsableArguments {
     var telegramMode: TelegramSettings.Mode = .polling
     @Option(help: "Seconds between two messages to the same Telegram chat.") var telegramChatInterval = 1.0
     @Option(help: "Telegram messages per second, all chats together.") var telegramPerSecond = 30
+    @Option(help: "Delete conversation messages this many days after they were sent (at least 7; default: 30 days after the end of the school year).")
+    var retentionDays: Int?
 
     var configuration: AppConfiguration {
         // The token is read from the environment, never from the command line, where `ps` would show it.
@@ -42,7 +44,14 @@ struct Locations: ParsableArguments {
                                 telegram: token.map { TelegramSettings(token: $0, botName: telegramBot, apiURL: telegramAPIURL, mode: telegramMode,
                                                                       limits: .init(perChatInterval: .milliseconds(Int64(telegramChatInterval * 1000)),
                                                                                     perSecond: telegramPerSecond)) },
-                                staffToken: environment["SAMENSPRAAK_STAFF_TOKEN"].flatMap { $0.isEmpty ? nil : $0 })
+                                staffToken: environment["SAMENSPRAAK_STAFF_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
+                                retention: retentionDays.map { .days($0) } ?? .standard)
+    }
+
+    func validate() throws {
+        if let retentionDays, retentionDays < Retention.minimumDays {
+            throw ValidationError("--retention-days must be at least \(Retention.minimumDays): the weekly limit on reminders counts the last seven days' messages.")
+        }
     }
 }
 

@@ -183,8 +183,8 @@ import TestSupport
 
         // Changed: the reminders follow the new moment in the same transaction, and the parents confirm the new text.
         _ = try await service.runDueJobs()
-        let rewritten = try await family.parent.receive()
-        try await family.parent.press("Klopt", in: rewritten.first)
+        let confirmation = try #require(try await family.parent.receive().first)
+        try await family.parent.press("Klopt", in: confirmation)
         _ = try await service.saveAgreement(draft(family, when: "early june"), id: id).get()
         let changed = try jobs(school, agreement: id)
         #expect(changed.filter { $0.kind == "follow_up" }.map(\.dueAt) == [moment(school, "2027-06-01", 8 * 60)])

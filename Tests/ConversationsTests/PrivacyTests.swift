@@ -22,8 +22,8 @@ import TestSupport
         _ = try await service.saveAgreement(AgreementDraft(childID: talk.childID, teacherID: talk.teacherID, who: "teacher", what: "Bellen",
                                                            why: "Even bijpraten", when: "early june", how: "phone")).get()
         _ = try await service.runDueJobs()
-        let written: OutboundMessage = try #require(try await chat.receive().first { $0.text.hasPrefix("Dit is afgesproken") })
-        try await chat.press("Klopt", in: written)
+        let agreement = try #require(try await chat.receive().first { $0.text.hasPrefix("Dit is afgesproken") })
+        try await chat.press("Klopt", in: agreement)
         let key = try #require(try school.runtime.database.readNow { try $0.household(id: household.id) }).key
 
         let export = try #require(try school.runtime.database.readNow { tx in try tx.household(key: key).map { try tx.export(household: $0) } })

@@ -182,7 +182,7 @@ extension ReceptionTests {
         let (chat, _) = try await parent(school, language: "nl")
         try await service.planSchoolJobs()
         try await sendInvitations(school)
-        let invitation: OutboundMessage = try #require(try await chat.receive().first { $0.text.contains("Groep 1/2") })
+        let invitation = try #require(try await chat.receive().first { $0.text.contains("Groep 1/2") })
         try await chat.press("Misschien", in: invitation)
         #expect(try pending(school, kind: "reception_reminder").count == 1)
         // As the Telegram channel does when a send fails with 403 or the parent blocks the bot.

@@ -46,4 +46,52 @@ import TestSupport
         let audit = try run(["household", "audit"], data: data).output
         #expect(audit.contains("  erase  household H00001") && audit.contains("  export  household H00001"))
     }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: CommandLineTests.executable.path), "needs the built samenspraak binary"))
+    func purgeSaysWhatItDeletesAndIsAudited() throws {
+        let data = TemporaryDirectory()
+        #expect(try run(["demo", "--no-serve", "--households", "20"], data: data).status == 0)
+        let rehearsedPurge = try run(["purge", "--dry-run"], data: data)
+        #expect(rehearsedPurge.status == 0 && rehearsedPurge.output.hasPrefix("Would delete the messages from before ")
+                && rehearsedPurge.output.hasSuffix("Nothing changed.\n"))
+        let purge = try run(["purge", "--retention-days", "30"], data: data)
+        #expect(purge.status == 0 && purge.output.contains("inbox (received)  0\n  outbox (sent)     0\n"))
+        #expect(try run(["purge", "--retention-days", "3"], data: data).errors.contains("--retention-days must be at least 7"))
+        #expect(try run(["household", "audit"], data: data).output.contains("  purge messages  0 received, 0 sent from before "))
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: CommandLineTests.executable.path), "needs the built samenspraak binary"))
+    func rolloverIsRehearsedWithoutYesAndRefusesABadRosterOrAnExistingArchiveChangingNothing() throws {
+        let data = TemporaryDirectory()
+        #expect(try run(["demo", "--no-serve", "--households", "20"], data: data).status == 0)
+
+        // A bad roster is named by file and line, and nothing changes: no archive, the same families and talks.
+        let roster = data.path("roster.csv")
+        let lines = try String(contentsOfFile: roster, encoding: .utf8).split(separator: "\n").map(String.init)
+        let bad = data.path("bad.csv")
+        var fields = lines[2].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        fields[3] = "g99"
+        try ([lines[0], lines[1], fields.joined(separator: ",")] + lines.dropFirst(3)).joined(separator: "\n").write(toFile: bad, atomically: true, encoding: .utf8)
+        let before = try ["invites", "coverage", "jobs"].map { try run([$0], data: data).output }
+        let refused = try run(["rollover", "--roster", bad, "--yes"], data: data)
+        #expect(refused.status == 1 && refused.errors.hasPrefix("\(bad):3: the group 'g99' is not in the school file"))
+        let archives = data.url.appendingPathComponent("archive")
+        #expect(!FileManager.default.fileExists(atPath: archives.path))
+
+        // Without --yes: what it would do, and nothing done.
+        let rehearsal = try run(["rollover", "--roster", roster], data: data)
+        #expect(rehearsal.status == 0 && rehearsal.output.hasPrefix("Rehearsal of the rollover to \(roster):")
+                && rehearsal.output.hasSuffix("Nothing changed. Add --yes to roll over.\n"))
+        #expect(!FileManager.default.fileExists(atPath: archives.path))
+        #expect(try ["invites", "coverage", "jobs"].map { try run([$0], data: data).output } == before)
+
+        let done = try run(["rollover", "--roster", roster, "--yes"], data: data)
+        #expect(done.status == 0 && done.output.contains("households: 21 kept with their chats and language, 0 added")
+                && done.output.contains("Restart the daemon now"))
+        let archived = try FileManager.default.contentsOfDirectory(atPath: archives.path)
+        #expect(archived.count == 1 && archived[0].hasSuffix(".sqlite") && done.output.contains("archive of the old year: \(archives.path)/\(archived[0])"))
+        #expect(try run(["invites"], data: data).output == before[0])   // the same families with the same invite codes
+        let again = try run(["rollover", "--roster", roster, "--yes"], data: data)
+        #expect(again.status == 1 && again.errors == "\(archives.path)/\(archived[0]) exists already: the year was archived before. Nothing changed.\n")
+    }
 }

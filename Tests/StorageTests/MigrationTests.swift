@@ -41,4 +41,16 @@ import TestSupport
         try database.writeNow { _ = try $0.db.execute(sql: "DELETE FROM household WHERE id = 1") }
         #expect(try database.readNow { try $0.contact(channel: "telegram", address: "4242") } == nil)
     }
+
+    /// v12: the nightly purge reaches the old messages through an index, so a batch never scans a whole table while it
+    /// holds the writer.
+    @Test func thePurgeFindsOldMessagesThroughAnIndex() throws {
+        let database = try AppDatabase.inMemory()
+        for (condition, index) in [(Transaction.purgeableInbox, "inbox_received"), (Transaction.purgeableOutbox, "outbox_created")] {
+            let plan = try database.readNow { tx in
+                try Row.fetchAll(tx.db, sql: "EXPLAIN QUERY PLAN SELECT id \(condition) LIMIT 500", arguments: [Date()]).map { $0["detail"] as String }
+            }
+            #expect(plan.contains { $0.contains("USING INDEX \(index)") }, "\(plan)")
+        }
+    }
 }

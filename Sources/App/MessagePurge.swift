@@ -1,0 +1,43 @@
+import Foundation
+import Logging
+import SamenspraakCore
+import Storage
+
+/// Deletes the conversation messages older than the retention period: every night in the daemon, and with
+/// `samenspraak purge`. In small transactions, so conversations go on meanwhile: the single SQLite writer is never
+/// held for more than one batch.
+public enum MessagePurge {
+    public static let batchSize = 500
+
+    /// Deletes the messages from before `cutoff` batch by batch, then records the purge in the audit log.
+    public static func run(database: AppDatabase, before cutoff: Date, actor: String, now: Date, batchSize: Int = batchSize) async throws -> MessageCounts {
+        var total = MessageCounts()
+        while true {
+            let batch = try await database.write { try $0.purgeMessages(before: cutoff, limit: batchSize) }
+            total += batch
+            if batch.inbox < batchSize && batch.outbox < batchSize { break }
+        }
+        let subject = "\(total.inbox) received, \(total.outbox) sent from before \(ISO8601DateFormatter().string(from: cutoff))"
+        try await database.write { try $0.audit(actor: actor, action: "purge messages", subject: subject, at: now) }
+        return total
+    }
+
+    /// The daemon's purge: at start, then every night at 03:00 on the school's clock, until cancelled.
+    static func daily(_ runtime: Runtime, logger: Logger) async {
+        let clock = runtime.service.clock
+        let calendar = runtime.school.calendar
+        while !Task.isCancelled {
+            let now = clock.now()
+            let cutoff = runtime.configuration.retention.cutoff(now: now, school: runtime.school)
+            do {
+                let deleted = try await run(database: runtime.database, before: cutoff, actor: "retention", now: now)
+                logger.info("old messages deleted", metadata: ["received": "\(deleted.inbox)", "sent": "\(deleted.outbox)", "before": "\(cutoff)"])
+            } catch {
+                if Task.isCancelled { return }
+                logger.error("deleting old messages failed", metadata: ["error": "\(error)"])
+            }
+            let tomorrow = SchoolDay(now, in: calendar).adding(days: 1).at(minuteOfDay: 3 * 60, in: calendar)
+            try? await Task.sleep(for: .seconds(max(60, tomorrow.timeIntervalSince(clock.now()))))
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import App
+import ArgumentParser
+import DataFiles
+import Foundation
+import SamenspraakCore
+import SchoolSetup
+import Storage
+
+// The commands for the school year's end: deleting old messages (retention) and the rollover to a new roster.
+
+struct Purge: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Delete the conversation messages older than the retention period (the daemon does this every night).")
+    @OptionGroup var locations: Locations
+    @Flag(help: "Only count what would be deleted.") var dryRun = false
+
+    func run() async throws {
+        let runtime = try await locations.runtime()
+        let now = Date()
+        let cutoff = runtime.configuration.retention.cutoff(now: now, school: runtime.school)
+        let calendar = runtime.school.calendar
+        let before = "from before \(calendar.dayKey(cutoff)) \(calendar.clockTime(cutoff))"
+        if dryRun {
+            let counts = try runtime.database.readNow { try $0.purgeableMessages(before: cutoff) }
+            print("Would delete the messages \(before):\n  inbox (received)  \(counts.inbox)\n  outbox (sent)     \(counts.outbox)\nNothing changed.")
+            return
+        }
+        let counts = try await MessagePurge.run(database: runtime.database, before: cutoff, actor: Household.actor, now: now)
+        print("Deleted the messages \(before):\n  inbox (received)  \(counts.inbox)\n  outbox (sent)     \(counts.outbox)")
+    }
+}
+
+struct Rollover: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "End the school year: archive the database, clear the old year's talks, answers, agreements, receptions, jobs and "
+            + "messages, and load the new roster (families still at school keep their chats and language; families that left are erased).")
+    @OptionGroup var locations: Locations
+    @Option(help: "The new school year's roster CSV.") var roster: String
+    @Flag(help: "Do it; without this the rollover is only rehearsed and nothing changes.") var yes = false
+
+    func run() async throws {
+        let configuration = locations.configuration
+        // Not `Runtime.load`: that brings the talk times in line with the school file, and a rehearsal changes nothing.
+        let (school, database, newRoster) = try await reportingFileIssues {
+            let school = try SchoolFile.load(url: URL(fileURLWithPath: configuration.schoolFile))
+            let newRoster = try RosterImporter.read(path: roster, school: school)
+            return (school, try AppDatabase.open(path: configuration.databasePath), newRoster)
+        }
+        let summary: YearRollover.Summary
+        do {
+            summary = try YearRollover.run(roster: newRoster, database: database, databasePath: configuration.databasePath, school: school,
+                                           actor: Household.actor, apply: yes, now: Date())
+        } catch let error as YearRollover.ArchiveExists {
+            throw refusal(error.description)
+        }
+        print(yes ? "Rolled over to \(roster):" : "Rehearsal of the rollover to \(roster):")
+        print("  archive of the old year: \(summary.archive)")
+        print("  rows cleared per table:")
+        let width = summary.cleared.map(\.table.count).max() ?? 0
+        for (table, rows) in summary.cleared { print("    \(table.padding(toLength: width, withPad: " ", startingAt: 0))  \(rows)") }
+        print("  households: \(summary.householdsKept) kept with their chats and language, \(summary.householdsAdded) added "
+              + "(their invite codes: samenspraak invites), \(summary.householdsRemoved) removed with all their data")
+        print("  children: \(summary.children) on the new roster, \(summary.childrenRemoved) left")
+        guard yes else {
+            print("Nothing changed. Add --yes to roll over.")
+            return
+        }
+        print("Restart the daemon now: it reads the school file (\(configuration.schoolFile)) only at start, and plans the new year's "
+              + "talk times, nudges and receptions from it then.")
+    }
+}
