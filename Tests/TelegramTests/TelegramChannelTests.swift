@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import Monitoring
 import SamenspraakCore
 import Storage
 import Synchronization
@@ -80,6 +81,17 @@ import TestSupport
             let (failed, unreachable) = try school.runtime.database.readNow { tx in (try tx.failedDeliveries(), try tx.unreachableContacts()) }
             #expect(failed.contains { $0.channel == "telegram" && $0.reason.contains("blocked") })
             #expect(unreachable.map(\.channel) == ["telegram"])
+
+            // /metrics counts each failure by its reason, and /healthz knows when Telegram last answered.
+            let metrics = school.runtime.metrics.prometheus.emitToString()
+            for reason in ["rate_limited", "unavailable", "blocked"] {
+                #expect(metrics.contains(#"samenspraak_send_failures_total{channel="telegram",reason="\#(reason)"} 1"#), "\(reason)")
+            }
+            #expect(metrics.contains(#"samenspraak_send_failures_total{channel="telegram",reason="rejected"} 0"#))
+            #expect(metrics.contains(#"samenspraak_messages_sent_total{channel="telegram"} 1"#), "the welcome")
+            #expect(!metrics.contains(address), "no chat id in a label")
+            let activity = school.runtime.service.monitoring.activity
+            #expect(activity.last(.telegramUpdates) != nil && activity.last(.telegramSend) != nil)
         }
     }
 }
