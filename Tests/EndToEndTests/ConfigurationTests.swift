@@ -137,3 +137,18 @@ import TestSupport
         }
     }
 }
+
+extension ConfigurationTests {
+    /// The example in the repository is a valid file (its token files are examples, so they are left out here).
+    @Test func theExampleConfigurationIsValid() throws {
+        let example = Repository.root.appendingPathComponent("samenspraak.example.yaml").path
+        let loaded = try ConfigurationLoader(environment: ["SAMENSPRAAK_TELEGRAM_TOKEN": "t", "SAMENSPRAAK_STAFF_TOKEN": "s"], configFile: example).load()
+        #expect(loaded.configuration.publicURL == "https://ouders.example-school.nl")
+        #expect(loaded.configuration.conversationsDirectory == Repository.conversations.path)
+        #expect(loaded.telegramBot == "MySchoolBot" && loaded.configuration.telegram?.mode == .polling)
+        let keys = try String(contentsOfFile: example, encoding: .utf8).split(separator: "\n").compactMap { line -> String? in
+            line.first?.isLetter == true ? String(line.prefix { $0 != ":" }) : nil
+        }
+        #expect(Set(keys) == Set(Setting.allCases.map(\.key)), "every setting is shown in the example")
+    }
+}
