@@ -36,7 +36,7 @@ public struct ConfigurationFile: Sendable {
     }
 
     static func unknownKey(_ key: String) -> String {
-        if let secret = Setting.secrets.first(where: { $0.name == key }) {
+        if let secret = Secret.all.first(where: { $0.name == key }) {
             return "\(key) is a secret and is not read from the configuration file: set \(secret.environmentVariable) in the environment, "
                 + "or name a file that holds it with \(secret.file.key)"
         }

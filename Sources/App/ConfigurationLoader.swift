@@ -45,14 +45,13 @@ public struct ConfigurationLoader {
             file = ConfigurationFile.load(path: configPath)
             issues += file?.issues ?? []
         }
-        let fileFolder = configPath.map { URL(fileURLWithPath: $0).deletingLastPathComponent() }
-
         /// The winning text of a setting and its origin; paths from the file are made relative to the file's folder.
         func raw(_ setting: Setting) -> (text: String, origin: Origin)? {
             if let text = commandLine[setting] { return (text, .commandLine(setting)) }
             if let text = nonEmpty(environment[setting.environmentVariable]) { return (text, .environment(setting.environmentVariable)) }
             if let file, let entry = file.values[setting] {
-                let text = setting.isPath && !entry.text.hasPrefix("/") ? fileFolder!.appendingPathComponent(entry.text).path : entry.text
+                let folder = URL(fileURLWithPath: file.path).deletingLastPathComponent()
+                let text = setting.isPath && !entry.text.hasPrefix("/") ? folder.appendingPathComponent(entry.text).path : entry.text
                 return (text, .file(file.path, line: entry.line))
             }
             return nil
@@ -88,7 +87,7 @@ public struct ConfigurationLoader {
         let perSecond = value(.telegramPerSecond, default: 30, Parse.perSecond)
 
         /// A secret from its environment variable, or from the file its setting names (the whole file, trimmed).
-        func secret(_ secret: (name: String, environmentVariable: String, file: Setting)) -> String? {
+        func secret(_ secret: Secret) -> String? {
             if let token = nonEmpty(environment[secret.environmentVariable]) { return token }
             return value(secret.file, default: nil) { path in
                 guard let data = FileManager.default.contents(atPath: path) else { return .failure(Problem("names \"\(path)\", which cannot be read")) }
@@ -96,8 +95,8 @@ public struct ConfigurationLoader {
                 return token.isEmpty ? .failure(Problem("names \"\(path)\", which is empty")) : .success(token)
             }
         }
-        let telegramToken = secret(Setting.secrets[0])
-        let staffToken = secret(Setting.secrets[1])
+        let telegramToken = secret(.telegramToken)
+        let staffToken = secret(.staffToken)
 
         if telegramToken != nil, mode == .webhook, let origin = origins[.telegramMode] {
             if !(publicURL ?? "").hasPrefix("https://") {

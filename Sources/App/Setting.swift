@@ -26,12 +26,6 @@ public enum Setting: String, CaseIterable, Sendable {
         }
     }
 
-    /// The secrets, by the environment variable that holds them and the setting that names a file holding them.
-    static let secrets: [(name: String, environmentVariable: String, file: Setting)] = [
-        ("telegram_token", "SAMENSPRAAK_TELEGRAM_TOKEN", .telegramTokenFile),
-        ("staff_token", "SAMENSPRAAK_STAFF_TOKEN", .staffTokenFile),
-    ]
-
     /// The environment variable that names the configuration file when `--config` is not given.
     public static let configEnvironmentVariable = "SAMENSPRAAK_CONFIG"
 
@@ -53,4 +47,16 @@ public enum Setting: String, CaseIterable, Sendable {
         }
         return previous[b.count]
     }
+}
+
+/// A secret: the environment variable that holds it, or the setting that names a file holding it.
+struct Secret: Sendable {
+    /// What it would be called as a key, to explain why the configuration file may not hold it.
+    let name: String
+    let environmentVariable: String
+    let file: Setting
+
+    static let telegramToken = Secret(name: "telegram_token", environmentVariable: "SAMENSPRAAK_TELEGRAM_TOKEN", file: .telegramTokenFile)
+    static let staffToken = Secret(name: "staff_token", environmentVariable: "SAMENSPRAAK_STAFF_TOKEN", file: .staffTokenFile)
+    static let all = [telegramToken, staffToken]
 }
