@@ -82,7 +82,7 @@ public final class ConversationService: Sendable {
         monitoring.stepTook(took)
         if case .handled(let contactID, let outboxIDs, _, _) = outcome {
             logger.debug("conversation step", metadata: ["conversation": "\(contactID)", "channel": "\(event.channel.rawValue)",
-                                                         "replies": "\(outboxIDs.count)", "duration": "\(took)"])
+                                                         "replies": "\(outboxIDs.count)", "ms": "\(took.inMilliseconds)"])
         }
         return outcome
     }

@@ -28,7 +28,7 @@ public struct OperationsController: Sendable {
     func health() async -> Response {
         let snapshot = await OperationsSnapshot.read(service)
         let activity = service.monitoring.activity
-        var database: [String: Any] = ["reachable": snapshot.error == nil, "readMilliseconds": Self.milliseconds(snapshot.readTime)]
+        var database: [String: Any] = ["reachable": snapshot.error == nil, "readMilliseconds": snapshot.readTime.inMilliseconds]
         if let error = snapshot.error { database["error"] = error }
         var channels: [String: Any] = [ChannelKind.webchat.rawValue: ["lastRequest": Self.moment(activity.last(.webchatRequest))]]
         if let telegramMode {
@@ -60,17 +60,5 @@ public struct OperationsController: Sendable {
     static func moment(_ date: Date?) -> Any {
         guard let date else { return NSNull() }
         return date.formatted(.iso8601)
-    }
-
-    static func milliseconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return (Double(seconds) * 1000 + Double(attoseconds) / 1e15).rounded(toPlaces: 3)
-    }
-}
-
-extension Double {
-    fileprivate func rounded(toPlaces places: Int) -> Double {
-        let factor = pow(10, Double(places))
-        return (self * factor).rounded() / factor
     }
 }

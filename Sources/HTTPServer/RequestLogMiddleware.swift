@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import Monitoring
 
 /// One log line per request, on the request's logger (so with Hummingbird's `hb.request.id`, which the web chat
 /// also hands to the conversation step): method, the matched route's pattern, status and duration. Never the path
@@ -20,7 +21,7 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     func log(_ request: Request, _ context: Context, status: Int, started: ContinuousClock.Instant) {
         context.logger.log(level: status >= 500 ? .error : .debug, "request", metadata: [
             "method": "\(request.method.rawValue)", "route": "\(context.endpointPath ?? "(none)")", "status": "\(status)",
-            "duration": "\(ContinuousClock.now - started)",
+            "ms": "\((ContinuousClock.now - started).inMilliseconds)",
         ])
     }
 }

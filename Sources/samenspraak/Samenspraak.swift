@@ -50,7 +50,7 @@ struct Locations: ParsableArguments {
         let loaded = if let loaded { loaded } else { try await self.loaded() }
         return try await reportingFileIssues {
             try loaded.checkFilesExist()
-            return try Runtime.load(loaded.configuration, logger: makeLogger())
+            return try Runtime.load(loaded.configuration, logger: try makeLogger())
         }
     }
 }
@@ -61,11 +61,8 @@ func refusal(_ message: String) -> ExitCode {
     return ExitCode.failure
 }
 
-func makeLogger() -> Logger {
-    var logger = Logger(label: "samenspraak")
-    logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-    return logger
-}
+/// The logger of LOG_LEVEL and LOG_FORMAT; a wrong value ends the command with what is allowed.
+func makeLogger() throws -> Logger { try LogSetup.logger() }
 
 /// Runs `body`, turning data-file problems into a list on stderr and exit code 1.
 func reportingFileIssues<T>(_ body: () async throws -> T) async throws -> T {
@@ -83,7 +80,7 @@ struct Demo: AsyncParsableCommand {
     @Flag(help: "Only create the school and print the links; do not start the server.") var noServe = false
 
     func run() async throws {
-        let logger = makeLogger()
+        let logger = try await reportingFileIssues { try makeLogger() }
         let loaded = try await locations.loaded()
         let configuration = loaded.configuration
         let runtime = try await reportingFileIssues {
@@ -114,8 +111,11 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let loaded = try await locations.loaded()
-        try await reportingFileIssues { try loaded.checkTelegramToken() }
-        try await runDaemon(try await locations.runtime(loaded), logger: makeLogger())
+        let logger = try await reportingFileIssues {
+            try loaded.checkTelegramToken()
+            return try makeLogger()
+        }
+        try await runDaemon(try await locations.runtime(loaded), logger: logger)
     }
 }
 

@@ -1,4 +1,5 @@
-import App
+@testable import App
+import DataFiles
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -72,5 +73,36 @@ struct CapturingLogHandler: LogHandler {
     func log(event: LogEvent) {
         let all = metadata.merging(event.metadata ?? [:]) { _, new in new }
         records.append(.init(message: "\(event.message)", metadata: all.mapValues { "\($0)" }))
+    }
+}
+
+/// LOG_LEVEL and LOG_FORMAT: checked like every setting, and `json` writes one object per line.
+@Suite struct LogSetupTests {
+    @Test func wrongLevelsAndFormatsAreRefusedWithWhatIsAllowed() {
+        #expect(throws: FileIssues.self) { try LogSetup.logger(environment: ["LOG_LEVEL": "verbose"]) }
+        do {
+            _ = try LogSetup.logger(environment: ["LOG_LEVEL": "verbose", "LOG_FORMAT": "xml"])
+        } catch {
+            #expect(error.description == """
+                LOG_LEVEL: must be one of trace, debug, info, notice, warning, error, critical, not "verbose"
+                LOG_FORMAT: must be text or json, not "xml"
+                """)
+        }
+        #expect((try? LogSetup.logger(environment: ["LOG_LEVEL": "DEBUG", "LOG_FORMAT": "json"]))?.logLevel == .debug)
+    }
+
+    @Test func jsonLinesCarryTheMetadataAsFields() throws {
+        let lines = Mutex<[String]>([])
+        var logger = Logger(label: "samenspraak") { label in
+            JSONLogHandler(label: label, write: { line in lines.withLock { $0.append(line) } })
+        }
+        logger[metadataKey: "hb.request.id"] = "abc123"
+        logger.info("conversation step", metadata: ["conversation": "42", "replies": .stringConvertible(2)])
+        let line = try #require(lines.withLock { $0.first })
+        #expect(!line.contains("\n"))
+        let fields = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
+        #expect(fields["message"] == "conversation step" && fields["level"] == "info" && fields["label"] == "samenspraak")
+        #expect(fields["hb.request.id"] == "abc123" && fields["conversation"] == "42" && fields["replies"] == "2")
+        #expect(try Date(try #require(fields["time"]), strategy: .iso8601).timeIntervalSinceNow > -60)
     }
 }
