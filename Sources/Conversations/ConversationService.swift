@@ -59,18 +59,18 @@ public final class ConversationService: Sendable {
     /// Handles one inbound event. `inviteCode` binds a new sender to a household or, with a staff invite, to a teacher
     /// (web chat link, Telegram deep link). `logger` is the request's (with its id), when there is one.
     public func handle(_ event: InboundEvent, inviteCode: String? = nil, logger: Logger? = nil) async throws -> Outcome {
-        try await run(event, inviteCode: inviteCode, isStart: false, logger: logger ?? self.logger)
+        try await perform(event, inviteCode: inviteCode, isStart: false, logger: logger ?? self.logger)
     }
 
     /// Starts the conversation for a newly opened chat, as if the person said hello.
     public func start(channel: ChannelKind, address: String, platformMessageID: String, inviteCode: String, languageHint: String?,
                       logger: Logger? = nil) async throws -> Outcome {
         let event = InboundEvent(channel: channel, address: address, platformMessageID: platformMessageID, content: .text(""), languageHint: languageHint)
-        return try await run(event, inviteCode: inviteCode, isStart: true, logger: logger ?? self.logger)
+        return try await perform(event, inviteCode: inviteCode, isStart: true, logger: logger ?? self.logger)
     }
 
     /// Runs one step in the next group commit, counting the message and timing the step until its replies are durable.
-    func run(_ event: InboundEvent, inviteCode: String?, isStart: Bool, logger: Logger) async throws -> Outcome {
+    func perform(_ event: InboundEvent, inviteCode: String?, isStart: Bool, logger: Logger) async throws -> Outcome {
         monitoring.received(on: event.channel)
         let started = ContinuousClock.now
         let now = clock.now()
