@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Foundation
-import NIOCore
 import Monitoring
+import NIOCore
 import NIOHTTP1
 
 /// What went wrong with a Bot API call, sorted by what the caller should do about it.

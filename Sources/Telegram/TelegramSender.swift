@@ -152,7 +152,7 @@ public struct TelegramSender: Sendable {
             try await service.database.write { tx in
                 for (row, outcome) in outcomes { try record(outcome, of: row, now: now, tx: tx) }
             }
-            count(outcomes.map(\.1))
+            count(outcomes)
         } catch {
             // Left "sending": at the next start they count as interrupted, never as unsent.
             logger.error("Telegram outcomes could not be recorded", metadata: ["error": "\(error)"])
@@ -179,9 +179,9 @@ public struct TelegramSender: Sendable {
     }
 
     /// Adds a recorded batch to the metrics and the channel's last contact.
-    func count(_ outcomes: [Outcome]) {
+    func count(_ outcomes: [(OutboxRecord, Outcome)]) {
         var sent = 0
-        for outcome in outcomes {
+        for (_, outcome) in outcomes {
             switch outcome {
             case .sent: sent += 1
             case .failed(let error): service.monitoring.sendFailed(error.failure)
