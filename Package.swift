@@ -118,7 +118,7 @@ let package = Package(
             name: "TelegramTests",
             dependencies: [
                 // The daemon binary itself, for the crash test's child process.
-                "Telegram", "App", "Monitoring", "TestSupport", "samenspraak", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "Telegram", "App", "HTTPServer", "Monitoring", "TestSupport", "samenspraak", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: settings

@@ -1,5 +1,8 @@
 import AsyncHTTPClient
 import Foundation
+import HTTPServer
+import Hummingbird
+import HummingbirdTesting
 import Logging
 import Monitoring
 import SamenspraakCore
@@ -57,6 +60,25 @@ import TestSupport
             fake.push(#"{"message":{"message_id":99,"from":{"id":\#(parent.chatID),"is_bot":false,"first_name":"Sanne"},"chat":{"id":\#(parent.chatID),"type":"private"},"date":1795424412,"text":"help"}}"#, id: duplicate)
             try await Task.sleep(for: .milliseconds(400))
             #expect(fake.sent.count - before == 2, "one help text and one menu; the edit and the repeated update did nothing")
+        }
+    }
+
+    @Test func healthShowsWhenTelegramLastAnsweredAndDelivered() async throws {
+        try await withTelegram { school, fake, parent in
+            parent.send(text: "/start \(InviteCode.display(try school.household().code))", command: true)
+            _ = try await parent.waitForMessage { $0.buttons.contains { $0.label == "Nederlands" } }
+            let operations = OperationsController(service: school.runtime.service, registry: school.runtime.metrics.prometheus, telegramMode: "polling")
+            let router = buildRouter(service: school.runtime.service, assets: try StaticAssets.fromBundle(), operations: operations)
+            try await Application(router: router).test(.router) { client in
+                let response = try await client.execute(uri: "/healthz", method: .get)
+                let health = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+                let telegram = try #require((health["channels"] as? [String: Any])?["telegram"] as? [String: Any])
+                #expect(telegram["mode"] as? String == "polling")
+                for field in ["lastUpdates", "lastSend"] {
+                    let moment = try Date(try #require(telegram[field] as? String, "\(field)"), strategy: .iso8601)
+                    #expect(moment.timeIntervalSinceNow > -60, "\(field)")
+                }
+            }
         }
     }
 
