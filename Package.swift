@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // Tests only: the browser tests drive headless Chromium over the DevTools protocol, a WebSocket.
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
     ],
@@ -44,10 +46,16 @@ let package = Package(
             dependencies: ["SamenspraakCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: settings
         ),
+        // What the daemon counts (swift-metrics instruments made once) and each channel's last contact, for /metrics and /healthz.
+        .target(
+            name: "Monitoring",
+            dependencies: ["SamenspraakCore", .product(name: "CoreMetrics", package: "swift-metrics")],
+            swiftSettings: settings
+        ),
         .target(
             name: "Conversations",
             dependencies: [
-                "SamenspraakCore", "Dialogue", "Localization", "Storage",
+                "SamenspraakCore", "Dialogue", "Localization", "Storage", "Monitoring",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: settings
@@ -55,11 +63,12 @@ let package = Package(
         .target(
             name: "HTTPServer",
             dependencies: [
-                "Conversations", "Storage",
+                "Conversations", "Storage", "Monitoring",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             resources: [.copy("Public"), .copy("Templates")],
             swiftSettings: settings
@@ -68,7 +77,7 @@ let package = Package(
         .target(
             name: "Telegram",
             dependencies: [
-                "SamenspraakCore", "Conversations", "Storage",
+                "SamenspraakCore", "Conversations", "Storage", "Monitoring",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -77,11 +86,13 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "SamenspraakCore", "DataFiles", "Localization", "Dialogue", "SchoolSetup", "Storage", "Conversations", "HTTPServer", "Telegram",
+                "SamenspraakCore", "DataFiles", "Localization", "Dialogue", "SchoolSetup", "Storage", "Conversations", "HTTPServer", "Telegram", "Monitoring",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: settings
         ),
@@ -110,7 +121,7 @@ let package = Package(
             name: "TelegramTests",
             dependencies: [
                 // The daemon binary itself, for the crash test's child process.
-                "Telegram", "App", "TestSupport", "samenspraak", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "Telegram", "App", "HTTPServer", "Monitoring", "TestSupport", "samenspraak", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: settings

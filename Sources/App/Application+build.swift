@@ -4,19 +4,21 @@ import HTTPServer
 import Logging
 import Telegram
 
-/// The daemon: HTTP server with the web chat, calendar files and health check.
+/// The daemon: HTTP server with the web chat, calendar files, health check and metrics.
 /// `pollTimeout` is how long a web chat poll waits for a reply; tests shorten it.
 /// `telegramWebhook` adds the route Telegram posts updates to (webhook mode).
 public func buildApplication(_ runtime: Runtime, logger: Logger, pollTimeout: Duration = .seconds(25), telegramWebhook: TelegramWebhook? = nil,
                              onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
     let router = buildRouter(service: runtime.service, assets: try StaticAssets.fromBundle(), pollTimeout: pollTimeout,
                              staffToken: runtime.configuration.staffToken,
-                             staffPages: try StaffPages(service: runtime.service, publicURL: runtime.configuration.publicURL))
+                             staffPages: try StaffPages(service: runtime.service, publicURL: runtime.configuration.publicURL),
+                             operations: OperationsController(service: runtime.service, registry: runtime.metrics.prometheus,
+                                                              telegramMode: runtime.configuration.telegram?.mode.rawValue))
     if let telegramWebhook {
-        router.post(RouterPath(stringLiteral: TelegramWebhook.path)) { request, _ -> Response in
+        router.post(RouterPath(stringLiteral: TelegramWebhook.path)) { request, context -> Response in
             let body = try await request.body.collect(upTo: 1024 * 1024)
             let secret = request.headers.first { $0.name.canonicalName == TelegramWebhook.secretHeader.lowercased() }?.value
-            switch await telegramWebhook.receive(body: Data(body.readableBytesView), secretHeader: secret) {
+            switch await telegramWebhook.receive(body: Data(body.readableBytesView), secretHeader: secret, requestLogger: context.logger) {
             case .ok: return Response(status: .ok)
             case .unauthorized: throw ChatError(.unauthorized, "The secret token is missing or wrong.")
             case .badRequest(let reason): throw ChatError(.badRequest, reason)

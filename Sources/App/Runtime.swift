@@ -77,6 +77,8 @@ public struct Runtime: Sendable {
     public let school: School
     public let database: AppDatabase
     public let service: ConversationService
+    /// Where /metrics reads from; `service.monitoring` counts into it.
+    public let metrics: MetricsRegistry
 
     /// Loads and validates everything; a problem in a data file is thrown as `FileIssues` naming file and line.
     public static func load(_ configuration: AppConfiguration, clock: any Clock = SystemClock(), logger: Logger) throws -> Runtime {
@@ -90,9 +92,10 @@ public struct Runtime: Sendable {
             try tx.synchroniseSlots(SlotGenerator.slots(for: school).map { ($0.teacherID, $0.start, $0.end, $0.kind.rawValue, $0.place) })
         }
         let localizer = Localizer(catalogs: content.catalogs, timeZone: school.timeZone)
+        let metrics = MetricsRegistry()
         let service = ConversationService(database: database, flows: content.flows, staffFlows: content.staffFlows, localizer: localizer, school: school, clock: clock,
-                                          publicURL: configuration.publicURL, logger: logger)
-        return Runtime(configuration: configuration, school: school, database: database, service: service)
+                                          publicURL: configuration.publicURL, logger: logger, monitoring: metrics.monitoring)
+        return Runtime(configuration: configuration, school: school, database: database, service: service, metrics: metrics)
     }
 
     /// One staff invite link per teacher of the school file, in its order; codes are made on first use.

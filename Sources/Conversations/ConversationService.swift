@@ -2,6 +2,7 @@ import Dialogue
 import Foundation
 import Localization
 import Logging
+import Monitoring
 import SamenspraakCore
 import Storage
 
@@ -20,10 +21,12 @@ public final class ConversationService: Sendable {
     let logger: Logger
     /// Signalled after every commit that queued messages, for the recipients and their channel.
     public let wakeups = Wakeups()
+    /// Messages in and the time of each step; the channels add what they send.
+    public let monitoring: Monitoring
     let dayKeys: DayKeys
 
     public init(database: AppDatabase, flows: FlowSet, staffFlows: FlowSet, localizer: Localizer, school: School, clock: any Clock,
-                publicURL: String, logger: Logger) {
+                publicURL: String, logger: Logger, monitoring: Monitoring = Monitoring()) {
         self.database = database
         self.engine = DialogueEngine(flows: flows, renderer: localizer)
         self.staffEngine = DialogueEngine(flows: staffFlows, renderer: localizer)
@@ -34,6 +37,7 @@ public final class ConversationService: Sendable {
         self.committer = GroupCommitter(database: database)
         self.dayKeys = DayKeys(calendar: school.calendar)
         self.logger = logger
+        self.monitoring = monitoring
     }
 
     /// Someone a message was queued for.
@@ -53,20 +57,33 @@ public final class ConversationService: Sendable {
     }
 
     /// Handles one inbound event. `inviteCode` binds a new sender to a household or, with a staff invite, to a teacher
-    /// (web chat link, Telegram deep link).
-    public func handle(_ event: InboundEvent, inviteCode: String? = nil) async throws -> Outcome {
-        let now = clock.now()
-        let outcome = try await committer.perform { [self] tx in try step(event, inviteCode: inviteCode, now: now, tx: tx) }
-        await announce(outcome, to: event)
-        return outcome
+    /// (web chat link, Telegram deep link). `logger` is the request's (with its id), when there is one.
+    public func handle(_ event: InboundEvent, inviteCode: String? = nil, logger: Logger? = nil) async throws -> Outcome {
+        try await perform(event, inviteCode: inviteCode, isStart: false, logger: logger ?? self.logger)
     }
 
     /// Starts the conversation for a newly opened chat, as if the person said hello.
-    public func start(channel: ChannelKind, address: String, platformMessageID: String, inviteCode: String, languageHint: String?) async throws -> Outcome {
+    public func start(channel: ChannelKind, address: String, platformMessageID: String, inviteCode: String, languageHint: String?,
+                      logger: Logger? = nil) async throws -> Outcome {
         let event = InboundEvent(channel: channel, address: address, platformMessageID: platformMessageID, content: .text(""), languageHint: languageHint)
+        return try await perform(event, inviteCode: inviteCode, isStart: true, logger: logger ?? self.logger)
+    }
+
+    /// Runs one step in the next group commit, counting the message and timing the step until its replies are durable.
+    func perform(_ event: InboundEvent, inviteCode: String?, isStart: Bool, logger: Logger) async throws -> Outcome {
+        monitoring.received(on: event.channel)
+        let started = ContinuousClock.now
         let now = clock.now()
-        let outcome = try await committer.perform { [self] tx in try step(event, inviteCode: inviteCode, now: now, tx: tx, isStart: true) }
+        let outcome = try await committer.perform { [self] tx in
+            try step(event, inviteCode: inviteCode, now: now, tx: tx, logger: logger, isStart: isStart)
+        }
         await announce(outcome, to: event)
+        let took = ContinuousClock.now - started
+        monitoring.stepTook(took)
+        if case .handled(let contactID, let outboxIDs, _, _) = outcome {
+            logger.debug("conversation step", metadata: ["conversation": "\(contactID)", "channel": "\(event.channel.rawValue)",
+                                                         "replies": "\(outboxIDs.count)", "ms": "\(took.inMilliseconds)"])
+        }
         return outcome
     }
 
@@ -78,7 +95,7 @@ public final class ConversationService: Sendable {
         if plannedJobs { await wakeups.signal(Wakeups.jobsKey) }
     }
 
-    func step(_ event: InboundEvent, inviteCode: String?, now: Date, tx: Transaction, isStart: Bool = false) throws -> Outcome {
+    func step(_ event: InboundEvent, inviteCode: String?, now: Date, tx: Transaction, logger: Logger, isStart: Bool = false) throws -> Outcome {
         var contact = try tx.contact(channel: event.channel.rawValue, address: event.address)
         var isNew = false
         if let code = inviteCode.flatMap(InviteCode.normalise) {
@@ -122,7 +139,8 @@ public final class ConversationService: Sendable {
             case .household(let household):
                 var host = SchoolHost(tx: tx, school: school, localizer: localizer, now: now, publicURL: publicURL, dayKeys: dayKeys,
                                       household: household, contact: contact)
-                replies = try converse(input, engine: engine, session: &session, host: &host, defaultLanguage: defaultLanguage)
+                replies = try converse(input, engine: engine, session: &session, host: &host, defaultLanguage: defaultLanguage,
+                                       conversation: contactID, logger: logger)
                 contact = host.contact
                 changedHouseholds.formUnion(host.changedHouseholds)
                 reachabilityChanged = reachabilityChanged || host.reachabilityChanged
@@ -130,7 +148,8 @@ public final class ConversationService: Sendable {
                 plannedJobs = host.plannedJobs
             case .teacher(let teacherID):
                 var host = StaffHost(tx: tx, school: school, localizer: localizer, now: now, teacher: school.teacher(teacherID)!, contact: contact)
-                replies = try converse(input, engine: staffEngine, session: &session, host: &host, defaultLanguage: defaultLanguage)
+                replies = try converse(input, engine: staffEngine, session: &session, host: &host, defaultLanguage: defaultLanguage,
+                                       conversation: contactID, logger: logger)
                 contact = host.contact
                 plannedJobs = host.plannedJobs
             }
@@ -152,12 +171,14 @@ public final class ConversationService: Sendable {
     }
 
     /// One dialogue step; a storage error rolls the whole step back. A broken flow must not leave the person in silence: apologise, log the flow problem, reset to the menu.
+    /// `conversation` (the contact's id) goes on the log line, never who the person is.
     func converse<Host: DialogueHost>(_ input: DialogueInput, engine: DialogueEngine, session: inout Session, host: inout Host,
-                                      defaultLanguage: String) throws -> [OutboundMessage] {
+                                      defaultLanguage: String, conversation: Int64, logger: Logger) throws -> [OutboundMessage] {
         do {
             return try engine.handle(input, session: &session, host: &host, defaultLanguage: defaultLanguage)
         } catch let error as DialogueError {
-            logger.error("dialogue step failed", metadata: ["error": "\(error)", "flow": "\(session.flow ?? "-")", "step": "\(session.step ?? "-")"])
+            logger.error("dialogue step failed", metadata: ["conversation": "\(conversation)", "error": "\(error)", "flow": "\(session.flow ?? "-")",
+                                                          "step": "\(session.step ?? "-")"])
             session.flow = nil
             session.step = nil
             session.waiting = nil

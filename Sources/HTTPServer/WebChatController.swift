@@ -58,7 +58,7 @@ public struct WebChatController: Sendable {
         let outcome: ConversationService.Outcome
         if message.start == true {
             outcome = try await service.start(channel: .webchat, address: message.client, platformMessageID: platformID, inviteCode: code,
-                                              languageHint: message.language.map { String($0.prefix(16)) })
+                                              languageHint: message.language.map { String($0.prefix(16)) }, logger: context.logger)
         } else {
             let content: InboundContent
             if let choice = message.choice, choice.count <= 64 {
@@ -69,12 +69,13 @@ public struct WebChatController: Sendable {
                 throw ChatError(.badRequest, "The message needs 'text', 'choice' or 'start'.")
             }
             let event = InboundEvent(channel: .webchat, address: message.client, platformMessageID: platformID, content: content)
-            outcome = try await service.handle(event, inviteCode: code)
+            outcome = try await service.handle(event, inviteCode: code, logger: context.logger)
         }
         if outcome == .unknownSender {
             await limiter.recordFailure(context.peer)
             throw ChatError(.notFound, "This invite link is not valid. Please use the link from your invitation letter, or ask the school for a new one.")
         }
+        service.monitoring.activity.record(.webchatRequest)
         return Self.json(["accepted": true], status: .accepted)
     }
 
@@ -109,7 +110,9 @@ public struct WebChatController: Sendable {
                 if !pending.isEmpty {
                     let now = Date()
                     try await service.database.write { try $0.markSent(outboxIDs: pending, at: now) }
+                    service.monitoring.sent(pending.count, on: .webchat)
                 }
+                service.monitoring.activity.record(.webchatRequest)
                 let decoder = JSONDecoder()
                 let messages = rows.compactMap { row -> PolledMessage? in
                     guard let id = row.id, let message = try? decoder.decode(OutboundMessage.self, from: Data(row.payload.utf8)) else { return nil }

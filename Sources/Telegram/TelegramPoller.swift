@@ -35,6 +35,7 @@ public struct TelegramPoller: Sendable {
             do {
                 while await queues.backlog > maximumBacklog { try await Task.sleep(for: .milliseconds(20)) }
                 let updates = try await api.getUpdates(offset: offset, timeout: pollTimeout)
+                inbound.service.monitoring.activity.record(.telegramUpdates)
                 if !updates.isEmpty {
                     let encoder = JSONEncoder()
                     let stored = try updates.map { (TelegramInbound.platformID($0), String(decoding: try encoder.encode($0), as: UTF8.self)) }

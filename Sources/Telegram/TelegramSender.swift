@@ -1,6 +1,7 @@
 import Conversations
 import Foundation
 import Logging
+import Monitoring
 import SamenspraakCore
 import Storage
 
@@ -151,6 +152,7 @@ public struct TelegramSender: Sendable {
             try await service.database.write { tx in
                 for (row, outcome) in outcomes { try record(outcome, of: row, now: now, tx: tx) }
             }
+            count(outcomes)
         } catch {
             // Left "sending": at the next start they count as interrupted, never as unsent.
             logger.error("Telegram outcomes could not be recorded", metadata: ["error": "\(error)"])
@@ -174,6 +176,20 @@ public struct TelegramSender: Sendable {
         } catch {
             return .failed(.unavailable("\(type(of: error))"))
         }
+    }
+
+    /// Adds a recorded batch to the metrics and the channel's last contact.
+    func count(_ outcomes: [(OutboxRecord, Outcome)]) {
+        var sent = 0
+        for (_, outcome) in outcomes {
+            switch outcome {
+            case .sent: sent += 1
+            case .failed(let error): service.monitoring.sendFailed(error.failure)
+            case .unreadable, .heldBack: break
+            }
+        }
+        service.monitoring.sent(sent, on: .telegram)
+        if sent > 0 { service.monitoring.activity.record(.telegramSend) }
     }
 
     func record(_ outcome: Outcome, of row: OutboxRecord, now: Date, tx: Transaction) throws {

@@ -36,8 +36,8 @@ public struct TelegramWebhook: Sendable {
         case retryLater
     }
 
-    /// Handles one POSTed update.
-    public func receive(body: Data, secretHeader: String?) async -> Answer {
+    /// Handles one POSTed update; `requestLogger` carries the HTTP request's id.
+    public func receive(body: Data, secretHeader: String?, requestLogger: Logger? = nil) async -> Answer {
         guard let given = secretHeader, Self.constantTimeEqual(given, secret) else { return .unauthorized }
         let update: Update
         do { update = try JSONDecoder().decode(Update.self, from: body) } catch {
@@ -45,9 +45,10 @@ public struct TelegramWebhook: Sendable {
         }
         do {
             try await inbound.handle(update)
+            inbound.service.monitoring.activity.record(.telegramUpdates)
             return .ok
         } catch {
-            logger.error("Telegram webhook update not stored; Telegram will retry", metadata: ["error": "\(error)"])
+            (requestLogger ?? logger).error("Telegram webhook update not stored; Telegram will retry", metadata: ["error": "\(error)"])
             return .retryLater
         }
     }

@@ -12,53 +12,50 @@ struct Samenspraak: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Parents and school as partners: book the startgesprek by chat, in the parent's own language.",
         subcommands: [Demo.self, Serve.self, Chat.self, Invites.self, Import.self, Coverage.self, Receptions.self, Household.self, Staff.self,
-                      Deliveries.self, Jobs.self, Purge.self, Rollover.self, Check.self])
+                      Deliveries.self, Jobs.self, Purge.self, Rollover.self, Check.self, Backup.self])
 }
 
-/// Paths and addresses shared by every command.
+/// Paths and addresses shared by every command. Each may also come from the environment (`SAMENSPRAAK_PORT`) or the
+/// configuration file (`port:`); an option given here wins. Resolving and checking them is `ConfigurationLoader`'s.
 struct Locations: ParsableArguments {
-    @Option(help: "Folder for the database and the demo school.") var data = "data"
+    @Option(help: "A YAML configuration file (see samenspraak.example.yaml); also SAMENSPRAAK_CONFIG.") var config: String?
+    @Option(help: "Folder for the database and the demo school (default: data).") var data: String?
     @Option(help: "The school file (default: <data>/school.yaml).") var school: String?
     @Option(help: "The SQLite database file (default: <data>/samenspraak.sqlite).") var database: String?
-    @Option(help: "Folder with the dialogue flows.") var conversations = "conversations"
-    @Option(help: "Folder with the translations.") var locales = "locales"
-    @Option(help: "Address to listen on.") var host = "127.0.0.1"
-    @Option(help: "Port to listen on.") var port = 8080
+    @Option(help: "Folder with the dialogue flows (default: conversations).") var conversations: String?
+    @Option(help: "Folder with the translations (default: locales).") var locales: String?
+    @Option(help: "Address to listen on (default: 127.0.0.1).") var host: String?
+    @Option(help: "Port to listen on (default: 8080).") var port: String?
     @Option(help: "Address parents use to reach this daemon, for links (default: http://<host>:<port>).") var publicURL: String?
-    @Option(help: "The Telegram bot's username, for deep links. The token comes from SAMENSPRAAK_TELEGRAM_TOKEN only.") var telegramBot: String?
-    @Option(name: .customLong("telegram-api-url"), help: "The Telegram Bot API address (a local Bot API server, or a test server).")
-    var telegramAPIURL = "https://api.telegram.org"
-    @Option(help: "How Telegram updates arrive: polling, or webhook (Telegram POSTs to <public-url>/telegram/webhook).")
-    var telegramMode: TelegramSettings.Mode = .polling
-    @Option(help: "Seconds between two messages to the same Telegram chat.") var telegramChatInterval = 1.0
-    @Option(help: "Telegram messages per second, all chats together.") var telegramPerSecond = 30
+    @Option(help: "The Telegram bot's username, for deep links. The token comes from SAMENSPRAAK_TELEGRAM_TOKEN or telegram_token_file only.")
+    var telegramBot: String?
+    @Option(name: .customLong("telegram-api-url"), help: "The Telegram Bot API address (default: https://api.telegram.org).") var telegramAPIURL: String?
+    @Option(help: "How Telegram updates arrive: polling (default), or webhook (Telegram POSTs to <public-url>/telegram/webhook).")
+    var telegramMode: String?
+    @Option(help: "Seconds between two messages to the same Telegram chat (default: 1).") var telegramChatInterval: String?
+    @Option(help: "Telegram messages per second, all chats together (default: 30).") var telegramPerSecond: String?
     @Option(help: "Delete conversation messages this many days after they were sent (at least 7; default: 30 days after the end of the school year).")
-    var retentionDays: Int?
+    var retentionDays: String?
 
-    var configuration: AppConfiguration {
-        // The token is read from the environment, never from the command line, where `ps` would show it.
-        let environment = ProcessInfo.processInfo.environment
-        let token = environment["SAMENSPRAAK_TELEGRAM_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-        return AppConfiguration(databasePath: database ?? "\(data)/samenspraak.sqlite", schoolFile: school ?? "\(data)/school.yaml",
-                                conversationsDirectory: conversations, localesDirectory: locales, host: host, port: port, publicURL: publicURL,
-                                telegram: token.map { TelegramSettings(token: $0, botName: telegramBot, apiURL: telegramAPIURL, mode: telegramMode,
-                                                                      limits: .init(perChatInterval: .milliseconds(Int64(telegramChatInterval * 1000)),
-                                                                                    perSecond: telegramPerSecond)) },
-                                staffToken: environment["SAMENSPRAAK_STAFF_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
-                                retention: retentionDays.map { .days($0) } ?? .standard)
+    /// Every setting from the options, the environment and the configuration file; a wrong one ends the command with
+    /// the list of problems, each naming where the value came from.
+    func loaded() async throws -> LoadedConfiguration {
+        let given: [Setting: String?] = [.data: data, .school: school, .database: database, .conversations: conversations, .locales: locales,
+                                         .host: host, .port: port, .publicURL: publicURL, .telegramBot: telegramBot, .telegramAPIURL: telegramAPIURL,
+                                         .telegramMode: telegramMode, .telegramChatInterval: telegramChatInterval, .telegramPerSecond: telegramPerSecond,
+                                         .retentionDays: retentionDays]
+        return try await reportingFileIssues { try ConfigurationLoader(commandLine: given.compactMapValues { $0 }, configFile: config).load() }
     }
 
-    func validate() throws {
-        if let retentionDays, retentionDays < Retention.minimumDays {
-            throw ValidationError("--retention-days must be at least \(Retention.minimumDays): the weekly limit on reminders counts the last seven days' messages.")
-        }
-    }
-}
-
-extension Locations {
     /// The school, content and database these locations name, loaded as the daemon loads them; a problem in a data
     /// file ends the command with the list of `file:line` problems.
-    func runtime() async throws -> Runtime { try await reportingFileIssues { try Runtime.load(configuration, logger: makeLogger()) } }
+    func runtime(_ loaded: LoadedConfiguration? = nil) async throws -> Runtime {
+        let loaded = if let loaded { loaded } else { try await self.loaded() }
+        return try await reportingFileIssues {
+            try loaded.checkFilesExist()
+            return try Runtime.load(loaded.configuration, logger: try makeLogger())
+        }
+    }
 }
 
 /// Says `message` on stderr and gives the exit code to throw: how a command refuses.
@@ -67,11 +64,8 @@ func refusal(_ message: String) -> ExitCode {
     return ExitCode.failure
 }
 
-func makeLogger() -> Logger {
-    var logger = Logger(label: "samenspraak")
-    logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-    return logger
-}
+/// The logger of LOG_LEVEL and LOG_FORMAT; a wrong value ends the command with what is allowed.
+func makeLogger() throws -> Logger { try LogSetup.logger() }
 
 /// Runs `body`, turning data-file problems into a list on stderr and exit code 1.
 func reportingFileIssues<T>(_ body: () async throws -> T) async throws -> T {
@@ -89,14 +83,17 @@ struct Demo: AsyncParsableCommand {
     @Flag(help: "Only create the school and print the links; do not start the server.") var noServe = false
 
     func run() async throws {
-        let logger = makeLogger()
-        let configuration = locations.configuration
+        let logger = try await reportingFileIssues { try makeLogger() }
+        let loaded = try await locations.loaded()
+        let configuration = loaded.configuration
         let runtime = try await reportingFileIssues {
+            try loaded.checkFilesExist(schoolMayBeMissing: true)
+            try loaded.checkTelegramToken()
             let roster = try DemoSetup.prepare(configuration: configuration, households: households)
             let runtime = try Runtime.load(configuration, logger: logger)
             if try runtime.database.readNow({ try $0.householdCount() }) == 0, FileManager.default.fileExists(atPath: roster) {
                 let counts = try RosterImporter.importFile(path: roster, school: runtime.school, database: runtime.database)
-                print("Demo school created in \(locations.data)/: \(counts.children) children in \(counts.households) households.")
+                print("Demo school created in \(loaded.dataDirectory)/: \(counts.children) children in \(counts.households) households.")
             }
             return runtime
         }
@@ -116,9 +113,12 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var locations: Locations
 
     func run() async throws {
-        let logger = makeLogger()
-        let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: logger) }
-        try await runDaemon(runtime, logger: logger)
+        let loaded = try await locations.loaded()
+        let logger = try await reportingFileIssues {
+            try loaded.checkTelegramToken()
+            return try makeLogger()
+        }
+        try await runDaemon(try await locations.runtime(loaded), logger: logger)
     }
 }
 
@@ -128,9 +128,7 @@ struct Chat: AsyncParsableCommand {
     @Option(help: "The household's invite code, or a teacher's staff invite code.") var invite: String
 
     func run() async throws {
-        var logger = makeLogger()
-        logger.logLevel = .warning
-        let runtime = try await reportingFileIssues { try Runtime.load(locations.configuration, logger: logger) }
+        let runtime = try await locations.runtime()
         let lines = AnyIterator { readLine(strippingNewline: true) }
         guard try await TerminalChat(runtime: runtime).run(inviteCode: invite, lines: lines) else {
             throw refusal("Unknown invite code '\(invite)'. `samenspraak invites` lists the codes.")
@@ -185,11 +183,12 @@ struct Invites: AsyncParsableCommand {
     var staff = false
 
     func run() async throws {
-        let runtime = try await locations.runtime()
+        let loaded = try await locations.loaded()
+        let runtime = try await locations.runtime(loaded)
         if staff {
             print("teacher,name,invite_code,link,telegram_link")
             for invite in try runtime.staffInvites() {
-                let telegram = locations.telegramBot.map { TelegramSettings.deepLink(bot: $0, inviteCode: invite.code) } ?? ""
+                let telegram = loaded.telegramBot.map { TelegramSettings.deepLink(bot: $0, inviteCode: invite.code) } ?? ""
                 print("\(invite.teacher.id),\"\(invite.teacher.name.replacingOccurrences(of: "\"", with: "\"\""))\",\(invite.code),\(invite.link),\(telegram)")
             }
             return
@@ -197,7 +196,7 @@ struct Invites: AsyncParsableCommand {
         print("household,guardians,invite_code,link,telegram_link")
         for invite in try runtime.invites() {
             let guardians = invite.guardians.joined(separator: " & ").replacingOccurrences(of: "\"", with: "\"\"")
-            let telegram = locations.telegramBot.map { TelegramSettings.deepLink(bot: $0, inviteCode: invite.code) } ?? ""
+            let telegram = loaded.telegramBot.map { TelegramSettings.deepLink(bot: $0, inviteCode: invite.code) } ?? ""
             print("\(invite.household),\"\(guardians)\",\(invite.code),\(invite.link),\(telegram)")
         }
     }
@@ -221,8 +220,9 @@ struct Check: AsyncParsableCommand {
 
     func run() async throws {
         var issues: [FileIssue] = []
-        let configuration = locations.configuration
-        if locations.school != nil || FileManager.default.fileExists(atPath: configuration.schoolFile) {
+        let loaded = try await locations.loaded()
+        let configuration = loaded.configuration
+        if loaded.isSet(.school) || FileManager.default.fileExists(atPath: configuration.schoolFile) {
             do { _ = try SchoolFile.load(url: URL(fileURLWithPath: configuration.schoolFile)) } catch let error as FileIssues { issues += error.issues }
         }
         do {
@@ -240,5 +240,3 @@ struct Check: AsyncParsableCommand {
         throw refusal("\(issues.count) problem(s) found.")
     }
 }
-
-extension TelegramSettings.Mode: ExpressibleByArgument {}

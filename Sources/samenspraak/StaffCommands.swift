@@ -181,7 +181,7 @@ struct Staff: AsyncParsableCommand {
                 throw refusal("There is no teacher '\(teacher)' in the school file.")
             }
             print(try TeacherFeedController.link(teacher: teacher, renew: renew, database: runtime.database,
-                                                 publicURL: locations.configuration.publicURL))
+                                                 publicURL: runtime.configuration.publicURL))
         }
     }
 
@@ -207,7 +207,7 @@ struct Staff: AsyncParsableCommand {
             guard password.count >= 10 else { throw refuse("the password must have at least 10 characters.") }
             let account = try StaffPages.saveAccount(email: email, name: name, role: role, teacherID: role == "teacher" ? teacher : nil,
                                                      password: password, database: runtime.database)
-            print("Staff account \(account.email) (\(account.role)) is ready; log in at \(locations.configuration.publicURL)/staff/login.")
+            print("Staff account \(account.email) (\(account.role)) is ready; log in at \(runtime.configuration.publicURL)/staff/login.")
         }
     }
 }

@@ -39,7 +39,7 @@ struct Rollover: AsyncParsableCommand {
     @Flag(help: "Do it; without this the rollover is only rehearsed and nothing changes.") var yes = false
 
     func run() async throws {
-        let configuration = locations.configuration
+        let configuration = try await locations.loaded().configuration
         // Not `Runtime.load`: that brings the talk times in line with the school file, and a rehearsal changes nothing.
         let (school, database, newRoster) = try await reportingFileIssues {
             let school = try SchoolFile.load(url: URL(fileURLWithPath: configuration.schoolFile))

@@ -7,11 +7,11 @@ import TestSupport
     static let executable = Repository.root.appendingPathComponent(".build/debug/samenspraak")
 
     /// Runs the binary; returns its exit status, stdout and stderr.
-    func run(_ arguments: [String], data: TemporaryDirectory) throws -> (status: Int32, output: String, errors: String) {
+    func run(_ arguments: [String], data: TemporaryDirectory, environment: [String: String] = [:]) throws -> (status: Int32, output: String, errors: String) {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments + ["--data", data.url.path, "--conversations", Repository.conversations.path, "--locales", Repository.locales.path]
-        process.environment = ProcessInfo.processInfo.environment.merging(["LOG_LEVEL": "critical"]) { _, new in new }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment.merging(["LOG_LEVEL": "critical"]) { old, _ in old }) { _, new in new }
         let (output, errors) = (Pipe(), Pipe())
         process.standardOutput = output
         process.standardError = errors
@@ -56,7 +56,7 @@ import TestSupport
                 && rehearsedPurge.output.hasSuffix("Nothing changed.\n"))
         let purge = try run(["purge", "--retention-days", "30"], data: data)
         #expect(purge.status == 0 && purge.output.contains("inbox (received)  0\n  outbox (sent)     0\n"))
-        #expect(try run(["purge", "--retention-days", "3"], data: data).errors.contains("--retention-days must be at least 7"))
+        #expect(try run(["purge", "--retention-days", "3"], data: data).errors.contains("--retention-days: must be a whole number of days, at least 7"))
         #expect(try run(["household", "audit"], data: data).output.contains("  purge messages  0 received, 0 sent from before "))
     }
 
@@ -93,5 +93,49 @@ import TestSupport
         #expect(try run(["invites"], data: data).output == before[0])   // the same families with the same invite codes
         let again = try run(["rollover", "--roster", roster, "--yes"], data: data)
         #expect(again.status == 1 && again.errors == "\(archives.path)/\(archived[0]) exists already: the year was archived before. Nothing changed.\n")
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: CommandLineTests.executable.path), "needs the built samenspraak binary"))
+    func aConfigurationFileAndTheEnvironmentAreCheckedAndEachProblemNamesItsSource() throws {
+        let data = TemporaryDirectory()
+        #expect(try run(["demo", "--no-serve", "--households", "5"], data: data).status == 0)
+        let config = data.path("samenspraak.yaml")
+        try "# the school's daemon\nport: 8080\nprot: 8081\ntelegram_per_second: fast\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let wrong = try run(["invites", "--config", config], data: data)
+        #expect(wrong.status == 1)
+        #expect(wrong.errors == """
+            \(config):3: unknown key "prot" (did you mean "port"?)
+            \(config):4: telegram_per_second must be a whole number from 1 to 1000, not "fast"
+
+            """)
+        #expect(wrong.output.isEmpty)
+
+        try "school: elsewhere/school.yaml\n".write(toFile: config, atomically: true, encoding: .utf8)
+        #expect(try run(["coverage", "--config", config], data: data).errors == "\(config):1: school names \"\(data.path("elsewhere/school.yaml"))\", which does not exist\n")
+        let badPort = try run(["serve"], data: data, environment: ["SAMENSPRAAK_PORT": "80a"])
+        #expect(badPort.status == 1 && badPort.errors == "SAMENSPRAAK_PORT: must be a whole number from 1 to 65535 (0: any free port), not \"80a\"\n")
+        // The file names the bot, the environment has no token: the daemon refuses rather than hand out dead links.
+        try "telegram_bot: MySchoolBot\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let noToken = try run(["serve", "--config", config], data: data, environment: ["SAMENSPRAAK_TELEGRAM_TOKEN": ""])
+        #expect(noToken.errors == "\(config):1: telegram_bot is set but there is no token: set SAMENSPRAAK_TELEGRAM_TOKEN or telegram_token_file\n")
+        // Fine for the invitation letters, which only need the bot's name.
+        #expect(try run(["invites", "--config", config], data: data).output.contains("https://t.me/MySchoolBot?start="))
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: CommandLineTests.executable.path), "needs the built samenspraak binary"))
+    func backupCopiesTheDatabaseAndRefusesToOverwriteIt() throws {
+        let data = TemporaryDirectory()
+        #expect(try run(["demo", "--no-serve", "--households", "5"], data: data).status == 0)
+        let target = data.path("backup.sqlite")
+        let first = try run(["backup", target], data: data)
+        #expect(first.status == 0)
+        #expect(first.output.hasPrefix("Backed up \(data.path("samenspraak.sqlite")) to \(target): "))
+        #expect(first.output.contains(/\n  household +\d+\n/))
+        let again = try run(["backup", target], data: data)
+        #expect(again.status == 1 && again.errors == "No backup made: \(target) already exists; add --force to replace it.\n")
+        #expect(try run(["backup", target, "--force"], data: data).status == 0)
+        let missing = try run(["backup", data.path("other.sqlite"), "--database", data.path("none.sqlite")], data: data)
+        #expect(missing.status == 1 && missing.errors == "No backup made: There is no database at \(data.path("none.sqlite")) (see --database or the configuration's database).\n")
+        #expect(try run(["backup", data.path("no/folder/b.sqlite")], data: data).errors == "No backup made: The folder \(data.path("no/folder")) does not exist.\n")
     }
 }

@@ -1,6 +1,10 @@
 import AsyncHTTPClient
 import Foundation
+import HTTPServer
+import Hummingbird
+import HummingbirdTesting
 import Logging
+import Monitoring
 import SamenspraakCore
 import Storage
 import Synchronization
@@ -59,6 +63,25 @@ import TestSupport
         }
     }
 
+    @Test func healthShowsWhenTelegramLastAnsweredAndDelivered() async throws {
+        try await withTelegram { school, fake, parent in
+            parent.send(text: "/start \(InviteCode.display(try school.household().code))", command: true)
+            _ = try await parent.waitForMessage { $0.buttons.contains { $0.label == "Nederlands" } }
+            let operations = OperationsController(service: school.runtime.service, registry: school.runtime.metrics.prometheus, telegramMode: "polling")
+            let router = buildRouter(service: school.runtime.service, assets: try StaticAssets.fromBundle(), operations: operations)
+            try await Application(router: router).test(.router) { client in
+                let response = try await client.execute(uri: "/healthz", method: .get)
+                let health = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+                let telegram = try #require((health["channels"] as? [String: Any])?["telegram"] as? [String: Any])
+                #expect(telegram["mode"] as? String == "polling")
+                for field in ["lastUpdates", "lastSend"] {
+                    let moment = try Date(try #require(telegram[field] as? String, "\(field)"), strategy: .iso8601)
+                    #expect(moment.timeIntervalSinceNow > -60, "\(field)")
+                }
+            }
+        }
+    }
+
     @Test func rateLimitsServerErrorsAndBlockingAreHandled() async throws {
         try await withTelegram { school, fake, parent in
             fake.failNextSends([.tooManyRequests(retryAfter: 1), .serverError])
@@ -80,6 +103,17 @@ import TestSupport
             let (failed, unreachable) = try school.runtime.database.readNow { tx in (try tx.failedDeliveries(), try tx.unreachableContacts()) }
             #expect(failed.contains { $0.channel == "telegram" && $0.reason.contains("blocked") })
             #expect(unreachable.map(\.channel) == ["telegram"])
+
+            // /metrics counts each failure by its reason, and /healthz knows when Telegram last answered.
+            let metrics = school.runtime.metrics.prometheus.emitToString()
+            for reason in ["rate_limited", "unavailable", "blocked"] {
+                #expect(metrics.contains(#"samenspraak_send_failures_total{channel="telegram",reason="\#(reason)"} 1"#), "\(reason)")
+            }
+            #expect(metrics.contains(#"samenspraak_send_failures_total{channel="telegram",reason="rejected"} 0"#))
+            #expect(metrics.contains(#"samenspraak_messages_sent_total{channel="telegram"} 1"#), "the welcome")
+            #expect(!metrics.contains(address), "no chat id in a label")
+            let activity = school.runtime.service.monitoring.activity
+            #expect(activity.last(.telegramUpdates) != nil && activity.last(.telegramSend) != nil)
         }
     }
 }

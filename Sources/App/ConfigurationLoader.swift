@@ -1,0 +1,227 @@
+import DataFiles
+import Foundation
+import SamenspraakCore
+import Telegram
+
+/// Resolves every setting from its four places (command line > environment > configuration file > default),
+/// checks each value, and builds the `AppConfiguration`. Every wrong value is reported, all at once, naming where
+/// it came from (`--port`, `SAMENSPRAAK_PORT`, `samenspraak.yaml:7`) and what is allowed.
+public struct ConfigurationLoader {
+    /// The options given on the command line, as typed.
+    public var commandLine: [Setting: String]
+    public var environment: [String: String]
+    /// `--config`; when nil, `SAMENSPRAAK_CONFIG` may name the file; without either there is none.
+    public var configFile: String?
+
+    public init(commandLine: [Setting: String] = [:], environment: [String: String] = ProcessInfo.processInfo.environment, configFile: String? = nil) {
+        self.commandLine = commandLine
+        self.environment = environment
+        self.configFile = configFile
+    }
+
+    /// Where a value came from, for the messages.
+    public enum Origin: Sendable, Equatable {
+        case commandLine(Setting)
+        case environment(String)
+        case file(String, line: Int?)
+        case defaultValue
+
+        func issue(_ message: String, about setting: Setting) -> FileIssue {
+            switch self {
+            case .commandLine(let setting): FileIssue(file: setting.option, line: nil, message: message)
+            case .environment(let name): FileIssue(file: name, line: nil, message: message)
+            case .file(let path, let line): FileIssue(file: path, line: line, message: "\(setting.key) \(message)")
+            case .defaultValue:
+                FileIssue(file: setting.option, line: nil,
+                          message: "\(message) (the default; set \(setting.option), \(setting.environmentVariable) or \(setting.key) in the configuration file)")
+            }
+        }
+    }
+
+    public func load() throws(FileIssues) -> LoadedConfiguration {
+        var issues: [FileIssue] = []
+        var file: ConfigurationFile?
+        let configPath = configFile ?? nonEmpty(environment[Setting.configEnvironmentVariable])
+        if let configPath {
+            file = ConfigurationFile.load(path: configPath)
+            issues += file?.issues ?? []
+        }
+        /// The winning text of a setting and its origin; paths from the file are made relative to the file's folder.
+        func raw(_ setting: Setting) -> (text: String, origin: Origin)? {
+            if let text = commandLine[setting] { return (text, .commandLine(setting)) }
+            if let text = nonEmpty(environment[setting.environmentVariable]) { return (text, .environment(setting.environmentVariable)) }
+            if let file, let entry = file.values[setting] {
+                let folder = URL(fileURLWithPath: file.path).deletingLastPathComponent()
+                let text = setting.isPath && !entry.text.hasPrefix("/") ? folder.appendingPathComponent(entry.text).path : entry.text
+                return (text, .file(file.path, line: entry.line))
+            }
+            return nil
+        }
+        var origins: [Setting: Origin] = [:]
+        /// A setting's checked value, or the default; a wrong value is reported and the default used to go on checking.
+        func value<T>(_ setting: Setting, default fallback: T, _ parse: (String) -> Result<T, Problem>) -> T {
+            guard let (text, origin) = raw(setting) else {
+                origins[setting] = .defaultValue
+                return fallback
+            }
+            origins[setting] = origin
+            switch parse(text) {
+            case .success(let parsed): return parsed
+            case .failure(let problem):
+                issues.append(origin.issue(problem.message, about: setting))
+                return fallback
+            }
+        }
+
+        let data = value(.data, default: "data", Parse.text)
+        let database = value(.database, default: "\(data)/samenspraak.sqlite", Parse.text)
+        let school = value(.school, default: "\(data)/school.yaml", Parse.text)
+        let conversations = value(.conversations, default: "conversations", Parse.text)
+        let locales = value(.locales, default: "locales", Parse.text)
+        let host = value(.host, default: "127.0.0.1", Parse.host)
+        let port = value(.port, default: 8080, Parse.port)
+        let publicURL = value(.publicURL, default: nil, { Parse.url($0).map(Optional.some) })
+        let bot = value(.telegramBot, default: nil, { Parse.botName($0).map(Optional.some) })
+        let apiURL = value(.telegramAPIURL, default: "https://api.telegram.org", Parse.url)
+        let mode = value(.telegramMode, default: TelegramSettings.Mode.polling, Parse.mode)
+        let interval = value(.telegramChatInterval, default: 1.0, Parse.seconds)
+        let perSecond = value(.telegramPerSecond, default: 30, Parse.perSecond)
+        let retentionDays = value(.retentionDays, default: nil, { Parse.retentionDays($0).map(Optional.some) })
+
+        /// A secret from its environment variable, or from the file its setting names (the whole file, trimmed).
+        func secret(_ secret: Secret) -> String? {
+            if let token = nonEmpty(environment[secret.environmentVariable]) { return token }
+            return value(secret.file, default: nil) { path in
+                guard let data = FileManager.default.contents(atPath: path) else { return .failure(Problem("names \"\(path)\", which cannot be read")) }
+                let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                return token.isEmpty ? .failure(Problem("names \"\(path)\", which is empty")) : .success(token)
+            }
+        }
+        let telegramToken = secret(.telegramToken)
+        let staffToken = secret(.staffToken)
+
+        if telegramToken != nil, mode == .webhook, let origin = origins[.telegramMode] {
+            if !(publicURL ?? "").hasPrefix("https://") {
+                issues.append(origin.issue("is webhook, which needs public_url to be an https:// address (Telegram posts only over HTTPS)", about: .telegramMode))
+            }
+        }
+        if !issues.isEmpty { throw FileIssues(issues) }
+
+        let telegram = telegramToken.map {
+            TelegramSettings(token: $0, botName: bot, apiURL: apiURL, mode: mode,
+                             limits: .init(perChatInterval: .milliseconds(Int64((interval * 1000).rounded())), perSecond: perSecond))
+        }
+        let configuration = AppConfiguration(databasePath: database, schoolFile: school, conversationsDirectory: conversations, localesDirectory: locales,
+                                             host: host, port: port, publicURL: publicURL, telegram: telegram, staffToken: staffToken,
+                                             retention: retentionDays.map { .days($0) } ?? .standard)
+        return LoadedConfiguration(configuration: configuration, dataDirectory: data, telegramBot: bot, origins: origins)
+    }
+
+    func nonEmpty(_ text: String?) -> String? { text.flatMap { $0.isEmpty ? nil : $0 } }
+}
+
+/// The resolved configuration, with what the commands need beside it.
+public struct LoadedConfiguration: Sendable {
+    public let configuration: AppConfiguration
+    /// The folder for the database and a demo school.
+    public let dataDirectory: String
+    /// The bot's username for deep links, also when this command has no token.
+    public let telegramBot: String?
+    let origins: [Setting: ConfigurationLoader.Origin]
+
+    /// Whether `setting` was given anywhere rather than left to its default.
+    public func isSet(_ setting: Setting) -> Bool { (origins[setting] ?? .defaultValue) != .defaultValue }
+
+    /// The school file, flows and texts must be there before anything is loaded; a missing one is reported at the
+    /// setting that named it. `schoolMayBeMissing`: the demo writes one.
+    public func checkFilesExist(schoolMayBeMissing: Bool = false) throws(FileIssues) {
+        var issues: [FileIssue] = []
+        func check(_ setting: Setting, _ path: String, folder: Bool) {
+            var isFolder: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
+            guard !exists || isFolder.boolValue != folder else { return }
+            let what = exists ? (folder ? "is a file, not a folder" : "is a folder, not a file") : "does not exist"
+            issues.append((origins[setting] ?? .defaultValue).issue("names \"\(path)\", which \(what)", about: setting))
+        }
+        if !schoolMayBeMissing { check(.school, configuration.schoolFile, folder: false) }
+        check(.conversations, configuration.conversationsDirectory, folder: true)
+        check(.locales, configuration.localesDirectory, folder: true)
+        if !issues.isEmpty { throw FileIssues(issues) }
+    }
+
+    /// The daemon needs the bot's token once a bot is named: otherwise invite letters would promise a Telegram
+    /// link that nobody answers.
+    public func checkTelegramToken() throws(FileIssues) {
+        guard telegramBot != nil, configuration.telegram == nil, let origin = origins[.telegramBot] else { return }
+        throw FileIssues([origin.issue("is set but there is no token: set SAMENSPRAAK_TELEGRAM_TOKEN or telegram_token_file", about: .telegramBot)])
+    }
+}
+
+/// Why a value was refused, said as the rest of a sentence about the setting ("must be …, not …").
+struct Problem: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// The checks of each kind of value.
+enum Parse {
+    static func text(_ text: String) -> Result<String, Problem> { .success(text) }
+
+    static func host(_ text: String) -> Result<String, Problem> {
+        text.contains(where: { $0.isWhitespace || $0 == "/" })
+            ? .failure(Problem("must be a host name or IP address to listen on (such as 127.0.0.1 or 0.0.0.0), not \"\(text)\""))
+            : .success(text)
+    }
+
+    static func port(_ text: String) -> Result<Int, Problem> {
+        guard let port = Int(text), (0...65535).contains(port) else {
+            return .failure(Problem("must be a whole number from 1 to 65535 (0: any free port), not \"\(text)\""))
+        }
+        return .success(port)
+    }
+
+    /// An http(s) address without a trailing slash (links are made by appending paths).
+    static func url(_ text: String) -> Result<String, Problem> {
+        let trimmed = text.hasSuffix("/") ? String(text.dropLast()) : text
+        guard let url = URL(string: trimmed), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false,
+              url.query == nil, url.fragment == nil else {
+            return .failure(Problem("must be an http:// or https:// address such as https://ouders.school.nl, not \"\(text)\""))
+        }
+        return .success(trimmed)
+    }
+
+    static func botName(_ text: String) -> Result<String, Problem> {
+        let name = text.hasPrefix("@") ? String(text.dropFirst()) : text
+        guard (5...32).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+            return .failure(Problem("must be the bot's username (5 to 32 letters, digits or _, such as MySchoolBot), not \"\(text)\""))
+        }
+        return .success(name)
+    }
+
+    static func mode(_ text: String) -> Result<TelegramSettings.Mode, Problem> {
+        TelegramSettings.Mode(rawValue: text).map { .success($0) }
+            ?? .failure(Problem("must be one of \(TelegramSettings.Mode.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(text)\""))
+    }
+
+    static func seconds(_ text: String) -> Result<Double, Problem> {
+        guard let seconds = Double(text), seconds.isFinite, (0...3600).contains(seconds) else {
+            return .failure(Problem("must be a number of seconds from 0 to 3600 (such as 1 or 0.5), not \"\(text)\""))
+        }
+        return .success(seconds)
+    }
+
+    /// At least a week: the weekly limit on reminders counts the last seven days' messages.
+    static func retentionDays(_ text: String) -> Result<Int, Problem> {
+        guard let days = Int(text), days >= Retention.minimumDays else {
+            return .failure(Problem("must be a whole number of days, at least \(Retention.minimumDays) (the weekly limit on reminders counts the last seven days' messages), not \"\(text)\""))
+        }
+        return .success(days)
+    }
+
+    static func perSecond(_ text: String) -> Result<Int, Problem> {
+        guard let count = Int(text), (1...1000).contains(count) else {
+            return .failure(Problem("must be a whole number from 1 to 1000, not \"\(text)\""))
+        }
+        return .success(count)
+    }
+}

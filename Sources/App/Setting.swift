@@ -1,0 +1,63 @@
+/// Every setting of the daemon, spelled one way in each place: `public_url` in the configuration file,
+/// `SAMENSPRAAK_PUBLIC_URL` in the environment, `--public-url` on the command line. A command-line option wins over
+/// the environment, which wins over the file, which wins over the default.
+/// Secrets (the Telegram bot's token, the staff API's token) are no settings: they come from the environment, or
+/// from a file the `*_token_file` settings name, never from the command line or the configuration file itself.
+public enum Setting: String, CaseIterable, Sendable {
+    case data, database, school, conversations, locales, host, port
+    case publicURL = "public_url"
+    case telegramBot = "telegram_bot"
+    case telegramAPIURL = "telegram_api_url"
+    case telegramMode = "telegram_mode"
+    case telegramChatInterval = "telegram_chat_interval"
+    case telegramPerSecond = "telegram_per_second"
+    case telegramTokenFile = "telegram_token_file"
+    case staffTokenFile = "staff_token_file"
+    case retentionDays = "retention_days"
+
+    public var key: String { rawValue }
+    public var environmentVariable: String { "SAMENSPRAAK_" + rawValue.uppercased() }
+    public var option: String { "--" + rawValue.replacingOccurrences(of: "_", with: "-") }
+
+    /// Paths in the configuration file are relative to the file's folder.
+    var isPath: Bool {
+        switch self {
+        case .data, .database, .school, .conversations, .locales, .telegramTokenFile, .staffTokenFile: true
+        default: false
+        }
+    }
+
+    /// The environment variable that names the configuration file when `--config` is not given.
+    public static let configEnvironmentVariable = "SAMENSPRAAK_CONFIG"
+
+    /// The known name closest to a mistyped one (at most two edits away), for "did you mean".
+    static func closest(to name: String, among names: [String]) -> String? {
+        names.map { ($0, editDistance(name.lowercased(), $0.lowercased())) }.filter { $0.1 <= 2 }.min { $0.1 < $1.1 }?.0
+    }
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let (a, b) = (Array(a), Array(b))
+        guard !a.isEmpty else { return b.count }
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1] + Array(repeating: 0, count: b.count)
+            for (j, y) in b.enumerated() {
+                current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}
+
+/// A secret: the environment variable that holds it, or the setting that names a file holding it.
+struct Secret: Sendable {
+    /// What it would be called as a key, to explain why the configuration file may not hold it.
+    let name: String
+    let environmentVariable: String
+    let file: Setting
+
+    static let telegramToken = Secret(name: "telegram_token", environmentVariable: "SAMENSPRAAK_TELEGRAM_TOKEN", file: .telegramTokenFile)
+    static let staffToken = Secret(name: "staff_token", environmentVariable: "SAMENSPRAAK_STAFF_TOKEN", file: .staffTokenFile)
+    static let all = [telegramToken, staffToken]
+}

@@ -1,0 +1,64 @@
+import Conversations
+import Foundation
+import Hummingbird
+import Monitoring
+import Prometheus
+import SamenspraakCore
+
+/// `/healthz` (JSON: the database read, each channel's last successful contact, outbox depth, scheduler lag;
+/// 503 when the database cannot be read) and `/metrics` (Prometheus text format) for whoever runs the daemon.
+/// Both are cheap enough to poll: one read of two index-only counts, no writes.
+public struct OperationsController: Sendable {
+    let service: ConversationService
+    let registry: PrometheusCollectorRegistry
+    /// "polling" or "webhook" when a Telegram bot is configured, nil otherwise.
+    let telegramMode: String?
+
+    public init(service: ConversationService, registry: PrometheusCollectorRegistry, telegramMode: String?) {
+        self.service = service
+        self.registry = registry
+        self.telegramMode = telegramMode
+    }
+
+    public func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/healthz") { _, _ in await health() }
+        router.get("/metrics") { _, _ in await metrics() }
+    }
+
+    func health() async -> Response {
+        let snapshot = await OperationsSnapshot.read(service)
+        let activity = service.monitoring.activity
+        var database: [String: Any] = ["reachable": snapshot.error == nil, "readMilliseconds": snapshot.readTime.inMilliseconds]
+        if let error = snapshot.error { database["error"] = error }
+        var channels: [String: Any] = [ChannelKind.webchat.rawValue: ["lastRequest": Self.moment(activity.last(.webchatRequest))]]
+        if let telegramMode {
+            channels[ChannelKind.telegram.rawValue] = ["mode": telegramMode, "lastUpdates": Self.moment(activity.last(.telegramUpdates)),
+                                                       "lastSend": Self.moment(activity.last(.telegramSend))]
+        }
+        var body: [String: Any] = ["status": snapshot.error == nil ? "ok" : "unavailable", "database": database, "channels": channels]
+        if let pending = snapshot.pendingOutbox, let lag = snapshot.schedulerLag {
+            body["outbox"] = ["pending": pending.values.reduce(0, +),
+                              "pendingByChannel": Dictionary(uniqueKeysWithValues: pending.map { ($0.key.rawValue, $0.value) })]
+            body["scheduler"] = ["lagSeconds": lag]
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Response(status: snapshot.error == nil ? .ok : .serviceUnavailable,
+                        headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    func metrics() async -> Response {
+        _ = await OperationsSnapshot.read(service)  // sets the outbox, lag and database gauges
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(4096)
+        registry.emit(into: &buffer)
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+    }
+
+    /// ISO 8601 in UTC, or JSON null for "not since the daemon started".
+    static func moment(_ date: Date?) -> Any {
+        guard let date else { return NSNull() }
+        return date.formatted(.iso8601)
+    }
+}

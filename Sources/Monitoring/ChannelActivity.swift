@@ -1,0 +1,35 @@
+import Foundation
+
+/// When each channel last worked, kept in memory (since the start) for /healthz: a web chat request answered,
+/// a Telegram getUpdates (or webhook update) received, a Telegram message sent.
+public final class ChannelActivity: @unchecked Sendable {
+    public enum Contact: Sendable, CaseIterable {
+        case webchatRequest
+        case telegramUpdates
+        case telegramSend
+    }
+
+    // Guarded by `lock`; a few dates, written on every web chat request, so a plain lock rather than an actor hop.
+    private let lock = NSLock()
+    private var last: [Date?] = Array(repeating: nil, count: Contact.allCases.count)
+
+    public init() {}
+
+    public func record(_ contact: Contact, at moment: Date = Date()) {
+        lock.withLock { last[contact.index] = moment }
+    }
+
+    public func last(_ contact: Contact) -> Date? {
+        lock.withLock { last[contact.index] }
+    }
+}
+
+extension ChannelActivity.Contact {
+    var index: Int {
+        switch self {
+        case .webchatRequest: 0
+        case .telegramUpdates: 1
+        case .telegramSend: 2
+        }
+    }
+}
