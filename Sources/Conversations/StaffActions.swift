@@ -8,8 +8,7 @@ import Storage
 extension ConversationService {
     /// Moves talk `bookingID` to slot `slotID` (a free time of a teacher of the child's group, not in the past).
     public func moveBooking(_ bookingID: Int64, toSlot slotID: Int64, by staff: String) async throws -> Result<BookingDetails, InputProblem> {
-        let now = clock.now()
-        let (result, recipients) = try await committer.perform { [self] tx -> (Result<BookingDetails, InputProblem>, [Recipient]) in
+        try await changeTalk { [self] tx, now in
             guard let old = try tx.activeBooking(id: bookingID) else { return (.failure(Self.noTalk(bookingID)), []) }
             guard let slot = try tx.slot(id: slotID), slot.active, let child = try tx.child(id: old.childID),
                   school.teachers(ofGroup: child.groupID).contains(where: { $0.id == slot.teacherID }) else {
@@ -24,21 +23,24 @@ extension ConversationService {
             try tx.audit(actor: staff, action: "move talk", subject: "booking \(bookingID) → \(booking.id ?? 0)", at: now)
             return (.success(moved), recipients)
         }
-        await wakeups.signal(recipients: recipients)
-        await wakeups.signal(Wakeups.jobsKey)
-        return result
     }
 
     /// Cancels talk `bookingID` for every household attending it; the child can be booked again.
     public func cancelBooking(_ bookingID: Int64, by staff: String) async throws -> Result<BookingDetails, InputProblem> {
-        let now = clock.now()
-        let (result, recipients) = try await committer.perform { [self] tx -> (Result<BookingDetails, InputProblem>, [Recipient]) in
+        try await changeTalk { [self] tx, now in
             guard let talk = try tx.activeBooking(id: bookingID) else { return (.failure(Self.noTalk(bookingID)), []) }
             try tx.cancelBooking(id: bookingID, at: now)
             let recipients = try tellAttendees("notice.school_cancelled", talk, tx: tx, now: now)
             try tx.audit(actor: staff, action: "cancel talk", subject: "booking \(bookingID)", at: now)
             return (.success(talk), recipients)
         }
+    }
+
+    /// Runs a change to a talk in one transaction, then wakes the households it told and the scheduler (their reminders moved).
+    func changeTalk(_ change: @escaping @Sendable (Transaction, Date) throws -> (Result<BookingDetails, InputProblem>, [Recipient]))
+        async throws -> Result<BookingDetails, InputProblem> {
+        let now = clock.now()
+        let (result, recipients) = try await committer.perform { tx in try change(tx, now) }
         await wakeups.signal(recipients: recipients)
         await wakeups.signal(Wakeups.jobsKey)
         return result
