@@ -16,19 +16,14 @@ extension AppDatabase {
     }
 
     /// Runs `body` in one write transaction that starts by copying the whole database into a new SQLite file at `path`
-    /// (SQLite's online backup): the copy is exactly what `body` starts from.
+    /// (the same online backup as `samenspraak backup`): the copy is exactly what `body` starts from.
     public func write<T>(archivingTo path: String, _ body: (Transaction) throws -> T) throws -> T {
         try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
         return try writer.write { db in
-            // SQLite cannot back up through a connection in a write transaction; a second one reads the last commit, which
-            // is what this transaction starts from, as it holds the write lock from its first statement (BEGIN IMMEDIATE).
-            var readOnly = Configuration()
-            readOnly.readonly = true
-            let source = try DatabaseQueue(path: writer.path, configuration: readOnly)
-            let copy = try DatabaseQueue(path: path)
-            try source.backup(to: copy)
-            try copy.close()
-            try source.close()
+            // SQLite cannot back up through a connection in a write transaction; the backup's own connection reads the
+            // last commit, which is what this transaction starts from, as it holds the write lock from its first
+            // statement (BEGIN IMMEDIATE).
+            _ = try DatabaseBackup.copy(writer.path, to: path, replacing: false)
             return try body(Transaction(db))
         }
     }
