@@ -17,7 +17,6 @@ struct Backup: AsyncParsableCommand {
             throw refusal("No backup made: \(failure)")
         }
         print("Backed up \(source) to \(file): \(ByteCountFormatter.string(fromByteCount: report.bytes, countStyle: .file)).")
-        let width = report.tables.map(\.table.count).max() ?? 0
-        for (table, rows) in report.tables { print("  \(table.padding(toLength: width, withPad: " ", startingAt: 0))  \(rows)") }
+        printTableCounts(report.tables, indent: "  ")
     }
 }

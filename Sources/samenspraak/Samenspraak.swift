@@ -64,6 +64,12 @@ func refusal(_ message: String) -> ExitCode {
     return ExitCode.failure
 }
 
+/// Prints rows per table, one per line, the counts lined up after the longest name.
+func printTableCounts(_ counts: [(table: String, rows: Int)], indent: String) {
+    let width = counts.map(\.table.count).max() ?? 0
+    for (table, rows) in counts { print("\(indent)\(table.padding(toLength: width, withPad: " ", startingAt: 0))  \(rows)") }
+}
+
 /// The logger of LOG_LEVEL and LOG_FORMAT; a wrong value ends the command with what is allowed.
 func makeLogger() throws -> Logger { try LogSetup.logger() }
 

@@ -56,8 +56,7 @@ struct Rollover: AsyncParsableCommand {
         print(yes ? "Rolled over to \(roster):" : "Rehearsal of the rollover to \(roster):")
         print("  archive of the old year: \(summary.archive)")
         print("  rows cleared per table:")
-        let width = summary.cleared.map(\.table.count).max() ?? 0
-        for (table, rows) in summary.cleared { print("    \(table.padding(toLength: width, withPad: " ", startingAt: 0))  \(rows)") }
+        printTableCounts(summary.cleared, indent: "    ")
         print("  households: \(summary.householdsKept) kept with their chats and language, \(summary.householdsAdded) added "
               + "(their invite codes: samenspraak invites), \(summary.householdsRemoved) removed with all their data")
         print("  children: \(summary.children) on the new roster, \(summary.childrenRemoved) left")
