@@ -114,6 +114,8 @@ final class DateStrings: @unchecked Sendable {
         func formatter(_ pattern: String) -> DateFormatter {
             let formatter = DateFormatter()
             formatter.locale = Locale(identifier: catalog.language)
+            // The school's calendar in every language: Persian's own would make 30 November "9 Azar".
+            formatter.calendar = Calendar(identifier: .gregorian)
             formatter.timeZone = timeZone
             formatter.dateFormat = pattern
             return formatter

@@ -14,6 +14,9 @@ import SamenspraakCore
         #expect([1, 2, 5, 12, 22].map { PluralRules.category($0, language: "pl") } == [.one, .few, .many, .many, .few])
         #expect([1, 21, 11, 3, 5].map { PluralRules.category($0, language: "uk") } == [.one, .one, .many, .few, .many])
         #expect([1, 0, 2].map { PluralRules.category($0, language: "nl") } == [.one, .other, .other])
+        for language in ["es", "so"] { #expect([1, 0, 2].map { PluralRules.category($0, language: language) } == [.one, .other, .other]) }
+        for language in ["fa", "ti"] { #expect([1, 0, 2].map { PluralRules.category($0, language: language) } == [.one, .one, .other]) }
+        #expect(["es", "fa", "so", "ti"].allSatisfy { PluralRules.requiredCategories(language: $0) == [.one, .other] })
     }
 
     @Test func missingTranslationsFallBackToDutchKeyByKey() throws {
@@ -38,6 +41,16 @@ import SamenspraakCore
         let localizer = Localizer(catalogs: [nl], timeZone: TimeZone(identifier: "Europe/Amsterdam")!)
         let date = Date(timeIntervalSince1970: 1_796_048_400)  // Monday 30 November 2026, 15:20 Amsterdam
         #expect(localizer.text("d", ["day": .day(date), "time": .time(date)], language: "nl") == "maandag 30 november om 15:20")
+    }
+
+    @Test func datesAreOnTheSchoolsGregorianCalendarInEveryLanguage() throws {
+        let nl = try catalog("nl", "  d: \"{day} om {time}, begin {month}\"\n")
+        let fa = try catalog("fa", "  d: \"{day} ساعت {time}، اوایل {month}\"\n")
+        let localizer = Localizer(catalogs: [nl, fa], timeZone: TimeZone(identifier: "Europe/Amsterdam")!)
+        let date = Date(timeIntervalSince1970: 1_796_048_400)  // Monday 30 November 2026, 15:20 Amsterdam
+        // Persian's own calendar would say "دوشنبه ۹ آذر" (9 Azar 1405); Persian digits and month names stay.
+        #expect(localizer.text("d", ["day": .day(date), "time": .time(date), "month": .month(6)], language: "fa")
+                == "دوشنبه ۳۰ نوامبر ساعت ۱۵:۲۰، اوایل ژوئن")
     }
 
     @Test func commandWordsMatchWhateverTheCaseAndKeyboard() throws {
