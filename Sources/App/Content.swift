@@ -41,7 +41,8 @@ public struct Content: Sendable {
     }
 
     /// Everything `samenspraak check` verifies beyond syntax: flows against the host and the base locale,
-    /// every locale against the base (missing keys, unknown placeholders, plural forms, keywords).
+    /// every locale against the base (`localeCompleteness`: missing keys, placeholders unknown or left out, plural forms,
+    /// command words) and command words that mean different commands in two languages.
     public func validate(baseLanguage: String = "nl") -> [FileIssue] {
         guard let base = catalogs.first(where: { $0.language == baseLanguage }) else {
             return [FileIssue(file: "locales/\(baseLanguage).yaml", line: nil, message: "the base language file is missing")]
@@ -64,28 +65,8 @@ public struct Content: Sendable {
                 issues.append(FileIssue(file: basePath, line: base.lines[key], message: "message '\(key)' uses the unknown placeholder {\(name)}"))
             }
         }
-        for catalog in catalogs where catalog.language != baseLanguage {
-            let path = catalog.path
-            for key in base.messages.keys.sorted() where catalog.messages[key] == nil {
-                issues.append(FileIssue(file: path, line: nil, message: "missing translation of '\(key)' (\(basePath):\(base.lines[key] ?? 0))"))
-            }
-            for (key, entry) in catalog.messages.sorted(by: { $0.key < $1.key }) {
-                guard let source = base.messages[key] else {
-                    issues.append(FileIssue(file: path, line: catalog.lines[key], message: "'\(key)' is not a key of the base language"))
-                    continue
-                }
-                for name in entry.placeholders.subtracting(source.placeholders).sorted() {
-                    issues.append(FileIssue(file: path, line: catalog.lines[key], message: "message '\(key)' uses the unknown placeholder {\(name)}"))
-                }
-                if case .plural(let forms) = entry {
-                    let missing = PluralRules.requiredCategories(language: catalog.language).subtracting(forms.keys)
-                    if !missing.isEmpty {
-                        issues.append(FileIssue(file: path, line: catalog.lines[key],
-                                                message: "plural message '\(key)' lacks the forms \(missing.map(\.rawValue).sorted().joined(separator: ", "))"))
-                    }
-                }
-            }
-        }
+        issues += localeCompleteness(baseLanguage: baseLanguage).flatMap(\.issues)
+        issues += LocaleCompleteness.conflictingKeywords(catalogs.map { ($0, $0.path) })
         for command in Set(flows.commands.keys).union(staffFlows.commands.keys).sorted() where base.keywords[command]?.isEmpty ?? true {
             issues.append(FileIssue(file: basePath, line: nil, message: "no keywords for the command '\(command)'"))
         }
@@ -93,6 +74,15 @@ public struct Content: Sendable {
     }
 }
 
+extension Content {
+    /// Per language (the base too, trivially complete), how completely it translates the base, with its gaps; in file order.
+    public func localeCompleteness(baseLanguage: String = "nl") -> [LocaleCompleteness] {
+        guard let base = catalogs.first(where: { $0.language == baseLanguage }) else { return [] }
+        return catalogs.map { LocaleCompleteness($0, base: base, file: $0.path, baseFile: base.path) }
+    }
+}
+
 extension LocaleCatalog {
-    var path: String { "locales/\(language).yaml" }
+    /// The file it was read from, as `check` names it.
+    var path: String { file.isEmpty ? "locales/\(language).yaml" : file }
 }

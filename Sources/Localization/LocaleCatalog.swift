@@ -40,9 +40,11 @@ public struct LocaleCatalog: Sendable {
     public var keywords: [String: [String]]
     /// Line of each message key in the file, for `check`.
     public var lines: [String: Int]
+    /// The file it was read from (empty when made in code), for `check`.
+    public var file: String
 
     public init(language: String, name: String, rightToLeft: Bool, dayFormat: String, timeFormat: String,
-                messages: [String: Entry], keywords: [String: [String]], lines: [String: Int] = [:]) {
+                messages: [String: Entry], keywords: [String: [String]], lines: [String: Int] = [:], file: String = "") {
         self.language = language
         self.name = name
         self.rightToLeft = rightToLeft
@@ -51,6 +53,7 @@ public struct LocaleCatalog: Sendable {
         self.messages = messages
         self.keywords = keywords
         self.lines = lines
+        self.file = file
     }
 
     /// Reads a locale file; every problem in it is collected and thrown together.
@@ -94,7 +97,7 @@ public struct LocaleCatalog: Sendable {
             file.report("'messages' is missing", at: file.root)
         }
         return LocaleCatalog(language: language, name: name, rightToLeft: rightToLeft, dayFormat: dayFormat, timeFormat: timeFormat,
-                             messages: messages, keywords: keywords, lines: lines)
+                             messages: messages, keywords: keywords, lines: lines, file: file.path)
     }
 
     /// Flattens nested mappings into dotted keys; a mapping whose keys are all plural categories is one plural entry.

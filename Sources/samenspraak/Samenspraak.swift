@@ -221,7 +221,8 @@ struct Import: AsyncParsableCommand {
 }
 
 struct Check: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Validate the school file, every flow and every locale; problems are listed as file:line.")
+    static let configuration = CommandConfiguration(
+        abstract: "Validate the school file, every flow and every locale; print how complete each locale is; problems are listed as file:line.")
     @OptionGroup var locations: Locations
 
     func run() async throws {
@@ -235,6 +236,9 @@ struct Check: AsyncParsableCommand {
             let content = try Content.load(conversations: URL(fileURLWithPath: configuration.conversationsDirectory),
                                            locales: URL(fileURLWithPath: configuration.localesDirectory))
             issues += content.validate()
+            let locales = content.localeCompleteness()
+            print("Locales (\(locales.first?.total ?? 0) keys in the base language):")
+            for locale in locales { print("  " + locale.summary) }
         } catch let error as FileIssues {
             issues += error.issues
         }

@@ -7,10 +7,11 @@ import TestSupport
     static let executable = Repository.root.appendingPathComponent(".build/debug/samenspraak")
 
     /// Runs the binary; returns its exit status, stdout and stderr.
-    func run(_ arguments: [String], data: TemporaryDirectory, environment: [String: String] = [:]) throws -> (status: Int32, output: String, errors: String) {
+    func run(_ arguments: [String], data: TemporaryDirectory, environment: [String: String] = [:],
+             locales: String = Repository.locales.path) throws -> (status: Int32, output: String, errors: String) {
         let process = Process()
         process.executableURL = Self.executable
-        process.arguments = arguments + ["--data", data.url.path, "--conversations", Repository.conversations.path, "--locales", Repository.locales.path]
+        process.arguments = arguments + ["--data", data.url.path, "--conversations", Repository.conversations.path, "--locales", locales]
         process.environment = ProcessInfo.processInfo.environment.merging(environment.merging(["LOG_LEVEL": "critical"]) { old, _ in old }) { _, new in new }
         let (output, errors) = (Pipe(), Pipe())
         process.standardOutput = output
@@ -45,6 +46,42 @@ import TestSupport
         #expect(try run(["household", "erase", "H00001", "--yes"], data: data).output.hasPrefix("Erased H00001:"))
         let audit = try run(["household", "audit"], data: data).output
         #expect(audit.contains("  erase  household H00001") && audit.contains("  export  household H00001"))
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: CommandLineTests.executable.path), "needs the built samenspraak binary"))
+    func checkReportsEveryShippedLocaleCompleteAndFailsOnAGapNamingFileAndKey() throws {
+        let data = TemporaryDirectory()
+        let shipped = try run(["check"], data: data)
+        let languages = ["ar", "en", "es", "fa", "nl", "pl", "so", "ti", "tr", "uk"]
+        let keys = try #require(shipped.output.firstMatch(of: /Locales \((\d+) keys in the base language\):/)?.1)
+        #expect(shipped.status == 0 && shipped.errors.isEmpty)
+        #expect(shipped.output == "Locales (\(keys) keys in the base language):\n" + languages.map { "  \($0): \(keys)/\(keys) keys\n" }.joined()
+                + "All good: school file, flows and locales are complete and consistent.\n")
+
+        // A copy of the locales with one key left out of tr.yaml and another's placeholder misspelt.
+        let locales = data.url.appendingPathComponent("locales")
+        try FileManager.default.copyItem(at: Repository.locales, to: locales)
+        let turkish = locales.appendingPathComponent("tr.yaml")
+        var lines = try String(contentsOf: turkish, encoding: .utf8).components(separatedBy: "\n")
+        lines.remove(at: try #require(lines.firstIndex { $0.hasPrefix("    taken: ") }))
+        let confirmed = try #require(lines.firstIndex { $0.hasPrefix("    confirmed: ") })
+        lines[confirmed] = lines[confirmed].replacingOccurrences(of: "{ics_url}", with: "{ics_link}")
+        try lines.joined(separator: "\n").write(to: turkish, atomically: true, encoding: .utf8)
+        let base = locales.appendingPathComponent("nl.yaml").path
+        let baseLines = try String(contentsOfFile: base, encoding: .utf8).components(separatedBy: "\n")
+        let baseConfirmed = try #require(baseLines.firstIndex { $0.hasPrefix("    confirmed: ") }) + 1
+        let baseTaken = try #require(baseLines.firstIndex { $0.hasPrefix("    taken: ") }) + 1
+
+        let gap = try run(["check"], data: data, locales: locales.path)
+        #expect(gap.status == 1)
+        #expect(gap.output.contains("  tr: \(Int(keys)! - 2)/\(keys) keys — 3 problems\n") && gap.output.contains("  so: \(keys)/\(keys) keys\n"))
+        #expect(gap.errors == """
+            \(turkish.path):\(confirmed + 1): message 'booking.confirmed' uses the unknown placeholder {ics_link} (\(base):\(baseConfirmed) has {child}, {day}, {ics_url}, {place}, {teacher}, {time})
+            \(turkish.path):\(confirmed + 1): message 'booking.confirmed' leaves out the placeholder {ics_url} (\(base):\(baseConfirmed))
+            \(turkish.path): missing translation of 'booking.taken' (\(base):\(baseTaken))
+            3 problem(s) found.
+
+            """)
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: CommandLineTests.executable.path), "needs the built samenspraak binary"))

@@ -76,4 +76,61 @@ import SamenspraakCore
             Issue.record("unexpected \(error)")
         }
     }
+
+    @Test func aLocaleIsCompleteOnlyWithEveryKeyPlaceholderAndPluralForm() throws {
+        let nl = try LocaleCatalog.load(path: "locales/nl.yaml", text: """
+            language: nl
+            name: Nederlands
+            keywords: { help: [hulp], stop: [stop] }
+            messages:
+              booking:
+                confirmed: "Gepland: {child} op {day}"
+                taken: "Bezet"
+              weeks: "om de {count} weken"
+              people: { one: "{count} persoon", other: "{count} personen" }
+            """)
+        let complete = try LocaleCatalog.load(path: "locales/uk.yaml", text: """
+            language: uk
+            name: Українська
+            keywords: { help: [допомога], stop: [стоп] }
+            messages:
+              booking: { confirmed: "{day}: {child}", taken: "Зайнято" }
+              weeks: { one: "кожні {count} тиждень", few: "кожні {count} тижні", many: "кожні {count} тижнів", other: "кожні {count} тижня" }
+              people: { one: "{count} особа", few: "{count} особи", many: "{count} осіб", other: "{count} особи" }
+            """)
+        let report = LocaleCompleteness(complete, base: nl, file: "locales/uk.yaml", baseFile: "locales/nl.yaml")
+        #expect(report.issues.isEmpty, "plural forms where the base has one text with {count} are allowed")
+        #expect(report.summary == "uk: 4/4 keys")
+
+        let broken = try LocaleCatalog.load(path: "locales/so.yaml", text: """
+            language: so
+            name: Soomaali
+            keywords: { help: [caawimo] }
+            messages:
+              booking:
+                confirmed: "La qabsaday: {kid} {day}"
+              weeks: "{count} toddobaadba mar"
+              people: "dad"
+              extra: "?"
+            """)
+        let gaps = LocaleCompleteness(broken, base: nl, file: "locales/so.yaml", baseFile: "locales/nl.yaml")
+        #expect(gaps.translated == 1 && gaps.total == 4)
+        #expect(gaps.summary == "so: 1/4 keys — 7 problems")
+        #expect(gaps.issues.map(\.description) == [
+            "locales/so.yaml:6: message 'booking.confirmed' uses the unknown placeholder {kid} (locales/nl.yaml:6 has {child}, {day})",
+            "locales/so.yaml:6: message 'booking.confirmed' leaves out the placeholder {child} (locales/nl.yaml:6)",
+            "locales/so.yaml: missing translation of 'booking.taken' (locales/nl.yaml:7)",
+            "locales/so.yaml:8: message 'people' is one text, but locales/nl.yaml:9 has plural forms (so needs one, other)",
+            "locales/so.yaml:8: message 'people' leaves out the placeholder {count} (locales/nl.yaml:9)",
+            "locales/so.yaml:9: 'extra' is not a key of the base language (locales/nl.yaml)",
+            "locales/so.yaml: no command words for 'stop' under keywords: (locales/nl.yaml has them)",
+        ])
+    }
+
+    @Test func aCommandWordMeaningTwoCommandsInTwoLanguagesIsReported() throws {
+        let nl = try LocaleCatalog.load(path: "nl.yaml", text: "language: nl\nname: Nederlands\nkeywords:\n  stop: [stop]\n  menu: [menu]\nmessages:\n  a: b\n")
+        let es = try LocaleCatalog.load(path: "es.yaml", text: "language: es\nname: Español\nkeywords:\n  menu: [menu, menú]\n  help: [stop]\nmessages:\n  a: b\n")
+        #expect(LocaleCompleteness.conflictingKeywords([(nl, "locales/nl.yaml"), (es, "locales/es.yaml")]).map(\.description)
+                == ["locales/nl.yaml: the command word 'stop' for 'stop' already means 'help' in es"])
+    }
 }
