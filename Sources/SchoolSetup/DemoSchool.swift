@@ -9,7 +9,11 @@ public struct DemoSchool {
     public var school: School
     public var roster: Roster
 
-    public init(households: Int = 45, now: Date, seed: UInt64 = 2026, languages: [String] = ["nl", "en", "ar", "tr", "pl", "uk"]) {
+    /// The languages a demo school offers, in the order of its language menu: every shipped locale (a test holds
+    /// this to `locales/`).
+    public static let languages = ["nl", "en", "ar", "tr", "pl", "uk", "so", "ti", "fa", "es"]
+
+    public init(households: Int = 45, now: Date, seed: UInt64 = 2026, languages: [String] = DemoSchool.languages) {
         var rng = SeededGenerator(seed: seed)
         let zone = TimeZone(identifier: "Europe/Amsterdam")!
         let calendar = Calendar.gregorian(in: zone)
@@ -114,6 +118,8 @@ public struct DemoSchool {
         roster = Roster(children: children, households: rosterHouseholds)
     }
 
+    /// A household's home language in the roster. The mix predates the four newest locales and is kept, so a seed
+    /// still makes the same families; their parents choose so, ti, fa or es in the language menu.
     static func pickLanguage(_ rng: inout SeededGenerator, offered: [String]) -> String {
         let weights: [(String, UInt64)] = [("nl", 66), ("ar", 9), ("tr", 9), ("pl", 7), ("uk", 5), ("en", 4)]
         let usable = weights.filter { offered.contains($0.0) }

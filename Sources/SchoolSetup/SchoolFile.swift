@@ -9,7 +9,7 @@ import Yams
 /// school:
 ///   name: OBS De Regenboog
 ///   timezone: Europe/Amsterdam
-///   languages: [nl, en, ar, tr, pl, uk]
+///   languages: [nl, en, ar, tr, pl, uk, so, ti, fa, es]
 /// booking:
 ///   opens: 2026-08-24 08:00
 ///   closes: 2026-09-11 17:00

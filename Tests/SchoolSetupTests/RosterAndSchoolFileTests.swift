@@ -3,6 +3,7 @@ import Foundation
 import SamenspraakCore
 import Testing
 @testable import SchoolSetup
+import TestSupport
 
 @Suite struct RosterAndSchoolFileTests {
     let school = DemoSchool(households: 10, now: Date(timeIntervalSince1970: 1_795_424_400)).school
@@ -52,6 +53,13 @@ import Testing
         #expect(demo.school.groups.contains { $0.teacherIDs.count == 2 })
         #expect(demo.roster.children.count >= 60)
         #expect(demo.roster.households.contains { $0.key.hasSuffix("B") })
+    }
+
+    @Test func theDemoSchoolOffersEveryShippedLanguageDutchFirst() throws {
+        let shipped = try FileManager.default.contentsOfDirectory(atPath: Repository.locales.path)
+            .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }
+        #expect(Set(DemoSchool.languages) == Set(shipped) && DemoSchool.languages.count == shipped.count)
+        #expect(DemoSchool.languages.first == "nl" && school.languages == DemoSchool.languages)
     }
 
     @Test func schoolFileMistakesNameTheirLine() {

@@ -23,7 +23,20 @@
       left: function (n) { return 'Pozostało znaków: ' + n; } },
     uk: { connecting: 'Підключення…', online: 'Підключено', reconnecting: 'Повторне підключення…',
       label: 'Ваше повідомлення', placeholder: 'Напишіть повідомлення…', notSent: 'Не надіслано: ',
-      left: function (n) { return 'Залишилось символів: ' + n; } }
+      left: function (n) { return 'Залишилось символів: ' + n; } },
+    // so, ti and fa are machine-quality, like their locales: to be reviewed by a native speaker.
+    so: { connecting: 'Waa la xiriirayaa…', online: 'Waa xiran yahay', reconnecting: 'Mar kale ayaa la xiriirayaa…',
+      label: 'Fariintaada', placeholder: 'Qor fariintaada…', notSent: 'Lama dirin: ',
+      left: function (n) { return n + ' xaraf ayaa haray'; } },
+    ti: { connecting: 'ይራኸብ ኣሎ…', online: 'ተራኺቡ', reconnecting: 'እንደገና ይራኸብ ኣሎ…',
+      label: 'መልእኽትኹም', placeholder: 'መልእኽትኹም ጽሓፉ…', notSent: 'ኣይተላእከን: ',
+      left: function (n) { return n + ' ፊደላት ተሪፎም'; } },
+    fa: { connecting: 'در حال اتصال…', online: 'متصل', reconnecting: 'اتصال دوباره…',
+      label: 'پیام شما', placeholder: 'پیام خود را بنویسید…', notSent: 'فرستاده نشد: ',
+      left: function (n) { return n.toLocaleString('fa') + ' نویسه مانده'; } },
+    es: { connecting: 'Conectando…', online: 'Conectado', reconnecting: 'Reconectando…',
+      label: 'Su mensaje', placeholder: 'Escriba su mensaje…', notSent: 'No enviado: ',
+      left: function (n) { return 'Quedan ' + n + ' caracteres'; } }
   };
 
   var root = document.documentElement;
