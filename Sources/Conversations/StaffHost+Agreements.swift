@@ -148,9 +148,10 @@ extension StaffHost {
         session.vars["when"] = .text(AgreementText(school: school).when(whenText, localizer: localizer, language: language))
     }
 
-    /// A date as teachers type it: "12-01-2027", "12/1/2027", "2027-01-12", or "12-01" (the next such day); not in the past.
+    /// A date as teachers type it: "12-01-2027", "12/1/2027", "2027-01-12", or "12-01" (the next such day), in any
+    /// keyboard's digits; not in the past.
     static func day(typed text: String, after today: SchoolDay) -> SchoolDay? {
-        let numbers = text.split(whereSeparator: { "-/. ".contains($0) }).map { Int($0) }
+        let numbers = text.split(whereSeparator: { "-/. ".contains($0) }).map { String($0).typedNumber }
         guard numbers.allSatisfy({ $0 != nil }) else { return nil }
         let parts = numbers.compactMap { $0 }
         var day: SchoolDay?

@@ -84,9 +84,9 @@ public struct DialogueEngine: Sendable {
         return (ask, waiting)
     }
 
-    /// A typed answer matches a choice by its number ("2"), or by its label ignoring case.
+    /// A typed answer matches a choice by its number ("2", or "۲" on a Persian keyboard), or by its label ignoring case.
     static func match(_ text: String, in choices: [Session.Waiting.Presented]) -> Session.Waiting.Presented? {
-        if let number = Int(text), number >= 1, number <= choices.count { return choices[number - 1] }
+        if let number = text.typedNumber, number >= 1, number <= choices.count { return choices[number - 1] }
         let folded = text.foldedForMatching
         return choices.first { $0.label.foldedForMatching == folded }
     }

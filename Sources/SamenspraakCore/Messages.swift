@@ -80,5 +80,23 @@ extension String {
         return String(kept)
     }
 
-    private static let trimmedPunctuation: Set<Character> = ["!", "?", ".", ",", "؟", "،"]
+    /// A whole number typed alone, in the digits of any shipped keyboard: Western (3), Arabic-Indic (٣) or Persian (۳);
+    /// spaces and punctuation at either end are ignored. How a parent picks an option by its number.
+    public var typedNumber: Int? {
+        let text = foldedForMatching
+        guard !text.isEmpty, text.unicodeScalars.count <= 9 else { return nil }
+        var value = 0
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x30...0x39: value = value * 10 + Int(scalar.value - 0x30)
+            case 0x660...0x669: value = value * 10 + Int(scalar.value - 0x660)
+            case 0x6F0...0x6F9: value = value * 10 + Int(scalar.value - 0x6F0)
+            default: return nil
+            }
+        }
+        return value
+    }
+
+    /// Trimmed at either end: Latin, Spanish (¿ ¡), Arabic and Persian (؟ ،) and Ethiopic (። ፣ ፧) punctuation.
+    private static let trimmedPunctuation: Set<Character> = ["!", "?", ".", ",", "¿", "¡", "؟", "،", "።", "፣", "፧"]
 }

@@ -71,5 +71,12 @@ import Testing
         #expect("Zażółć".foldedForMatching == "zażółć", "diacritics stay")
         #expect("i\u{307}".foldedForMatching == "i")
         #expect("a\u{307}".foldedForMatching == "a\u{307}", "a combining dot elsewhere is kept")
+        #expect("¿Ayuda?".foldedForMatching == "ayuda" && "¡Hola!".foldedForMatching == "hola")
+        #expect("ሰርዝ።".foldedForMatching == "ሰርዝ" && "ሓገዝ፧".foldedForMatching == "ሓገዝ")
+    }
+
+    @Test func numbersAreReadInTheDigitsOfEveryKeyboard() {
+        #expect(["3", " 12 ", "3.", "٣", "۱۲", "۲۰۲۷"].map(\.typedNumber) == [3, 12, 3, 3, 12, 2027])
+        #expect(["", "3a", "-1", "۱ ۲", "12345678901"].map(\.typedNumber) == [nil, nil, nil, nil, nil])
     }
 }
