@@ -63,8 +63,14 @@ import TestSupport
         #expect(try await parent.receive().first?.text.hasPrefix("De school heeft het startgesprek over \(talk.childFirstName) verzet") == true)
     }
 
-    @Test(.enabled(if: Chromium.executable != nil, "needs Debian's chromium (apt-get install chromium)"))
-    func aParentOpensTheInvitationChoosesArabicAndBooksATalkRightToLeft() async throws {
+    /// Arabic and Persian: the language's name in the menu, its "book" button, its "which child" question, its input placeholder.
+    static let rightToLeft = [("ar", "العربية", "حجز لقاء", "لأي طفل", "اكتبوا رسالتكم…"),
+                              ("fa", "فارسی", "گرفتن وقت", "برای کدام فرزندتان", "پیام خود را بنویسید…")]
+
+    @Test(.enabled(if: Chromium.executable != nil, "needs Debian's chromium (apt-get install chromium)"), arguments: BrowserTests.rightToLeft)
+    func aParentOpensTheInvitationChoosesArabicOrPersianAndBooksATalkRightToLeft(
+        language: String, name: String, book: String, whichChild: String, placeholder: String
+    ) async throws {
         let school = try TestSchool()
         let household = try school.household()
         let code = InviteCode.display(household.code)
@@ -72,10 +78,11 @@ import TestSupport
             let base = "http://127.0.0.1:\(client.port ?? 0)"
             try await Chromium.withPage { page in
                 try await page.navigate("\(base)/chat/\(code)")
-                try await Self.press("العربية", on: page)
-                try await page.waitFor("document.documentElement.dir === 'rtl' && document.documentElement.lang === 'ar'")
-                try await Self.press("حجز لقاء", on: page)
-                if try await page.string(Self.lastSchoolMessage).hasPrefix("لأي طفل") { try await Self.pressFirst(on: page) }
+                try await Self.press(name, on: page)
+                try await page.waitFor("document.documentElement.dir === 'rtl' && document.documentElement.lang === '\(language)'")
+                #expect(try await page.string("document.getElementById('input').placeholder") == placeholder)
+                try await Self.press(book, on: page)
+                if try await page.string(Self.lastSchoolMessage).hasPrefix(whichChild) { try await Self.pressFirst(on: page) }
                 try await Self.pressFirst(on: page)  // the first day
                 try await Self.pressFirst(on: page)  // the first time
                 try await page.waitFor("[...document.querySelectorAll('li.msg--school .bubble')].some(b => b.textContent.includes('/ics/'))")

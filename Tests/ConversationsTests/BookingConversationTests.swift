@@ -76,6 +76,20 @@ import TestSupport
         #expect(replies.count == 1 && replies[0].rightToLeft)
     }
 
+    @Test(arguments: [("so", "Soomaali", false), ("ti", "ትግርኛ", false), ("fa", "فارسی", true), ("es", "Español", false)])
+    func aNewLanguageIsSuggestedByThePlatformOfferedInItsOwnNameAndReadInItsDirection(language: String, name: String, rightToLeft: Bool) async throws {
+        let school = try TestSchool()
+        let household = try school.household()
+        let chat = Conversation(school, inviteCode: household.code)
+        let welcome = try #require(try await chat.start(language: language).last)
+        #expect(welcome.language == language && welcome.rightToLeft == rightToLeft && welcome.text.contains("Samenspraak"))
+        #expect(welcome.choices.map(\.label) == ["Nederlands", "English", "العربية", "Türkçe", "Polski", "Українська", "Soomaali", "ትግርኛ", "فارسی", "Español"])
+        try await chat.press(name)
+        #expect(chat.lastMessages.count == 2 && chat.lastMessages.allSatisfy { $0.language == language && $0.rightToLeft == rightToLeft })
+        let contact = try #require(try school.runtime.database.readNow { try $0.contacts(household: household.id) }.first)
+        #expect(contact.language == language)
+    }
+
     @Test func whenTwoParentsPickTheSameTimeTheSecondIsOfferedTheOthers() async throws {
         let school = try TestSchool()
         // Two households with a single child each, in the same group (so the same teacher and the same times).

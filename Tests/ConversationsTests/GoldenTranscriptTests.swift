@@ -44,6 +44,26 @@ import TestSupport
         try compare(chat.transcript, with: "booking-ar")
     }
 
+    @Test func bookingMovingAndCancellingInPersianRightToLeft() async throws {
+        let school = try TestSchool()
+        let chat = Conversation(school, inviteCode: try school.household(children: 1).code)
+        try await chat.start(language: "fa-IR")  // as a Persian phone's browser or Telegram says it
+        try await chat.press("فارسی")
+        try await chat.say("رزرو")        // "book", typed
+        try await chat.say("۱")          // the child, in Persian digits
+        try await chat.say("۱")          // the first day offered
+        try await chat.say("۳")          // its third time
+        try await chat.say("تغییر وقت")   // "move"
+        try await chat.say("1")
+        try await chat.say("۲")
+        try await chat.say("۱")
+        try await chat.say("لغو؟")        // "cancel?"
+        try await chat.say("۱")
+        try await chat.say("بله، لغو شود") // "yes, cancel" by its label
+        #expect(chat.transcript.filter { !$0.hasPrefix(">") && !$0.hasPrefix("  ") }.allSatisfy { $0.hasPrefix("[rtl] ") })
+        try compare(chat.transcript, with: "booking-fa")
+    }
+
     func compare(_ transcript: [String], with name: String) throws { try GoldenTranscripts.compare(transcript, with: name) }
 }
 

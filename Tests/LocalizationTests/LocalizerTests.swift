@@ -3,6 +3,7 @@ import Foundation
 import Testing
 @testable import Localization
 import SamenspraakCore
+import TestSupport
 
 @Suite struct LocalizerTests {
     func catalog(_ language: String, _ yaml: String) throws -> LocaleCatalog {
@@ -132,5 +133,21 @@ import SamenspraakCore
         let es = try LocaleCatalog.load(path: "es.yaml", text: "language: es\nname: Español\nkeywords:\n  menu: [menu, menú]\n  help: [stop]\nmessages:\n  a: b\n")
         #expect(LocaleCompleteness.conflictingKeywords([(nl, "locales/nl.yaml"), (es, "locales/es.yaml")]).map(\.description)
                 == ["locales/nl.yaml: the command word 'stop' for 'stop' already means 'help' in es"])
+    }
+
+    @Test func theShippedLocalesMapPlatformCodesAndReadRightToLeftOnlyInArabicAndPersian() throws {
+        let catalogs = try FileManager.default.contentsOfDirectory(at: Repository.locales, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "yaml" }
+            .map { try LocaleCatalog.load(path: $0.path, text: String(contentsOf: $0, encoding: .utf8)) }
+        let localizer = Localizer(catalogs: catalogs, timeZone: TimeZone(identifier: "Europe/Amsterdam")!)
+        #expect(localizer.languages == ["nl", "ar", "en", "es", "fa", "pl", "so", "ti", "tr", "uk"])
+        // Language codes as Telegram and browsers send them.
+        #expect(["fa", "fa-IR", "fa-AF", "es", "es-419", "so", "so-SO", "ti", "ti-ER", "uk-UA", "pt-br", "prs"].map(localizer.supported)
+                == ["fa", "fa", "fa", "es", "es", "so", "so", "ti", "ti", "uk", "nl", "nl"])
+        #expect(localizer.languages.filter(localizer.isRightToLeft) == ["ar", "fa"])
+        #expect(["so", "ti", "fa", "es"].map(localizer.languageName) == ["Soomaali", "ትግርኛ", "فارسی", "Español"])
+        #expect(localizer.text("language.changed", language: "fa") == "از این به بعد به فارسی می‌نویسم.")
+        #expect(["so", "ti", "fa", "es"].map { localizer.text("reception.people_option", ["count": .number(2)], language: $0) }
+                == ["2 qof", "2 ሰባት", "2 نفر", "2 personas"])
     }
 }
