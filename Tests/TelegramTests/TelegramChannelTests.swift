@@ -40,6 +40,13 @@ import TestSupport
             stranger.send(text: "/start", command: true)
             let explanation = try await stranger.waitForMessage { _ in true }
             #expect(explanation.text.hasPrefix("أهلًا بكم! لحجز لقاء"))
+            // The same for the four newest languages, as Telegram's language_code gives them.
+            for (index, (code, start)) in [("fa", "خوش آمدید! برای گرفتن وقت"), ("es", "¡Hola! Para planificar"), ("so", "Ku soo dhawoow! Si aad"),
+                                           ("ti", "እንቋዕ ብደሓን መጻእኩም! ናይ መጀመርታ")].enumerated() {
+                let other = TelegramParent(fake: fake, chatID: 777_002 + Int64(index), language: code)
+                other.send(text: "/start", command: true)
+                #expect(try await other.waitForMessage { _ in true }.text.hasPrefix(start), "\(code)")
+            }
 
             // A group gets a short notice, and only for commands.
             fake.push(#"{"message":{"message_id":5,"from":{"id":42,"is_bot":false,"first_name":"Kees"},"chat":{"id":-100200300,"title":"Groep 5 ouders","type":"supergroup"},"date":1795424400,"text":"/start@samenspraak_bot"}}"#)
