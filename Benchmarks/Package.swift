@@ -16,6 +16,7 @@ let package = Package(
     targets: [
         benchmarkSuite("ConversationBenchmarks"),
         benchmarkSuite("SchedulerBenchmarks"),
+        benchmarkSuite("PlannerBenchmarks"),
         // Simulated parents and a fake Bot API, in their own process, for `telegram-load.sh`.
         .executableTarget(
             name: "TelegramLoad",
