@@ -198,7 +198,7 @@ public final class ConversationService: Sendable {
     }
 
     /// Queues each notice for every contact of its household or teacher, in that contact's language; "stop" is respected.
-    func deliver(_ notices: [Notice], tx: Transaction, now: Date) throws -> [Recipient] {
+    func deliver(_ notices: [Notice], unprompted: Bool = false, tx: Transaction, now: Date) throws -> [Recipient] {
         var recipients: [Recipient] = []
         let encoder = JSONEncoder()
         for notice in notices {
@@ -208,7 +208,7 @@ public final class ConversationService: Sendable {
             }
             for contact in contacts where contact.receivesMessages {
                 let message = reply(notice.key, notice.values, language: language(of: contact))
-                if let recipient = try queue(message, to: contact, encoder: encoder, tx: tx, now: now) { recipients.append(recipient) }
+                if let recipient = try queue(message, to: contact, unprompted: unprompted, encoder: encoder, tx: tx, now: now) { recipients.append(recipient) }
             }
         }
         return recipients

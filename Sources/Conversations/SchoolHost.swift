@@ -33,7 +33,7 @@ public enum SchoolHostCatalog {
     public static let catalog = HostCatalog(
         actions: SchoolHost.sharedActions.merging([
             "summarise_household": ["none_booked", "some_booked", "all_booked"],
-            "check_booking_open": ["open", "closed"],
+            "check_booking_open": ["open", "closed", "preferences", "planning"],
             "select_child": ["ok", "joint_available"],
             "join_booking": ["ok", "gone"],
             "book": ["ok", "taken", "closed", "already"],
@@ -42,11 +42,14 @@ public enum SchoolHostCatalog {
             "cancel_booking": ["ok", "closed"],
             "pretalk_child": ["ok", "choose", "none"],
             "save_answers": ["ok"],
-        ].merging(SchoolHost.agreementActions) { own, _ in own }.merging(SchoolHost.receptionActions) { own, _ in own }) { shared, _ in shared },
-        optionSources: ["languages", "children_to_book", "free_days", "free_times", "changeable_bookings", "pretalk_children", "people_counts"],
+        ].merging(SchoolHost.agreementActions) { own, _ in own }.merging(SchoolHost.receptionActions) { own, _ in own }
+            .merging(SchoolHost.preferenceActions) { own, _ in own }) { shared, _ in shared },
+        optionSources: ["languages", "children_to_book", "free_days", "free_times", "changeable_bookings", "pretalk_children", "people_counts",
+                        "suitabilities", "time_wishes"],
         variables: ["school", "child", "group", "teacher", "place", "day", "time", "ics_url", "talks", "opens", "closes", "sibling",
                     "answer", "current_thing1", "current_thing2", "current_wish", "count", "date_label", "children",
-                    "who", "what", "why", "when", "how", "question", "comment", "agreements", "name", "month", "end", "note", "interest"],
+                    "who", "what", "why", "when", "how", "question", "comment", "agreements", "name", "month", "end", "note", "interest",
+                    "block_kind", "current", "total", "summary", "until"],
         messages: Set(["booking.child_option", "booking.day_option", "booking.day_option_sibling", "booking.time_option",
                    "booking.time_option_sibling", "booking.time_option_teacher", "move.talk_option", "pretalk.child_option",
                    "pretalk.current", "menu.talk_line", "common.too_long", "common.text_only", "common.unavailable",
@@ -56,7 +59,10 @@ public enum SchoolHostCatalog {
                    "when.day", "when.week_after", "when.early", "when.mid", "when.late", "when.every_week", "when.every_weeks",
                    "reception.invite", "reception.yes", "reception.maybe", "reception.no", "reception.people_option", "reception.nudge",
                    "reception.reminder_yes", "reception.reminder_maybe", "reception.moved", "reception.cancelled", "reception.planned",
-                   "reception.after", "reception.buddy_wants", "reception.buddy_offers", "reception.buddy_no"]
+                   "reception.after", "reception.buddy_wants", "reception.buddy_offers", "reception.buddy_no",
+                   "preferences.current", "preferences.summary_line", "plan.published", "plan.published_unanswered", "plan.unplaced"]
+                   + BlockKind.allCases.map { "preferences.kind_\($0.rawValue)" }
+                   + TalkPlanner.Suitability.allCases.map { "preferences.\($0.rawValue)" } + SchoolHost.wishes.map { "preferences.wish_\($0)" }
                    + Agreement.Party.allCases.map { "agreement.who_\($0.rawValue)" } + Agreement.Means.allCases.map { "agreement.how_\($0.rawValue)" }
                    + Notice.Kind.allCases.map(\.messageKey)))
 }
@@ -128,6 +134,10 @@ extension SchoolHost {
             }
         case "people_counts":
             return peopleOptions()
+        case "suitabilities":
+            return suitabilityOptions()
+        case "time_wishes":
+            return wishOptions()
         case "pretalk_children":
             return try pretalkBookings().map { Option(id: $0.childID, label: "pretalk.child_option", values: ["child": .text($0.childFirstName)]) }
         default:
@@ -158,6 +168,10 @@ extension SchoolHost {
         case "check_booking_open":
             session.vars["opens"] = .day(school.booking.opens)
             session.vars["closes"] = .day(school.booking.closes)
+            if school.booking.collectsPreferences(at: now) { return "preferences" }
+            // A preference round's plan is published by staff after it closes; until then there is nothing to book.
+            if school.booking.round == .preferenceRound, now >= school.booking.closes,
+               try tx.planningRound(id: PlanningRound.id(school))?.publishedAt == nil { return "planning" }
             return school.booking.isOpen(at: now) ? "open" : "closed"
         case "select_child":
             guard let child = try currentChild(session) else { throw DialogueError(description: "select_child without a child") }
@@ -250,7 +264,8 @@ extension SchoolHost {
             try refreshCurrentAnswers(childID: childID, into: &session)
             return "ok"
         default:
-            if let outcome = try performAgreementAction(action, session: &session) ?? performReceptionAction(action, session: &session) { return outcome }
+            if let outcome = try performAgreementAction(action, session: &session) ?? performReceptionAction(action, session: &session)
+                ?? performPreferenceAction(action, session: &session) { return outcome }
             throw DialogueError(description: "unknown action '\(action)'")
         }
     }

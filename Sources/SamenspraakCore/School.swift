@@ -52,6 +52,10 @@ public struct BookingSettings: Sendable, Equatable {
     public var separatedHouseholds: SeparatedHouseholdsPolicy
     /// When households without a booking are reminded to book (at most two); nil: the default moments.
     public var nudges: [Date]?
+    /// First come, first served, or a fair planning round from the households' preferences.
+    public var round: BookingRound = .firstCome
+    /// In a preference round: parents move and cancel their planned talks themselves until then.
+    public var changesUntil: Date?
 
     public init(opens: Date, closes: Date, talkMinutes: Int = 20, bufferMinutes: Int = 5, separatedHouseholds: SeparatedHouseholdsPolicy = .separateTalks) {
         self.opens = opens
@@ -61,7 +65,17 @@ public struct BookingSettings: Sendable, Equatable {
         self.separatedHouseholds = separatedHouseholds
     }
 
-    public func isOpen(at now: Date) -> Bool { now >= opens && now < closes }
+    /// Whether parents may book, move and cancel themselves: in the window; in a preference round from its close (the
+    /// plan is published then) until `changesUntil`.
+    public func isOpen(at now: Date) -> Bool {
+        switch round {
+        case .firstCome: now >= opens && now < closes
+        case .preferenceRound: now >= closes && now < (changesUntil ?? closes)
+        }
+    }
+
+    /// Whether households give their preferences now (a preference round between `opens` and `closes`).
+    public func collectsPreferences(at now: Date) -> Bool { round == .preferenceRound && now >= opens && now < closes }
 
     /// At most two nudges in the window: those of the school file, else two days after opening and two days
     /// before closing (each moved out of quiet hours); a nudge too close to another or to closing is dropped.
@@ -127,6 +141,48 @@ public enum BlockKind: String, Sendable, Equatable, CaseIterable, Codable {
     case afterSchool = "after_school"
     case evening
     case childFreeDay = "child_free_day"
+}
+
+/// How a round's talks are given out, chosen in the school file.
+public enum BookingRound: String, Sendable, Equatable, CaseIterable {
+    /// Each household books a free time itself, in the order they come.
+    case firstCome = "first-come"
+    /// Households say which blocks suit them; when the round closes the whole school is planned at once.
+    case preferenceRound = "preference-round"
+}
+
+/// What a household rates in a preference round: one kind of time on one day ("Tue 9 Sept after school"), over all
+/// teachers who keep it free.
+public struct PreferenceBlock: Sendable, Equatable, Hashable, Comparable {
+    public var day: SchoolDay
+    public var kind: BlockKind
+    /// When the first of its teachers' times starts (for sorting and for saying the day).
+    public var start: Date
+
+    public init(day: SchoolDay, kind: BlockKind, start: Date) { (self.day, self.kind, self.start) = (day, kind, start) }
+
+    /// Stable over edits of the school file: "2026-09-01/after_school".
+    public var id: String { "\(day)/\(kind.rawValue)" }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { (lhs.start, lhs.kind.rawValue) < (rhs.start, rhs.kind.rawValue) }
+}
+
+extension School {
+    /// The blocks the given teachers keep free for talks, in time order.
+    public func preferenceBlocks(teachers ids: Set<String>) -> [PreferenceBlock] {
+        var earliest: [String: PreferenceBlock] = [:]
+        for teacher in teachers where ids.contains(teacher.id) {
+            for availability in teacher.availability {
+                let block = PreferenceBlock(day: SchoolDay(availability.start, in: calendar), kind: availability.kind, start: availability.start)
+                if let known = earliest[block.id], known.start <= block.start { continue }
+                earliest[block.id] = block
+            }
+        }
+        return earliest.values.sorted()
+    }
+
+    /// The block a talk time belongs to, by its day and kind.
+    public func preferenceBlockID(start: Date, kind: BlockKind) -> String { "\(SchoolDay(start, in: calendar))/\(kind.rawValue)" }
 }
 
 /// A group's nieuwjaarsreceptie: an informal hour in which parents meet each other and the teacher(s).

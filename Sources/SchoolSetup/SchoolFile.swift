@@ -11,8 +11,10 @@ import Yams
 ///   timezone: Europe/Amsterdam
 ///   languages: [nl, en, ar, tr, pl, uk, so, ti, fa, es]
 /// booking:
+///   round: first-come                   # or preference-round: households rate the blocks, then all talks are planned
 ///   opens: 2026-08-24 08:00
 ///   closes: 2026-09-11 17:00
+///   # changes_until: 2026-09-11 17:00   # preference-round only: after the plan, parents move and cancel until then
 ///   talk_minutes: 20
 ///   buffer_minutes: 5
 ///   separated_households: separate      # or joint: one talk per child, the other household joins
@@ -203,7 +205,8 @@ public enum SchoolFile {
     }
 
     static func parseBooking(_ node: Node, _ file: YAMLFile, _ dates: DateReader) -> BookingSettings? {
-        guard let fields = file.fields(node, "'booking'", allowed: ["opens", "closes", "talk_minutes", "buffer_minutes", "separated_households", "nudges"])
+        guard let fields = file.fields(node, "'booking'", allowed: ["round", "opens", "closes", "changes_until", "talk_minutes", "buffer_minutes",
+                                                                 "separated_households", "nudges"])
         else { return nil }
         let opens = dates.moment(fields["opens"], "'booking.opens'", in: node)
         let closes = dates.moment(fields["closes"], "'booking.closes'", in: node)
@@ -225,10 +228,30 @@ public enum SchoolFile {
                 file.report("the moments in 'booking.nudges' must lie between 'booking.opens' and 'booking.closes'", at: nudgesNode)
             }
         }
+        var round = BookingRound.firstCome
+        if let roundNode = fields["round"], let text = file.string(roundNode, "'booking.round'") {
+            if let value = BookingRound(rawValue: text) { round = value } else {
+                file.report("'booking.round' must be 'first-come' or 'preference-round', not '\(text)'", at: roundNode)
+            }
+        }
+        let changesUntil = fields["changes_until"].flatMap { dates.moment($0, "'booking.changes_until'", in: node) }
+        switch round {
+        case .preferenceRound where fields["changes_until"] == nil:
+            file.report("a preference round needs 'booking.changes_until': until when parents move and cancel their planned talks", at: node)
+        case .firstCome where fields["changes_until"] != nil:
+            file.report("'booking.changes_until' is for a preference round; with first come, first served 'booking.closes' ends the changes too",
+                        at: fields["changes_until"])
+        default: break
+        }
         guard let opens, let closes else { return nil }
         if closes <= opens { file.report("'booking.closes' must be after 'booking.opens'", at: fields["closes"]) }
+        if let changesUntil, changesUntil <= closes {
+            file.report("'booking.changes_until' must be after 'booking.closes', when the round is planned", at: fields["changes_until"])
+        }
         var settings = BookingSettings(opens: opens, closes: closes, talkMinutes: talk, bufferMinutes: buffer, separatedHouseholds: policy)
         settings.nudges = nudges
+        settings.round = round
+        settings.changesUntil = changesUntil
         return settings
     }
 

@@ -19,6 +19,8 @@ public enum SchoolFileWriter {
             "  buffer_minutes: \(school.booking.bufferMinutes)",
             "  separated_households: \(school.booking.separatedHouseholds.rawValue)",
         ]
+        if school.booking.round != .firstCome { lines.insert("  round: \(school.booking.round.rawValue)", at: lines.count - 5) }
+        if let until = school.booking.changesUntil { lines.append("  changes_until: \"\(day(until)) \(time(until))\"") }
         if let nudges = school.booking.nudges {
             lines.append("  nudges: [\(nudges.map { quoted("\(day($0)) \(time($0))") }.joined(separator: ", "))]")
         }

@@ -319,6 +319,49 @@ extension AppDatabase {
                 CREATE INDEX outbox_created ON outbox(createdAt);
                 """)
         }
+        migrator.registerMigration("v13: fair planning round") { db in
+            // What each household said of each block, its wish for early or late, the planner's proposal per round
+            // (staff may pin talks before publishing), and how each household fared, kept over the years for fairness.
+            try db.execute(sql: """
+                CREATE TABLE blockPreference (
+                    householdID INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,
+                    block TEXT NOT NULL,
+                    suitability TEXT NOT NULL CHECK (suitability IN ('good', 'possible', 'not_possible')),
+                    updatedAt DATETIME NOT NULL,
+                    PRIMARY KEY (householdID, block)
+                );
+                CREATE TABLE timeWish (
+                    householdID INTEGER PRIMARY KEY REFERENCES household(id) ON DELETE CASCADE,
+                    wish TEXT NOT NULL CHECK (wish IN ('none', 'early', 'late')),
+                    updatedAt DATETIME NOT NULL
+                );
+                CREATE TABLE planningRound (
+                    id TEXT PRIMARY KEY,
+                    plannedAt DATETIME NOT NULL,
+                    publishedAt DATETIME
+                );
+                CREATE TABLE plannedTalk (
+                    roundID TEXT NOT NULL REFERENCES planningRound(id) ON DELETE CASCADE,
+                    scope TEXT NOT NULL,
+                    childID TEXT NOT NULL REFERENCES child(id) ON DELETE CASCADE,
+                    householdID INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,
+                    slotID INTEGER REFERENCES slot(id),
+                    level TEXT CHECK (level IN ('good', 'possible')),
+                    reason TEXT,
+                    pinned BOOLEAN NOT NULL DEFAULT 0,
+                    PRIMARY KEY (roundID, scope),
+                    CHECK ((slotID IS NULL) = (reason IS NOT NULL))
+                );
+                -- A proposal never gives one talk time twice.
+                CREATE UNIQUE INDEX plannedTalk_one_per_slot ON plannedTalk(roundID, slotID) WHERE slotID IS NOT NULL;
+                CREATE TABLE roundOutcome (
+                    roundID TEXT NOT NULL,
+                    householdID INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,
+                    outcome TEXT NOT NULL CHECK (outcome IN ('good', 'possible', 'unanswered', 'unplaced')),
+                    PRIMARY KEY (roundID, householdID)
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -30,6 +30,7 @@ public struct HouseholdExport: Codable, Sendable {
     public struct CheckIn: Codable, Sendable { public var agreement: Int64; public var day, answer: String; public var comment: String? }
     public struct ReceptionAnswer: Codable, Sendable { public var reception, answer: String; public var people: Int }
     public struct BuddyInterest: Codable, Sendable { public var interest, source: String }
+    public struct Preferences: Codable, Sendable { public var blocks: [String: String]; public var wish: String; public var rounds: [String: String] }
     public struct Message: Codable, Sendable {
         public var direction, channel: String
         public var at: Date
@@ -47,6 +48,8 @@ public struct HouseholdExport: Codable, Sendable {
     public var checkIns: [CheckIn]
     public var receptionAnswers: [ReceptionAnswer]
     public var buddyInterest: [BuddyInterest]
+    /// What the household said in the planning round (block → good/possible/not_possible) and how it fared per round.
+    public var preferences: Preferences
     public var messages: [Message]
 }
 
@@ -92,6 +95,7 @@ extension Transaction {
                     .map { .init(agreement: agreementID, day: $0.day, answer: $0.answer, comment: $0.comment) }
             }
         }
+        let answers = try preferences(household: id)[id]
         return HouseholdExport(
             household: household.key, inviteCode: household.inviteCode,
             guardians: try guardians(household: id).map { .init(name: $0.name, phone: $0.phone, language: $0.language) },
@@ -112,6 +116,9 @@ extension Transaction {
                 .map { .init(reception: $0[0], answer: $0[1], people: $0[2]) },
             buddyInterest: try Row.fetchAll(db, sql: "SELECT interest, source FROM buddyInterest WHERE householdID = ?", arguments: [id])
                 .map { .init(interest: $0[0], source: $0[1]) },
+            preferences: .init(blocks: answers?.blocks ?? [:], wish: answers?.wish ?? "none",
+                               rounds: Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT roundID, outcome FROM roundOutcome WHERE householdID = ?",
+                                                                                        arguments: [id]).map { ($0[0], $0[1]) })),
             messages: messages.sorted { $0.at < $1.at })
     }
 
@@ -129,7 +136,8 @@ extension Transaction {
             try db.execute(sql: "DELETE FROM outbox WHERE contactID = ?", arguments: [contactID])
             try db.execute(sql: "DELETE FROM contact WHERE id = ?", arguments: [contactID])
         }
-        for table in ["preTalkAnswer", "agreementResponse", "checkInAnswer", "receptionAnswer", "buddyInterest"] {
+        for table in ["preTalkAnswer", "agreementResponse", "checkInAnswer", "receptionAnswer", "buddyInterest", "blockPreference", "timeWish",
+                      "roundOutcome"] {
             try db.execute(sql: "DELETE FROM \(table) WHERE householdID = ?", arguments: [id])
             report.answers += db.changesCount
         }

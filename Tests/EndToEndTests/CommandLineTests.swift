@@ -85,6 +85,26 @@ import TestSupport
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: CommandLineTests.executable.path), "needs the built samenspraak binary"))
+    func thePlanningRoundRefusesWhatCannotBeDoneAndShowsTheProposal() throws {
+        let data = TemporaryDirectory()
+        #expect(try run(["demo", "--no-serve", "--households", "20"], data: data).status == 0)
+        #expect(try run(["plan"], data: data).errors == "Cannot plan: the school file's booking round is first come, first served ('booking.round: first-come').\n")
+        let schoolFile = data.url.appendingPathComponent("school.yaml")
+        let text = try String(contentsOf: schoolFile, encoding: .utf8)
+        try text.replacingOccurrences(of: "booking:\n", with: "booking:\n  round: preference-round\n  changes_until: \"2099-01-01 12:00\"\n")
+            .write(to: schoolFile, atomically: true, encoding: .utf8)
+        #expect(try run(["plan"], data: data).errors.hasPrefix("Cannot plan: the round is still open until "))
+        #expect(try run(["plan", "show"], data: data).errors == "There is no proposal yet: run 'samenspraak plan'.\n")
+        let proposal = try run(["plan", "--early"], data: data)
+        #expect(proposal.status == 0 && proposal.output.hasPrefix("Round ") && proposal.output.contains("not published"))
+        #expect(proposal.output.contains("talks have a time: 0 good, 0 possible,"))
+        let pin = try run(["plan", "pin", "1001", "2020-01-01 09:00"], data: data)
+        #expect(pin.status == 1 && pin.errors.hasPrefix("There is no talk time 2020-01-01 09:00 of 1001's group's teachers"))
+        #expect(try run(["plan", "publish"], data: data).errors.hasPrefix("Cannot publish: the round is still open until "))
+        #expect(try run(["household", "audit"], data: data).output.contains("  plan round  "))
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: CommandLineTests.executable.path), "needs the built samenspraak binary"))
     func purgeSaysWhatItDeletesAndIsAudited() throws {
         let data = TemporaryDirectory()
         #expect(try run(["demo", "--no-serve", "--households", "20"], data: data).status == 0)

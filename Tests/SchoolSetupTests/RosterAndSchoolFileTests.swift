@@ -95,4 +95,29 @@ import TestSupport
             #expect(error.issues.contains { $0.line == 16 && $0.message.contains("the reception of 'g1' ends before it starts") })
         } catch { Issue.record("unexpected \(error)") }
     }
+
+    @Test func aPreferenceRoundReadsBackAndItsMistakesNameTheirLine() throws {
+        var demo = DemoSchool(households: 10, now: Date(timeIntervalSince1970: 1_795_424_400))
+        demo.school.booking.round = .preferenceRound
+        demo.school.booking.changesUntil = demo.school.booking.closes + 86_400
+        #expect(try SchoolFile.load(path: "school.yaml", text: SchoolFileWriter.yaml(demo.school)) == demo.school)
+
+        func problems(_ booking: String) -> [FileIssue] {
+            let text = """
+                school: { name: X }
+                booking:
+                \(booking)
+                teachers: [{ id: a, name: A, place: L, availability: [{ date: 2026-09-01, from: "14:30", to: "16:00", kind: after_school }] }]
+                groups: [{ id: g1, name: G, teachers: [a] }]
+                """
+            do { _ = try SchoolFile.load(path: "school.yaml", text: text) } catch let error as FileIssues { return error.issues } catch {}
+            return []
+        }
+        let window = "  opens: 2026-08-24 08:00\n  closes: 2026-08-31 17:00\n"
+        #expect(problems(window + "  round: preference-round").contains { $0.line == 3 && $0.message.contains("needs 'booking.changes_until'") }, "\(problems(window + "  round: preference-round"))")
+        #expect(problems(window + "  round: lottery").contains { $0.line == 5 && $0.message.contains("'first-come' or 'preference-round', not 'lottery'") })
+        #expect(problems(window + "  changes_until: 2026-09-11 17:00").contains { $0.line == 5 && $0.message.contains("is for a preference round") })
+        #expect(problems(window + "  round: preference-round\n  changes_until: 2026-08-30 17:00")
+            .contains { $0.line == 6 && $0.message.contains("must be after 'booking.closes'") })
+    }
 }
