@@ -46,6 +46,7 @@ public struct ConfigurationLoader {
             file = ConfigurationFile.load(path: configPath)
             issues += file?.issues ?? []
         }
+        issues += unknownEnvironmentVariables()
         /// The winning text of a setting and its origin; paths from the file are made relative to the file's folder.
         func raw(_ setting: Setting) -> (text: String, origin: Origin)? {
             if let text = commandLine[setting] { return (text, .commandLine(setting)) }
@@ -118,6 +119,20 @@ public struct ConfigurationLoader {
     }
 
     func nonEmpty(_ text: String?) -> String? { text.flatMap { $0.isEmpty ? nil : $0 } }
+
+    /// A `SAMENSPRAAK_*` variable that is no setting is a misspelling: reported like an unknown key in the file, with
+    /// the closest known name. Empty ones count as not set, as everywhere.
+    func unknownEnvironmentVariables() -> [FileIssue] {
+        let known = Setting.knownEnvironmentVariables
+        return environment.filter { $0.key.hasPrefix("SAMENSPRAAK_") && !$0.value.isEmpty && !known.contains($0.key) }.keys.sorted().map { name in
+            let message = if let suggestion = Setting.closest(to: name, among: known) {
+                "is not a setting (did you mean \(suggestion)?)"
+            } else {
+                "is not a setting; the variables are: \(known.joined(separator: ", "))"
+            }
+            return FileIssue(file: name, line: nil, message: message)
+        }
+    }
 }
 
 /// The resolved configuration, with what the commands need beside it.

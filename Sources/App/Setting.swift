@@ -30,6 +30,15 @@ public enum Setting: String, CaseIterable, Sendable {
     /// The environment variable that names the configuration file when `--config` is not given.
     public static let configEnvironmentVariable = "SAMENSPRAAK_CONFIG"
 
+    /// Read by `samenspraak staff add` for the new account's password (never from the command line).
+    public static let staffPasswordEnvironmentVariable = "SAMENSPRAAK_STAFF_PASSWORD"
+
+    /// Every `SAMENSPRAAK_*` variable the program reads; any other one is a misspelling and stops the command, since a
+    /// setting typed wrong would otherwise silently keep its default (a retention of a year instead of 30 days).
+    static var knownEnvironmentVariables: [String] {
+        allCases.map(\.environmentVariable) + [configEnvironmentVariable, staffPasswordEnvironmentVariable] + Secret.all.map(\.environmentVariable)
+    }
+
     /// The known name closest to a mistyped one (at most two edits away), for "did you mean".
     static func closest(to name: String, among names: [String]) -> String? {
         names.map { ($0, editDistance(name.lowercased(), $0.lowercased())) }.filter { $0.1 <= 2 }.min { $0.1 < $1.1 }?.0

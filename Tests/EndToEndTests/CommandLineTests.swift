@@ -11,7 +11,7 @@ import TestSupport
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments + ["--data", data.url.path, "--conversations", Repository.conversations.path, "--locales", Repository.locales.path]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment.merging(["LOG_LEVEL": "critical"]) { old, _ in old }) { _, new in new }
+        process.environment = childEnvironment(environment)
         let (output, errors) = (Pipe(), Pipe())
         process.standardOutput = output
         process.standardError = errors
@@ -114,6 +114,8 @@ import TestSupport
         #expect(try run(["coverage", "--config", config], data: data).errors == "\(config):1: school names \"\(data.path("elsewhere/school.yaml"))\", which does not exist\n")
         let badPort = try run(["serve"], data: data, environment: ["SAMENSPRAAK_PORT": "80a"])
         #expect(badPort.status == 1 && badPort.errors == "SAMENSPRAAK_PORT: must be a whole number from 1 to 65535 (0: any free port), not \"80a\"\n")
+        let misspelled = try run(["serve"], data: data, environment: ["SAMENSPRAAK_RETENTON_DAYS": "14"])
+        #expect(misspelled.status == 1 && misspelled.errors == "SAMENSPRAAK_RETENTON_DAYS: is not a setting (did you mean SAMENSPRAAK_RETENTION_DAYS?)\n")
         // The file names the bot, the environment has no token: the daemon refuses rather than hand out dead links.
         try "telegram_bot: MySchoolBot\n".write(toFile: config, atomically: true, encoding: .utf8)
         let noToken = try run(["serve", "--config", config], data: data, environment: ["SAMENSPRAAK_TELEGRAM_TOKEN": ""])

@@ -111,6 +111,25 @@ import TestSupport
         #expect(problems(ConfigurationLoader(environment: [:], configFile: broken)).first?.hasPrefix("\(broken):2: not valid YAML") == true)
     }
 
+    @Test func aMisspelledVariableStopsTheCommandWithTheClosestName() throws {
+        let folder = TemporaryDirectory()
+        let config = try write("retention_days: 60\nretenton_days: 14\n", to: "samenspraak.yaml", in: folder)
+        // Left unreported, the misspelled retention would silently keep the file's (or the default) period.
+        let environment = ["SAMENSPRAAK_RETENTON_DAYS": "14", "SAMENSPRAAK_PORT": "9000", "SAMENSPRAAK_COLOUR": "blue", "SAMENSPRAAK_EMPTY": "",
+                           "SAMENSPRAAK_STAFF_TOKN": "s", "HOME": "/root"]
+        let known = Setting.allCases.map(\.environmentVariable)
+            + ["SAMENSPRAAK_CONFIG", "SAMENSPRAAK_STAFF_PASSWORD", "SAMENSPRAAK_TELEGRAM_TOKEN", "SAMENSPRAAK_STAFF_TOKEN"]
+        #expect(problems(ConfigurationLoader(environment: environment, configFile: config)) == [
+            "\(config):2: unknown key \"retenton_days\" (did you mean \"retention_days\"?)",
+            "SAMENSPRAAK_COLOUR: is not a setting; the variables are: \(known.joined(separator: ", "))",
+            "SAMENSPRAAK_RETENTON_DAYS: is not a setting (did you mean SAMENSPRAAK_RETENTION_DAYS?)",
+            "SAMENSPRAAK_STAFF_TOKN: is not a setting (did you mean SAMENSPRAAK_STAFF_TOKEN?)",
+        ])
+        // Every variable the program reads is known, the secrets and the staff password included.
+        let all = Dictionary(uniqueKeysWithValues: known.map { ($0, "x") })
+        #expect(problems(ConfigurationLoader(environment: all)).allSatisfy { !$0.contains("is not a setting") })
+    }
+
     @Test func filesTheSettingsNameMustExistAndAreReportedAtTheLineThatNamedThem() throws {
         let folder = TemporaryDirectory()
         let config = try write("""
