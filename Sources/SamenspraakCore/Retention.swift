@@ -13,6 +13,11 @@ public enum Retention: Sendable, Equatable {
     public static let standard = Retention.endOfSchoolYearPlus(days: 30)
     /// The weekly cap on reminders counts the messages of the last seven days: a shorter period would let more through.
     public static let minimumDays = 7
+    /// A web chat reply is delivered when the parent's browser fetches it; one still not fetched after this many days
+    /// (the page was closed and not opened again) is marked expired by the purge, so it no longer counts as outbox
+    /// depth and goes with the other messages once they are old enough. A page opened later still shows it until then.
+    /// A week: the weekly cap on reminders counts the last seven days' messages, and expiring leaves those alone.
+    public static let unfetchedWebChatDays = 7
 
     /// Messages from before this moment are to be deleted at `now`.
     public func cutoff(now: Date, school: School) -> Date {

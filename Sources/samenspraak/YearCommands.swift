@@ -20,13 +20,16 @@ struct Purge: AsyncParsableCommand {
         let cutoff = runtime.configuration.retention.cutoff(now: now, school: runtime.school)
         let calendar = runtime.school.calendar
         let before = "from before \(calendar.dayKey(cutoff)) \(calendar.clockTime(cutoff))"
+        let expiry = "the web chat replies no browser fetched within \(Retention.unfetchedWebChatDays) days"
         if dryRun {
-            let counts = try runtime.database.readNow { try $0.purgeableMessages(before: cutoff) }
-            print("Would delete the messages \(before):\n  inbox (received)  \(counts.inbox)\n  outbox (sent)     \(counts.outbox)\nNothing changed.")
+            let counts = try runtime.database.readNow { try $0.purgeableMessages(before: cutoff, unfetchedBefore: MessagePurge.unfetchedCutoff(now: now)) }
+            print("Would delete the messages \(before):\n  inbox (received)  \(counts.inbox)\n  outbox (sent)     \(counts.outbox)")
+            print("Would mark expired \(expiry): \(counts.expired)\nNothing changed.")
             return
         }
         let counts = try await MessagePurge.run(database: runtime.database, before: cutoff, actor: Household.actor, now: now)
         print("Deleted the messages \(before):\n  inbox (received)  \(counts.inbox)\n  outbox (sent)     \(counts.outbox)")
+        print("Marked expired \(expiry): \(counts.expired)")
     }
 }
 

@@ -53,7 +53,7 @@ import TestSupport
         #expect(try run(["demo", "--no-serve", "--households", "20"], data: data).status == 0)
         let rehearsedPurge = try run(["purge", "--dry-run"], data: data)
         #expect(rehearsedPurge.status == 0 && rehearsedPurge.output.hasPrefix("Would delete the messages from before ")
-                && rehearsedPurge.output.hasSuffix("Nothing changed.\n"))
+                && rehearsedPurge.output.hasSuffix("Would mark expired the web chat replies no browser fetched within 7 days: 0\nNothing changed.\n"))
         let purge = try run(["purge", "--retention-days", "30"], data: data)
         #expect(purge.status == 0 && purge.output.contains("inbox (received)  0\n  outbox (sent)     0\n"))
         #expect(try run(["purge", "--retention-days", "3"], data: data).errors.contains("--retention-days: must be a whole number of days, at least 7"))
