@@ -100,6 +100,7 @@ public struct ConfigurationLoader {
         }
         let telegramToken = secret(.telegramToken)
         let staffToken = secret(.staffToken)
+        let metricsToken = secret(.metricsToken)
 
         if telegramToken != nil, mode == .webhook, let origin = origins[.telegramMode] {
             if !(publicURL ?? "").hasPrefix("https://") {
@@ -113,7 +114,7 @@ public struct ConfigurationLoader {
                              limits: .init(perChatInterval: .milliseconds(Int64((interval * 1000).rounded())), perSecond: perSecond))
         }
         let configuration = AppConfiguration(databasePath: database, schoolFile: school, conversationsDirectory: conversations, localesDirectory: locales,
-                                             host: host, port: port, publicURL: publicURL, telegram: telegram, staffToken: staffToken,
+                                             host: host, port: port, publicURL: publicURL, telegram: telegram, staffToken: staffToken, metricsToken: metricsToken,
                                              retention: retentionDays.map { .days($0) } ?? .standard)
         return LoadedConfiguration(configuration: configuration, dataDirectory: data, telegramBot: bot, origins: origins)
     }

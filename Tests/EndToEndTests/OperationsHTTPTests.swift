@@ -171,4 +171,33 @@ import TestSupport
             #expect(try database.readNow { try $0.pendingOutboxCounts() } == ["telegram": 1])
         }
     }
+
+    @Test func withAMetricsTokenMetricsNeedItAndHealthShowsOnlyItsStatusWithoutIt() async throws {
+        let token = "metrics-0f3c9a7e51d2"
+        let school = try TestSchool(metricsToken: token)
+        try await withLiveServer(school) { client in
+            for headers: HTTPFields in [[:], [.authorization: "Bearer wrong-token"], [.authorization: token], [.authorization: "Bearer \(token)x"]] {
+                let refused = try await client.execute(uri: "/metrics", method: .get, headers: headers)
+                #expect(refused.status == .unauthorized)
+                #expect(refused.headers[.wwwAuthenticate] == #"Bearer realm="samenspraak""#)
+                #expect(try json(refused)["error"] as? String == "Send the metrics token as 'Authorization: Bearer <token>' (SAMENSPRAAK_METRICS_TOKEN).")
+                // Anyone may ask whether the daemon is well, no more.
+                let health = try await client.execute(uri: "/healthz", method: .get, headers: headers)
+                #expect(health.status == .ok)
+                #expect(try json(health).keys.sorted() == ["status"] && (try json(health)["status"] as? String) == "ok")
+            }
+            let authorised: HTTPFields = [.authorization: "Bearer \(token)"]
+            let metrics = try await client.execute(uri: "/metrics", method: .get, headers: authorised)
+            #expect(metrics.status == .ok && String(buffer: metrics.body).contains("samenspraak_database_reachable 1"))
+            let details = try json(try await client.execute(uri: "/healthz", method: .get, headers: authorised))
+            #expect(details.keys.sorted() == ["channels", "database", "outbox", "scheduler", "status"])
+
+            try school.runtime.database.close()
+            let failing = try await client.execute(uri: "/healthz", method: .get)
+            #expect(failing.status == .serviceUnavailable)
+            #expect(try json(failing).keys.sorted() == ["status"] && (try json(failing)["status"] as? String) == "unavailable")
+            let failingDetails = try json(try await client.execute(uri: "/healthz", method: .get, headers: authorised))
+            #expect((failingDetails["database"] as? [String: Any])?["reachable"] as? Bool == false)
+        }
+    }
 }
