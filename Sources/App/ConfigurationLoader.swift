@@ -88,6 +88,7 @@ public struct ConfigurationLoader {
         let interval = value(.telegramChatInterval, default: 1.0, Parse.seconds)
         let perSecond = value(.telegramPerSecond, default: 30, Parse.perSecond)
         let retentionDays = value(.retentionDays, default: nil, { Parse.retentionDays($0).map(Optional.some) })
+        let archiveYears = value(.archiveYears, default: ArchiveRetention.defaultYears, Parse.archiveYears)
 
         /// A secret from its environment variable, or from the file its setting names (the whole file, trimmed).
         func secret(_ secret: Secret) -> String? {
@@ -115,7 +116,7 @@ public struct ConfigurationLoader {
         }
         let configuration = AppConfiguration(databasePath: database, schoolFile: school, conversationsDirectory: conversations, localesDirectory: locales,
                                              host: host, port: port, publicURL: publicURL, telegram: telegram, staffToken: staffToken, metricsToken: metricsToken,
-                                             retention: retentionDays.map { .days($0) } ?? .standard)
+                                             retention: retentionDays.map { .days($0) } ?? .standard, archiveYears: archiveYears)
         return LoadedConfiguration(configuration: configuration, dataDirectory: data, telegramBot: bot, origins: origins)
     }
 
@@ -232,6 +233,14 @@ enum Parse {
             return .failure(Problem("must be a whole number of days, at least \(Retention.minimumDays) (the weekly limit on reminders counts the last seven days' messages), not \"\(text)\""))
         }
         return .success(days)
+    }
+
+    static func archiveYears(_ text: String) -> Result<Int, Problem> {
+        let range = ArchiveRetention.allowedYears
+        guard let years = Int(text), range.contains(years) else {
+            return .failure(Problem("must be a whole number of years from \(range.lowerBound) to \(range.upperBound), not \"\(text)\""))
+        }
+        return .success(years)
     }
 
     static func perSecond(_ text: String) -> Result<Int, Problem> {

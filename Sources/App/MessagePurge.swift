@@ -34,7 +34,8 @@ public enum MessagePurge {
         return total
     }
 
-    /// The daemon's purge: at start, then every night at 03:00 on the school's clock, until cancelled.
+    /// The daemon's purge, with the archives past `archive_years`: at start, then every night at 03:00 on the school's
+    /// clock, until cancelled.
     static func daily(_ runtime: Runtime, logger: Logger) async {
         let clock = runtime.service.clock
         let calendar = runtime.school.calendar
@@ -48,6 +49,14 @@ public enum MessagePurge {
             } catch {
                 if Task.isCancelled { return }
                 logger.error("deleting old messages failed", metadata: ["error": "\(error)"])
+            }
+            do {
+                let archives = try await ArchivePurge.run(databasePath: runtime.configuration.databasePath, years: runtime.configuration.archiveYears,
+                                                          database: runtime.database, actor: "retention", now: now, calendar: calendar)
+                for archive in archives { logger.notice("old archive deleted", metadata: ["archive": "\(archive.path)"]) }
+            } catch {
+                if Task.isCancelled { return }
+                logger.error("deleting old archives failed", metadata: ["error": "\(error)"])
             }
             let tomorrow = SchoolDay(now, in: calendar).adding(days: 1).at(minuteOfDay: 3 * 60, in: calendar)
             try? await Task.sleep(for: .seconds(max(60, tomorrow.timeIntervalSince(clock.now()))))

@@ -27,11 +27,14 @@ public struct AppConfiguration: Sendable {
     public var metricsToken: String?
     /// How long conversation messages are kept (`MessagePurge`).
     public var retention: Retention
+    /// How many years after its school year ended the rollover's archive of it is kept (`ArchivePurge`).
+    public var archiveYears: Int
 
     public init(databasePath: String = "data/samenspraak.sqlite", schoolFile: String = "data/school.yaml",
                 conversationsDirectory: String = "conversations", localesDirectory: String = "locales",
                 host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, telegram: TelegramSettings? = nil,
-                staffToken: String? = nil, metricsToken: String? = nil, retention: Retention = .standard) {
+                staffToken: String? = nil, metricsToken: String? = nil, retention: Retention = .standard,
+                archiveYears: Int = ArchiveRetention.defaultYears) {
         self.databasePath = databasePath
         self.schoolFile = schoolFile
         self.conversationsDirectory = conversationsDirectory
@@ -43,6 +46,7 @@ public struct AppConfiguration: Sendable {
         self.staffToken = staffToken
         self.metricsToken = metricsToken
         self.retention = retention
+        self.archiveYears = archiveYears
     }
 }
 

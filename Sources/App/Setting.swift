@@ -15,6 +15,7 @@ public enum Setting: String, CaseIterable, Sendable {
     case staffTokenFile = "staff_token_file"
     case metricsTokenFile = "metrics_token_file"
     case retentionDays = "retention_days"
+    case archiveYears = "archive_years"
 
     public var key: String { rawValue }
     public var environmentVariable: String { "SAMENSPRAAK_" + rawValue.uppercased() }
