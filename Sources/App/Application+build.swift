@@ -13,7 +13,8 @@ public func buildApplication(_ runtime: Runtime, logger: Logger, pollTimeout: Du
                              staffToken: runtime.configuration.staffToken,
                              staffPages: try StaffPages(service: runtime.service, publicURL: runtime.configuration.publicURL),
                              operations: OperationsController(service: runtime.service, registry: runtime.metrics.prometheus,
-                                                              telegramMode: runtime.configuration.telegram?.mode.rawValue))
+                                                              telegramMode: runtime.configuration.telegram?.mode.rawValue,
+                                                              token: runtime.configuration.metricsToken))
     if let telegramWebhook {
         router.post(RouterPath(stringLiteral: TelegramWebhook.path)) { request, context -> Response in
             let body = try await request.body.collect(upTo: 1024 * 1024)

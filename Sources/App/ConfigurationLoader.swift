@@ -46,6 +46,7 @@ public struct ConfigurationLoader {
             file = ConfigurationFile.load(path: configPath)
             issues += file?.issues ?? []
         }
+        issues += unknownEnvironmentVariables()
         /// The winning text of a setting and its origin; paths from the file are made relative to the file's folder.
         func raw(_ setting: Setting) -> (text: String, origin: Origin)? {
             if let text = commandLine[setting] { return (text, .commandLine(setting)) }
@@ -87,6 +88,7 @@ public struct ConfigurationLoader {
         let interval = value(.telegramChatInterval, default: 1.0, Parse.seconds)
         let perSecond = value(.telegramPerSecond, default: 30, Parse.perSecond)
         let retentionDays = value(.retentionDays, default: nil, { Parse.retentionDays($0).map(Optional.some) })
+        let archiveYears = value(.archiveYears, default: ArchiveRetention.defaultYears, Parse.archiveYears)
 
         /// A secret from its environment variable, or from the file its setting names (the whole file, trimmed).
         func secret(_ secret: Secret) -> String? {
@@ -99,6 +101,7 @@ public struct ConfigurationLoader {
         }
         let telegramToken = secret(.telegramToken)
         let staffToken = secret(.staffToken)
+        let metricsToken = secret(.metricsToken)
 
         if telegramToken != nil, mode == .webhook, let origin = origins[.telegramMode] {
             if !(publicURL ?? "").hasPrefix("https://") {
@@ -112,12 +115,26 @@ public struct ConfigurationLoader {
                              limits: .init(perChatInterval: .milliseconds(Int64((interval * 1000).rounded())), perSecond: perSecond))
         }
         let configuration = AppConfiguration(databasePath: database, schoolFile: school, conversationsDirectory: conversations, localesDirectory: locales,
-                                             host: host, port: port, publicURL: publicURL, telegram: telegram, staffToken: staffToken,
-                                             retention: retentionDays.map { .days($0) } ?? .standard)
+                                             host: host, port: port, publicURL: publicURL, telegram: telegram, staffToken: staffToken, metricsToken: metricsToken,
+                                             retention: retentionDays.map { .days($0) } ?? .standard, archiveYears: archiveYears)
         return LoadedConfiguration(configuration: configuration, dataDirectory: data, telegramBot: bot, origins: origins)
     }
 
     func nonEmpty(_ text: String?) -> String? { text.flatMap { $0.isEmpty ? nil : $0 } }
+
+    /// A `SAMENSPRAAK_*` variable that is no setting is a misspelling: reported like an unknown key in the file, with
+    /// the closest known name. Empty ones count as not set, as everywhere.
+    func unknownEnvironmentVariables() -> [FileIssue] {
+        let known = Setting.knownEnvironmentVariables
+        return environment.filter { $0.key.hasPrefix("SAMENSPRAAK_") && !$0.value.isEmpty && !known.contains($0.key) }.keys.sorted().map { name in
+            let message = if let suggestion = Setting.closest(to: name, among: known) {
+                "is not a setting (did you mean \(suggestion)?)"
+            } else {
+                "is not a setting; the variables are: \(known.joined(separator: ", "))"
+            }
+            return FileIssue(file: name, line: nil, message: message)
+        }
+    }
 }
 
 /// The resolved configuration, with what the commands need beside it.
@@ -216,6 +233,14 @@ enum Parse {
             return .failure(Problem("must be a whole number of days, at least \(Retention.minimumDays) (the weekly limit on reminders counts the last seven days' messages), not \"\(text)\""))
         }
         return .success(days)
+    }
+
+    static func archiveYears(_ text: String) -> Result<Int, Problem> {
+        let range = ArchiveRetention.allowedYears
+        guard let years = Int(text), range.contains(years) else {
+            return .failure(Problem("must be a whole number of years from \(range.lowerBound) to \(range.upperBound), not \"\(text)\""))
+        }
+        return .success(years)
     }
 
     static func perSecond(_ text: String) -> Result<Int, Problem> {

@@ -32,7 +32,7 @@ public enum YearRollover {
         let latestTalk = try database.readNow { try $0.latestTalk() } ?? now
         // Named after the year of the talks being archived (a rollover may well run in August, after the year ended).
         let year = SchoolYear.name(containing: SchoolDay(latestTalk, in: school.calendar))
-        let archive = URL(fileURLWithPath: databasePath).deletingLastPathComponent().appendingPathComponent("archive/\(year).sqlite").path
+        let archive = ArchivePurge.folder(databasePath: databasePath).appendingPathComponent("\(year).sqlite").path
         guard !FileManager.default.fileExists(atPath: archive) else { throw ArchiveExists(path: archive) }
 
         let encoder = JSONEncoder()

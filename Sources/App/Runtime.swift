@@ -22,13 +22,19 @@ public struct AppConfiguration: Sendable {
     public var telegram: TelegramSettings?
     /// The bearer token of the staff JSON API (a secret, from the environment only); nil: the API is off.
     public var staffToken: String?
+    /// When set (a secret, from the environment or a file only), /metrics needs it as a bearer token and /healthz shows
+    /// only its status without it; nil: both are open, for a monitoring network fenced off at the proxy.
+    public var metricsToken: String?
     /// How long conversation messages are kept (`MessagePurge`).
     public var retention: Retention
+    /// How many years after its school year ended the rollover's archive of it is kept (`ArchivePurge`).
+    public var archiveYears: Int
 
     public init(databasePath: String = "data/samenspraak.sqlite", schoolFile: String = "data/school.yaml",
                 conversationsDirectory: String = "conversations", localesDirectory: String = "locales",
                 host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, telegram: TelegramSettings? = nil,
-                staffToken: String? = nil, retention: Retention = .standard) {
+                staffToken: String? = nil, metricsToken: String? = nil, retention: Retention = .standard,
+                archiveYears: Int = ArchiveRetention.defaultYears) {
         self.databasePath = databasePath
         self.schoolFile = schoolFile
         self.conversationsDirectory = conversationsDirectory
@@ -38,7 +44,9 @@ public struct AppConfiguration: Sendable {
         self.publicURL = publicURL ?? "http://\(host):\(port)"
         self.telegram = telegram
         self.staffToken = staffToken
+        self.metricsToken = metricsToken
         self.retention = retention
+        self.archiveYears = archiveYears
     }
 }
 

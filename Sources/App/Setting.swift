@@ -1,7 +1,7 @@
 /// Every setting of the daemon, spelled one way in each place: `public_url` in the configuration file,
 /// `SAMENSPRAAK_PUBLIC_URL` in the environment, `--public-url` on the command line. A command-line option wins over
 /// the environment, which wins over the file, which wins over the default.
-/// Secrets (the Telegram bot's token, the staff API's token) are no settings: they come from the environment, or
+/// Secrets (the Telegram bot's token, the staff API's token, the metrics token) are no settings: they come from the environment, or
 /// from a file the `*_token_file` settings name, never from the command line or the configuration file itself.
 public enum Setting: String, CaseIterable, Sendable {
     case data, database, school, conversations, locales, host, port
@@ -13,7 +13,9 @@ public enum Setting: String, CaseIterable, Sendable {
     case telegramPerSecond = "telegram_per_second"
     case telegramTokenFile = "telegram_token_file"
     case staffTokenFile = "staff_token_file"
+    case metricsTokenFile = "metrics_token_file"
     case retentionDays = "retention_days"
+    case archiveYears = "archive_years"
 
     public var key: String { rawValue }
     public var environmentVariable: String { "SAMENSPRAAK_" + rawValue.uppercased() }
@@ -22,13 +24,22 @@ public enum Setting: String, CaseIterable, Sendable {
     /// Paths in the configuration file are relative to the file's folder.
     var isPath: Bool {
         switch self {
-        case .data, .database, .school, .conversations, .locales, .telegramTokenFile, .staffTokenFile: true
+        case .data, .database, .school, .conversations, .locales, .telegramTokenFile, .staffTokenFile, .metricsTokenFile: true
         default: false
         }
     }
 
     /// The environment variable that names the configuration file when `--config` is not given.
     public static let configEnvironmentVariable = "SAMENSPRAAK_CONFIG"
+
+    /// Read by `samenspraak staff add` for the new account's password (never from the command line).
+    public static let staffPasswordEnvironmentVariable = "SAMENSPRAAK_STAFF_PASSWORD"
+
+    /// Every `SAMENSPRAAK_*` variable the program reads; any other one is a misspelling and stops the command, since a
+    /// setting typed wrong would otherwise silently keep its default (a retention of a year instead of 30 days).
+    static var knownEnvironmentVariables: [String] {
+        allCases.map(\.environmentVariable) + [configEnvironmentVariable, staffPasswordEnvironmentVariable] + Secret.all.map(\.environmentVariable)
+    }
 
     /// The known name closest to a mistyped one (at most two edits away), for "did you mean".
     static func closest(to name: String, among names: [String]) -> String? {
@@ -59,5 +70,6 @@ struct Secret: Sendable {
 
     static let telegramToken = Secret(name: "telegram_token", environmentVariable: "SAMENSPRAAK_TELEGRAM_TOKEN", file: .telegramTokenFile)
     static let staffToken = Secret(name: "staff_token", environmentVariable: "SAMENSPRAAK_STAFF_TOKEN", file: .staffTokenFile)
-    static let all = [telegramToken, staffToken]
+    static let metricsToken = Secret(name: "metrics_token", environmentVariable: "SAMENSPRAAK_METRICS_TOKEN", file: .metricsTokenFile)
+    static let all = [telegramToken, staffToken, metricsToken]
 }

@@ -8,25 +8,48 @@ import SamenspraakCore
 /// `/healthz` (JSON: the database read, each channel's last successful contact, outbox depth, scheduler lag;
 /// 503 when the database cannot be read) and `/metrics` (Prometheus text format) for whoever runs the daemon.
 /// Both are cheap enough to poll: one read of two index-only counts, no writes.
+/// With a token, `/metrics` needs `Authorization: Bearer <token>` (401 otherwise) and `/healthz` shows only its status
+/// without it: a load balancer's check keeps working, the details (how busy the school is) are for the monitoring.
 public struct OperationsController: Sendable {
     let service: ConversationService
     let registry: PrometheusCollectorRegistry
     /// "polling" or "webhook" when a Telegram bot is configured, nil otherwise.
     let telegramMode: String?
+    /// SAMENSPRAAK_METRICS_TOKEN; nil: both routes are open.
+    let token: String?
 
-    public init(service: ConversationService, registry: PrometheusCollectorRegistry, telegramMode: String?) {
+    public init(service: ConversationService, registry: PrometheusCollectorRegistry, telegramMode: String?, token: String? = nil) {
         self.service = service
         self.registry = registry
         self.telegramMode = telegramMode
+        self.token = token
     }
 
     public func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("/healthz") { _, _ in await health() }
-        router.get("/metrics") { _, _ in await metrics() }
+        router.get("/healthz") { request, _ in await health(details: isAuthorised(request)) }
+        router.get("/metrics") { request, _ in
+            guard isAuthorised(request) else {
+                let body = Data(#"{"error":"Send the metrics token as 'Authorization: Bearer <token>' (SAMENSPRAAK_METRICS_TOKEN)."}"#.utf8)
+                return Response(status: .unauthorized,
+                                headers: [.contentType: "application/json; charset=utf-8", .wwwAuthenticate: #"Bearer realm="samenspraak""#],
+                                body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            }
+            return await metrics()
+        }
     }
 
-    func health() async -> Response {
+    /// Without a token configured everyone is; with one, only a request that carries it.
+    func isAuthorised(_ request: Request) -> Bool {
+        guard let token else { return true }
+        let given = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+        return given.map { StaffAPIController.equalInConstantTime($0, token) } ?? false
+    }
+
+    func health(details: Bool = true) async -> Response {
         let snapshot = await OperationsSnapshot.read(service)
+        guard details else {
+            return Self.healthResponse(["status": snapshot.error == nil ? "ok" : "unavailable"], ok: snapshot.error == nil)
+        }
         let activity = service.monitoring.activity
         var database: [String: Any] = ["reachable": snapshot.error == nil, "readMilliseconds": snapshot.readTime.inMilliseconds]
         if let error = snapshot.error { database["error"] = error }
@@ -41,8 +64,12 @@ public struct OperationsController: Sendable {
                               "pendingByChannel": Dictionary(uniqueKeysWithValues: pending.map { ($0.key.rawValue, $0.value) })]
             body["scheduler"] = ["lagSeconds": lag]
         }
+        return Self.healthResponse(body, ok: snapshot.error == nil)
+    }
+
+    static func healthResponse(_ body: [String: Any], ok: Bool) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return Response(status: snapshot.error == nil ? .ok : .serviceUnavailable,
+        return Response(status: ok ? .ok : .serviceUnavailable,
                         headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }

@@ -106,7 +106,7 @@ public struct WebChatController: Sendable {
                 continue
             }
             if !rows.isEmpty || clock.now >= deadline {
-                let pending = rows.filter { $0.status == "pending" }.compactMap(\.id)
+                let pending = rows.filter { $0.status == "pending" || $0.status == "expired" }.compactMap(\.id)
                 if !pending.isEmpty {
                     let now = Date()
                     try await service.database.write { try $0.markSent(outboxIDs: pending, at: now) }

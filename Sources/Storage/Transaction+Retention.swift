@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SamenspraakCore
 
 /// Conversation messages per table: what a purge deleted, or would delete.
 public struct MessageCounts: Sendable, Equatable {
@@ -7,12 +8,17 @@ public struct MessageCounts: Sendable, Equatable {
     public var inbox = 0
     /// Messages sent, or given up on.
     public var outbox = 0
+    /// Web chat replies no browser fetched, marked expired (not deleted: they count in `outbox` once they are).
+    public var expired = 0
 
-    public init(inbox: Int = 0, outbox: Int = 0) { (self.inbox, self.outbox) = (inbox, outbox) }
+    public init(inbox: Int = 0, outbox: Int = 0, expired: Int = 0) { (self.inbox, self.outbox, self.expired) = (inbox, outbox, expired) }
 
+    /// Messages deleted.
     public var total: Int { inbox + outbox }
 
-    public static func += (lhs: inout MessageCounts, rhs: MessageCounts) { (lhs.inbox, lhs.outbox) = (lhs.inbox + rhs.inbox, lhs.outbox + rhs.outbox) }
+    public static func += (lhs: inout MessageCounts, rhs: MessageCounts) {
+        (lhs.inbox, lhs.outbox, lhs.expired) = (lhs.inbox + rhs.inbox, lhs.outbox + rhs.outbox, lhs.expired + rhs.expired)
+    }
 }
 
 /// Retention: the conversation messages from before a moment are deleted, except those still in use.
@@ -23,14 +29,36 @@ public struct MessageCounts: Sendable, Equatable {
 ///   again once its offset was confirmed and drops unconfirmed ones after 24 hours (webhook retries stop sooner), and
 ///   a web chat page repeats a send only within seconds.
 /// - An outbox row still pending or being sent is a message not delivered yet: it stays until it is sent or failed.
+///   The web chat's are the exception: nobody sends them, the parent's browser fetches them, and a page that is never
+///   opened again would leave them pending for good. Those older than `Retention.unfetchedWebChatDays` are marked
+///   expired, and then go like any other message.
 extension Transaction {
     static let purgeableInbox = "FROM inbox WHERE receivedAt < ? AND processedAt IS NOT NULL ORDER BY receivedAt"
-    static let purgeableOutbox = "FROM outbox WHERE createdAt < ? AND status IN ('sent', 'failed') ORDER BY createdAt"
+    static let purgeableOutbox = "FROM outbox WHERE createdAt < ? AND status IN ('sent', 'failed', 'expired') ORDER BY createdAt"
+    static let unfetchedWebChat = "FROM outbox WHERE status = 'pending' AND channel = '\(ChannelKind.webchat.rawValue)' AND createdAt < ? ORDER BY id"
+    /// Shown with the row (the household's export, the database) as a failed one's reason would be.
+    public static let unfetchedReason = "expired: the web chat page did not fetch it within \(Retention.unfetchedWebChatDays) days"
 
-    /// How many messages a purge with this cutoff would delete.
-    public func purgeableMessages(before cutoff: Date) throws -> MessageCounts {
-        MessageCounts(inbox: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (SELECT id \(Self.purgeableInbox))", arguments: [cutoff]) ?? 0,
-                      outbox: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (SELECT id \(Self.purgeableOutbox))", arguments: [cutoff]) ?? 0)
+    /// How many messages a purge with this cutoff would delete; with `unfetchedBefore`, also the web chat replies it
+    /// would mark expired first (and delete, when they are from before `cutoff` too).
+    public func purgeableMessages(before cutoff: Date, unfetchedBefore expiry: Date? = nil) throws -> MessageCounts {
+        func count(_ condition: String, _ moment: Date) throws -> Int {
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (SELECT id \(condition))", arguments: [moment]) ?? 0
+        }
+        var counts = MessageCounts(inbox: try count(Self.purgeableInbox, cutoff), outbox: try count(Self.purgeableOutbox, cutoff))
+        if let expiry {
+            counts.expired = try count(Self.unfetchedWebChat, expiry)
+            counts.outbox += try count(Self.unfetchedWebChat, min(cutoff, expiry))
+        }
+        return counts
+    }
+
+    /// Marks the web chat replies queued before `cutoff` that no browser fetched as expired, with the reason, at most
+    /// `limit` (nil: all). Only the web chat's: a messaging platform's pending row is still to be sent.
+    public func expireUnfetchedWebChatReplies(before cutoff: Date, limit: Int? = nil) throws -> Int {
+        try db.execute(sql: "UPDATE outbox SET status = 'expired', lastError = ? WHERE id IN (SELECT id \(Self.unfetchedWebChat) LIMIT ?)",
+                       arguments: [Self.unfetchedReason, cutoff, limit ?? -1])
+        return db.changesCount
     }
 
     /// Deletes the messages from before `cutoff`, oldest first, at most `limit` of each table (nil: all).

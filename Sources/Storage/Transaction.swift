@@ -478,9 +478,10 @@ public struct Transaction {
         try db.cachedStatement(sql: "UPDATE contact SET unreachableAt = NULL WHERE channel = ? AND address = ?").execute(arguments: [channel, address])
     }
 
+    /// Marks rows as delivered: the web chat's when its browser fetched them (also an expired one: it did arrive after all).
     public func markSent(outboxIDs: [Int64], at now: Date) throws {
         guard !outboxIDs.isEmpty else { return }
-        try db.execute(sql: "UPDATE outbox SET status = 'sent', sentAt = ? WHERE status = 'pending' AND id IN (\(databaseQuestionMarks(count: outboxIDs.count)))",
+        try db.execute(sql: "UPDATE outbox SET status = 'sent', sentAt = ?, lastError = NULL WHERE status IN ('pending', 'expired') AND id IN (\(databaseQuestionMarks(count: outboxIDs.count)))",
                        arguments: StatementArguments([now]) + StatementArguments(outboxIDs))
     }
 

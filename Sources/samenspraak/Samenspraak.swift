@@ -36,6 +36,8 @@ struct Locations: ParsableArguments {
     @Option(help: "Telegram messages per second, all chats together (default: 30).") var telegramPerSecond: String?
     @Option(help: "Delete conversation messages this many days after they were sent (at least 7; default: 30 days after the end of the school year).")
     var retentionDays: String?
+    @Option(help: "Delete the rollover's archive of a school year this many years after that year ended, on 1 August (1 to 10; default: 1).")
+    var archiveYears: String?
 
     /// Every setting from the options, the environment and the configuration file; a wrong one ends the command with
     /// the list of problems, each naming where the value came from.
@@ -43,7 +45,7 @@ struct Locations: ParsableArguments {
         let given: [Setting: String?] = [.data: data, .school: school, .database: database, .conversations: conversations, .locales: locales,
                                          .host: host, .port: port, .publicURL: publicURL, .telegramBot: telegramBot, .telegramAPIURL: telegramAPIURL,
                                          .telegramMode: telegramMode, .telegramChatInterval: telegramChatInterval, .telegramPerSecond: telegramPerSecond,
-                                         .retentionDays: retentionDays]
+                                         .retentionDays: retentionDays, .archiveYears: archiveYears]
         return try await reportingFileIssues { try ConfigurationLoader(commandLine: given.compactMapValues { $0 }, configFile: config).load() }
     }
 

@@ -203,7 +203,7 @@ struct Staff: AsyncParsableCommand {
                 guard let teacher, runtime.school.teacher(teacher) != nil else { throw refuse("a teacher account needs --teacher with a teacher id of the school file.") }
             }
             guard email.contains("@"), email.count <= 200 else { throw refuse("'\(email)' is not an e-mail address.") }
-            let password = ProcessInfo.processInfo.environment["SAMENSPRAAK_STAFF_PASSWORD"] ?? readLine(strippingNewline: true) ?? ""
+            let password = ProcessInfo.processInfo.environment[Setting.staffPasswordEnvironmentVariable] ?? readLine(strippingNewline: true) ?? ""
             guard password.count >= 10 else { throw refuse("the password must have at least 10 characters.") }
             let account = try StaffPages.saveAccount(email: email, name: name, role: role, teacherID: role == "teacher" ? teacher : nil,
                                                      password: password, database: runtime.database)

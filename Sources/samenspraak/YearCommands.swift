@@ -10,9 +10,10 @@ import Storage
 
 struct Purge: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Delete the conversation messages older than the retention period (the daemon does this every night).")
+        abstract: "Delete the conversation messages older than the retention period and the rollover's archives older than archive_years "
+            + "(the daemon does this every night).")
     @OptionGroup var locations: Locations
-    @Flag(help: "Only count what would be deleted.") var dryRun = false
+    @Flag(help: "Only count the messages and list the archives that would be deleted.") var dryRun = false
 
     func run() async throws {
         let runtime = try await locations.runtime()
@@ -20,13 +21,28 @@ struct Purge: AsyncParsableCommand {
         let cutoff = runtime.configuration.retention.cutoff(now: now, school: runtime.school)
         let calendar = runtime.school.calendar
         let before = "from before \(calendar.dayKey(cutoff)) \(calendar.clockTime(cutoff))"
+        let years = runtime.configuration.archiveYears
+        let expiry = "the web chat replies no browser fetched within \(Retention.unfetchedWebChatDays) days"
         if dryRun {
-            let counts = try runtime.database.readNow { try $0.purgeableMessages(before: cutoff) }
-            print("Would delete the messages \(before):\n  inbox (received)  \(counts.inbox)\n  outbox (sent)     \(counts.outbox)\nNothing changed.")
+            let counts = try runtime.database.readNow { try $0.purgeableMessages(before: cutoff, unfetchedBefore: MessagePurge.unfetchedCutoff(now: now)) }
+            print("Would delete the messages \(before):\n  inbox (received)  \(counts.inbox)\n  outbox (sent)     \(counts.outbox)")
+            print("Would mark expired \(expiry): \(counts.expired)")
+            printArchives("Would delete", try ArchivePurge.due(databasePath: runtime.configuration.databasePath, years: years, now: now, calendar: calendar),
+                          years: years)
+            print("Nothing changed.")
             return
         }
         let counts = try await MessagePurge.run(database: runtime.database, before: cutoff, actor: Household.actor, now: now)
         print("Deleted the messages \(before):\n  inbox (received)  \(counts.inbox)\n  outbox (sent)     \(counts.outbox)")
+        print("Marked expired \(expiry): \(counts.expired)")
+        printArchives("Deleted", try await ArchivePurge.run(databasePath: runtime.configuration.databasePath, years: years, database: runtime.database,
+                                                             actor: Household.actor, now: now, calendar: calendar), years: years)
+    }
+
+    /// The archives deleted (or to be), one per line, or "none".
+    func printArchives(_ verb: String, _ archives: [ArchivePurge.Archive], years: Int) {
+        print("\(verb) the archives kept \(years) year\(years == 1 ? "" : "s") after their school year ended:\(archives.isEmpty ? " none" : "")")
+        for archive in archives { print("  \(archive.path)  (school year \(archive.schoolYear), due since \(archive.deletedFrom))") }
     }
 }
 

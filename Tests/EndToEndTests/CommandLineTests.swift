@@ -12,7 +12,7 @@ import TestSupport
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments + ["--data", data.url.path, "--conversations", Repository.conversations.path, "--locales", locales]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment.merging(["LOG_LEVEL": "critical"]) { old, _ in old }) { _, new in new }
+        process.environment = childEnvironment(environment)
         let (output, errors) = (Pipe(), Pipe())
         process.standardOutput = output
         process.standardError = errors
@@ -108,13 +108,30 @@ import TestSupport
     func purgeSaysWhatItDeletesAndIsAudited() throws {
         let data = TemporaryDirectory()
         #expect(try run(["demo", "--no-serve", "--households", "20"], data: data).status == 0)
+        // An old year's archive, and this year's, which stays.
+        let year = Calendar.current.component(.year, from: Date())
+        let (old, current) = (data.path("archive/2020-2021.sqlite"), data.path("archive/\(year)-\(year + 1).sqlite"))
+        try FileManager.default.createDirectory(atPath: data.path("archive"), withIntermediateDirectories: true)
+        for path in [old, current] { try Data("x".utf8).write(to: URL(fileURLWithPath: path)) }
         let rehearsedPurge = try run(["purge", "--dry-run"], data: data)
         #expect(rehearsedPurge.status == 0 && rehearsedPurge.output.hasPrefix("Would delete the messages from before ")
-                && rehearsedPurge.output.hasSuffix("Nothing changed.\n"))
+                && rehearsedPurge.output.hasSuffix("""
+                    Would mark expired the web chat replies no browser fetched within 7 days: 0
+                    Would delete the archives kept 1 year after their school year ended:
+                      \(old)  (school year 2020-2021, due since 2022-08-01)
+                    Nothing changed.
+
+                    """))
+        #expect(FileManager.default.fileExists(atPath: old))
         let purge = try run(["purge", "--retention-days", "30"], data: data)
         #expect(purge.status == 0 && purge.output.contains("inbox (received)  0\n  outbox (sent)     0\n"))
+        #expect(purge.output.hasSuffix("Deleted the archives kept 1 year after their school year ended:\n  \(old)  (school year 2020-2021, due since 2022-08-01)\n"))
+        #expect(!FileManager.default.fileExists(atPath: old) && FileManager.default.fileExists(atPath: current))
         #expect(try run(["purge", "--retention-days", "3"], data: data).errors.contains("--retention-days: must be a whole number of days, at least 7"))
-        #expect(try run(["household", "audit"], data: data).output.contains("  purge messages  0 received, 0 sent from before "))
+        #expect(try run(["purge", "--archive-years", "0"], data: data).errors.contains("--archive-years: must be a whole number of years from 1 to 10, not \"0\""))
+        let audit = try run(["household", "audit"], data: data).output
+        #expect(audit.contains("  purge messages  0 received, 0 sent from before "))
+        #expect(audit.contains("  delete archive  archive/2020-2021.sqlite (school year 2020-2021, kept 1 year after it ended)"))
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: CommandLineTests.executable.path), "needs the built samenspraak binary"))
@@ -171,6 +188,8 @@ import TestSupport
         #expect(try run(["coverage", "--config", config], data: data).errors == "\(config):1: school names \"\(data.path("elsewhere/school.yaml"))\", which does not exist\n")
         let badPort = try run(["serve"], data: data, environment: ["SAMENSPRAAK_PORT": "80a"])
         #expect(badPort.status == 1 && badPort.errors == "SAMENSPRAAK_PORT: must be a whole number from 1 to 65535 (0: any free port), not \"80a\"\n")
+        let misspelled = try run(["serve"], data: data, environment: ["SAMENSPRAAK_RETENTON_DAYS": "14"])
+        #expect(misspelled.status == 1 && misspelled.errors == "SAMENSPRAAK_RETENTON_DAYS: is not a setting (did you mean SAMENSPRAAK_RETENTION_DAYS?)\n")
         // The file names the bot, the environment has no token: the daemon refuses rather than hand out dead links.
         try "telegram_bot: MySchoolBot\n".write(toFile: config, atomically: true, encoding: .utf8)
         let noToken = try run(["serve", "--config", config], data: data, environment: ["SAMENSPRAAK_TELEGRAM_TOKEN": ""])

@@ -26,6 +26,7 @@ import TestSupport
     @Test func theCommandLineWinsOverTheEnvironmentWhichWinsOverTheFileWhichWinsOverTheDefault() throws {
         let folder = TemporaryDirectory()
         _ = try write("123456:ABC-secret\n", to: "etc/secrets/telegram-token", in: folder)
+        _ = try write("metrics-from-file\n", to: "etc/secrets/metrics-token", in: folder)
         let config = try write("""
             # The school's daemon
             data: state
@@ -37,6 +38,7 @@ import TestSupport
             telegram_chat_interval: 0.5
             telegram_per_second: 20
             telegram_token_file: secrets/telegram-token
+            metrics_token_file: secrets/metrics-token
             """, to: "etc/samenspraak.yaml", in: folder)
 
         let fromFile = try ConfigurationLoader(environment: [:], configFile: config).load()
@@ -49,13 +51,15 @@ import TestSupport
         let telegram = try #require(configuration.telegram)
         #expect(telegram.token == "123456:ABC-secret" && telegram.botName == "MySchoolBot" && telegram.mode == .webhook)
         #expect(telegram.limits.perChatInterval == .milliseconds(500) && telegram.limits.perSecond == 20)
-        #expect(configuration.staffToken == nil)
+        #expect(configuration.staffToken == nil && configuration.metricsToken == "metrics-from-file")
 
         let environment = ["SAMENSPRAAK_PORT": "9100", "SAMENSPRAAK_TELEGRAM_TOKEN": "from-env", "SAMENSPRAAK_STAFF_TOKEN": "staff-secret",
                            "SAMENSPRAAK_DATABASE": "/var/lib/samenspraak/db.sqlite", "SAMENSPRAAK_HOST": ""]
         let fromEnvironment = try ConfigurationLoader(environment: environment, configFile: config).load().configuration
         #expect(fromEnvironment.port == 9100 && fromEnvironment.telegram?.token == "from-env" && fromEnvironment.staffToken == "staff-secret")
         #expect(fromEnvironment.databasePath == "/var/lib/samenspraak/db.sqlite")
+        #expect(try ConfigurationLoader(environment: ["SAMENSPRAAK_METRICS_TOKEN": "metrics-from-env"], configFile: config).load()
+            .configuration.metricsToken == "metrics-from-env", "the environment wins over the file")
         #expect(fromEnvironment.host == "0.0.0.0", "an empty variable counts as not set")
 
         let fromCommandLine = try ConfigurationLoader(commandLine: [.port: "9200"], environment: environment, configFile: config).load().configuration
@@ -87,7 +91,7 @@ import TestSupport
                 + "or name a file that holds it with telegram_token_file",
             "\(config):7: telegram_per_second has no value (leave the line out for the default)",
             "\(config):9: unknown key \"colour\"; the keys are: data, database, school, conversations, locales, host, port, public_url, telegram_bot, "
-                + "telegram_api_url, telegram_mode, telegram_chat_interval, telegram_per_second, telegram_token_file, staff_token_file, retention_days",
+                + "telegram_api_url, telegram_mode, telegram_chat_interval, telegram_per_second, telegram_token_file, staff_token_file, metrics_token_file, retention_days, archive_years",
             "\(config):6: public_url must be an http:// or https:// address such as https://ouders.school.nl, not \"ftp://ouders.example.nl\"",
             "\(config):5: telegram_mode must be one of polling, webhook, not \"push\"",
             "\(config):8: telegram_token_file names \"\(folder.path("nowhere/token"))\", which cannot be read",
@@ -109,6 +113,25 @@ import TestSupport
         #expect(problems(ConfigurationLoader(environment: [:], configFile: folder.path("missing.yaml"))).first?.hasPrefix("\(folder.path("missing.yaml")): cannot be read") == true)
         let broken = try write("port: 8080\n  host: x\n", to: "broken.yaml", in: folder)
         #expect(problems(ConfigurationLoader(environment: [:], configFile: broken)).first?.hasPrefix("\(broken):2: not valid YAML") == true)
+    }
+
+    @Test func aMisspelledVariableStopsTheCommandWithTheClosestName() throws {
+        let folder = TemporaryDirectory()
+        let config = try write("retention_days: 60\nretenton_days: 14\n", to: "samenspraak.yaml", in: folder)
+        // Left unreported, the misspelled retention would silently keep the file's (or the default) period.
+        let environment = ["SAMENSPRAAK_RETENTON_DAYS": "14", "SAMENSPRAAK_PORT": "9000", "SAMENSPRAAK_COLOUR": "blue", "SAMENSPRAAK_EMPTY": "",
+                           "SAMENSPRAAK_STAFF_TOKN": "s", "HOME": "/root"]
+        let known = Setting.allCases.map(\.environmentVariable)
+            + ["SAMENSPRAAK_CONFIG", "SAMENSPRAAK_STAFF_PASSWORD", "SAMENSPRAAK_TELEGRAM_TOKEN", "SAMENSPRAAK_STAFF_TOKEN", "SAMENSPRAAK_METRICS_TOKEN"]
+        #expect(problems(ConfigurationLoader(environment: environment, configFile: config)) == [
+            "\(config):2: unknown key \"retenton_days\" (did you mean \"retention_days\"?)",
+            "SAMENSPRAAK_COLOUR: is not a setting; the variables are: \(known.joined(separator: ", "))",
+            "SAMENSPRAAK_RETENTON_DAYS: is not a setting (did you mean SAMENSPRAAK_RETENTION_DAYS?)",
+            "SAMENSPRAAK_STAFF_TOKN: is not a setting (did you mean SAMENSPRAAK_STAFF_TOKEN?)",
+        ])
+        // Every variable the program reads is known, the secrets and the staff password included.
+        let all = Dictionary(uniqueKeysWithValues: known.map { ($0, "x") })
+        #expect(problems(ConfigurationLoader(environment: all)).allSatisfy { !$0.contains("is not a setting") })
     }
 
     @Test func filesTheSettingsNameMustExistAndAreReportedAtTheLineThatNamedThem() throws {

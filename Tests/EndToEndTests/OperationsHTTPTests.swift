@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import SamenspraakCore
+import Storage
 import Testing
 import TestSupport
 
@@ -104,6 +105,99 @@ import TestSupport
         try await withLiveServer(other) { client in
             let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(text.contains(#"samenspraak_messages_received_total{channel="webchat"} 0"#))
+        }
+    }
+
+    @Test func webChatRepliesNoBrowserFetchesExpireAfterAWeekAndGoWithThePurgeWhileATelegramMessageInFlightStays() async throws {
+        let school = try TestSchool()
+        let database = school.runtime.database
+        let codes = try database.readNow { try $0.households().prefix(2).map { InviteCode.display($0.inviteCode) } }
+        let day: TimeInterval = 24 * 3600
+        @Sendable func purge() async throws -> MessageCounts {
+            let now = school.clock.now()
+            return try await MessagePurge.run(database: database, before: Retention.days(30).cutoff(now: now, school: school.runtime.school), actor: "test", now: now)
+        }
+        @Sendable func statuses(_ address: String) throws -> [String] {
+            try database.readNow { try $0.outbox(channel: "webchat", address: address, after: 0) }.map(\.status)
+        }
+        try await withLiveServer(school) { client in
+            // Two parents open the chat and close the page before their replies are fetched.
+            for (code, address) in zip(codes, ["browser-closed1", "browser-closed2"]) {
+                let body = try JSONSerialization.data(withJSONObject: ["client": address, "id": "start-0001", "start": true, "language": "nl"])
+                let response = try await client.execute(uri: "/api/chat/\(code)/messages", method: .post, headers: [.contentType: "application/json"],
+                                                        body: ByteBuffer(bytes: body))
+                #expect(response.status == .accepted)
+            }
+            // A Telegram message waiting to be sent, as old: still in flight, so never expired nor deleted.
+            let contact = try #require(try database.readNow { try $0.contact(channel: "webchat", address: "browser-closed1") }?.id)
+            _ = try await database.write { try $0.enqueue(contactID: contact, channel: "telegram", address: "42", payload: "{}", at: school.clock.now()) }
+            let unfetched = try statuses("browser-closed1").count
+            let total = try database.readNow { try $0.pendingOutboxCounts() }["webchat"] ?? 0
+            let other = try statuses("browser-closed2").count
+            #expect(unfetched > 0 && total == unfetched + other)
+
+            // Six days on the page may still be opened: they wait.
+            school.clock.advance(by: 6 * day)
+            #expect(try await purge() == MessageCounts())
+            #expect(try database.readNow { try $0.pendingOutboxCounts() } == ["webchat": total, "telegram": 1])
+
+            // Eight days: given up on with the reason, no longer outbox depth on /healthz and /metrics, and audited.
+            school.clock.advance(by: 2 * day)
+            let now = school.clock.now()
+            let wouldPurge = try database.readNow { try $0.purgeableMessages(before: now, unfetchedBefore: MessagePurge.unfetchedCutoff(now: now)) }
+            #expect(wouldPurge.outbox == total && wouldPurge.expired == total, "a purge with its cutoff now would expire them and delete them")
+            #expect(try await purge() == MessageCounts(expired: total))
+            #expect(try statuses("browser-closed1").allSatisfy { $0 == "expired" })
+            #expect(try database.readNow { try $0.outbox(channel: "webchat", address: "browser-closed2", after: 0) }.map(\.lastError)
+                    .allSatisfy { $0 == "expired: the web chat page did not fetch it within 7 days" })
+            let health = try json(try await client.execute(uri: "/healthz", method: .get))
+            let outbox = try #require(health["outbox"] as? [String: Any])
+            #expect(outbox["pending"] as? Int == 1 && (outbox["pendingByChannel"] as? [String: Int]) == ["telegram": 1])
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains(#"samenspraak_outbox_pending{channel="webchat"} 0"#) && metrics.contains(#"samenspraak_outbox_pending{channel="telegram"} 1"#))
+            #expect(try database.readNow { try $0.auditLog(limit: 10) }.contains { $0.subject.hasSuffix("; \(total) web chat replies never fetched expired") })
+
+            // The first parent opens the page again: it still shows the replies, which now count as delivered.
+            let polled = try await client.execute(uri: "/api/chat/\(codes[0])/messages?client=browser-closed1&after=0", method: .get)
+            let messages = (try JSONSerialization.jsonObject(with: Data(buffer: polled.body)) as? [String: Any])?["messages"] as? [Any]
+            #expect(messages?.count == unfetched)
+            #expect(try statuses("browser-closed1").allSatisfy { $0 == "sent" })
+
+            // Past the retention period both parents' replies go; the Telegram message still in flight stays.
+            school.clock.advance(by: 30 * day)
+            #expect(try await purge() == MessageCounts(inbox: 2, outbox: total), "the two openings and every reply")
+            #expect(try statuses("browser-closed1").isEmpty)
+            #expect(try statuses("browser-closed2").isEmpty)
+            #expect(try database.readNow { try $0.pendingOutboxCounts() } == ["telegram": 1])
+        }
+    }
+
+    @Test func withAMetricsTokenMetricsNeedItAndHealthShowsOnlyItsStatusWithoutIt() async throws {
+        let token = "metrics-0f3c9a7e51d2"
+        let school = try TestSchool(metricsToken: token)
+        try await withLiveServer(school) { client in
+            for headers: HTTPFields in [[:], [.authorization: "Bearer wrong-token"], [.authorization: token], [.authorization: "Bearer \(token)x"]] {
+                let refused = try await client.execute(uri: "/metrics", method: .get, headers: headers)
+                #expect(refused.status == .unauthorized)
+                #expect(refused.headers[.wwwAuthenticate] == #"Bearer realm="samenspraak""#)
+                #expect(try json(refused)["error"] as? String == "Send the metrics token as 'Authorization: Bearer <token>' (SAMENSPRAAK_METRICS_TOKEN).")
+                // Anyone may ask whether the daemon is well, no more.
+                let health = try await client.execute(uri: "/healthz", method: .get, headers: headers)
+                #expect(health.status == .ok)
+                #expect(try json(health).keys.sorted() == ["status"] && (try json(health)["status"] as? String) == "ok")
+            }
+            let authorised: HTTPFields = [.authorization: "Bearer \(token)"]
+            let metrics = try await client.execute(uri: "/metrics", method: .get, headers: authorised)
+            #expect(metrics.status == .ok && String(buffer: metrics.body).contains("samenspraak_database_reachable 1"))
+            let details = try json(try await client.execute(uri: "/healthz", method: .get, headers: authorised))
+            #expect(details.keys.sorted() == ["channels", "database", "outbox", "scheduler", "status"])
+
+            try school.runtime.database.close()
+            let failing = try await client.execute(uri: "/healthz", method: .get)
+            #expect(failing.status == .serviceUnavailable)
+            #expect(try json(failing).keys.sorted() == ["status"] && (try json(failing)["status"] as? String) == "unavailable")
+            let failingDetails = try json(try await client.execute(uri: "/healthz", method: .get, headers: authorised))
+            #expect((failingDetails["database"] as? [String: Any])?["reachable"] as? Bool == false)
         }
     }
 }

@@ -38,4 +38,14 @@ import Testing
     @Test func aNumberOfDaysCountsFromEachMessage() {
         #expect(Retention.days(90).cutoff(now: day("2027-03-01"), school: school()) == day("2026-12-01"))
     }
+
+    @Test func anArchiveIsKeptForItsYearsAfterItsSchoolYearEnded() {
+        #expect(ArchiveRetention.firstYear(ofFile: "2026-2027.sqlite") == 2026)
+        for other in ["2026-2028.sqlite", "2026-2027.sqlite-wal", "2026-2027.db", "notes.txt", "26-27.sqlite", "2026-2027-copy.sqlite", "+026-0027.sqlite"] {
+            #expect(ArchiveRetention.firstYear(ofFile: other) == nil, "\(other) is no archive")
+        }
+        // The archive of 2026-2027 (ended 31 July 2027) is there throughout the next school year by default.
+        #expect(ArchiveRetention.deletedFrom(firstYear: 2026, years: ArchiveRetention.defaultYears).description == "2028-08-01")
+        #expect(ArchiveRetention.deletedFrom(firstYear: 2026, years: 2).description == "2029-08-01")
+    }
 }

@@ -106,10 +106,7 @@ import TestSupport
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments + ["--conversations", Repository.conversations.path, "--locales", Repository.locales.path]
-        var environment = ProcessInfo.processInfo.environment
-        environment["SAMENSPRAAK_TELEGRAM_TOKEN"] = token
-        environment["LOG_LEVEL"] = "critical"
-        process.environment = environment
+        process.environment = childEnvironment(token.map { ["SAMENSPRAAK_TELEGRAM_TOKEN": $0] } ?? [:])
         process.standardOutput = output ?? FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
