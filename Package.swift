@@ -73,11 +73,22 @@ let package = Package(
             resources: [.copy("Public"), .copy("Templates")],
             swiftSettings: settings
         ),
+        // What every messaging platform shares: the outbox sender (order, pacing, retries), typed delivery failures,
+        // webhook signatures, texts and labels fitted to a platform's limits.
+        .target(
+            name: "ChannelKit",
+            dependencies: [
+                "SamenspraakCore", "Conversations", "Storage", "Monitoring",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings
+        ),
         // The Telegram Bot API: long polling in, outbox deliveries out.
         .target(
             name: "Telegram",
             dependencies: [
-                "SamenspraakCore", "Conversations", "Storage", "Monitoring",
+                "SamenspraakCore", "ChannelKit", "Conversations", "Storage", "Monitoring",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -86,7 +97,8 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "SamenspraakCore", "DataFiles", "Localization", "Dialogue", "SchoolSetup", "Storage", "Conversations", "HTTPServer", "Telegram", "Monitoring",
+                "SamenspraakCore", "DataFiles", "Localization", "Dialogue", "SchoolSetup", "Storage", "Conversations", "HTTPServer", "ChannelKit", "Telegram",
+                "Monitoring",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

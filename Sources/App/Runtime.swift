@@ -1,3 +1,4 @@
+import ChannelKit
 import Conversations
 import DataFiles
 import Foundation

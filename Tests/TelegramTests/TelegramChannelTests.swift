@@ -67,6 +67,8 @@ import TestSupport
         try await withTelegram { school, fake, parent in
             parent.send(text: "/start \(InviteCode.display(try school.household().code))", command: true)
             _ = try await parent.waitForMessage { $0.buttons.contains { $0.label == "Nederlands" } }
+            // The fake has the message a moment before the sender has recorded the batch it was in.
+            try await waitUntil { school.runtime.service.monitoring.activity.last(.telegramSend) != nil }
             let operations = OperationsController(service: school.runtime.service, registry: school.runtime.metrics.prometheus, telegramMode: "polling")
             let router = buildRouter(service: school.runtime.service, assets: try StaticAssets.fromBundle(), operations: operations)
             try await Application(router: router).test(.router) { client in
