@@ -94,10 +94,20 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        // The WhatsApp Cloud API: a signed webhook in, Graph API messages out (buttons, lists, templates).
+        .target(
+            name: "WhatsApp",
+            dependencies: [
+                "SamenspraakCore", "ChannelKit", "Conversations", "Storage", "Monitoring",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings
+        ),
         .target(
             name: "App",
             dependencies: [
-                "SamenspraakCore", "DataFiles", "Localization", "Dialogue", "SchoolSetup", "Storage", "Conversations", "HTTPServer", "ChannelKit", "Telegram",
+                "SamenspraakCore", "DataFiles", "Localization", "Dialogue", "SchoolSetup", "Storage", "Conversations", "HTTPServer", "ChannelKit", "Telegram", "WhatsApp",
                 "Monitoring",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -134,6 +144,14 @@ let package = Package(
             dependencies: [
                 // The daemon binary itself, for the crash test's child process.
                 "Telegram", "App", "HTTPServer", "Monitoring", "TestSupport", "samenspraak", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "WhatsAppTests",
+            dependencies: [
+                "WhatsApp", "ChannelKit", "App", "Conversations", "HTTPServer", "Monitoring", "TestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: settings

@@ -142,7 +142,8 @@ extension ConfigurationTests {
     /// The example in the repository is a valid file (its token files are examples, so they are left out here).
     @Test func theExampleConfigurationIsValid() throws {
         let example = Repository.root.appendingPathComponent("samenspraak.example.yaml").path
-        let loaded = try ConfigurationLoader(environment: ["SAMENSPRAAK_TELEGRAM_TOKEN": "t", "SAMENSPRAAK_STAFF_TOKEN": "s"], configFile: example).load()
+        let loaded = try ConfigurationLoader(environment: ["SAMENSPRAAK_TELEGRAM_TOKEN": "t", "SAMENSPRAAK_STAFF_TOKEN": "s", "SAMENSPRAAK_WHATSAPP_TOKEN": "w",
+                                                              "SAMENSPRAAK_WHATSAPP_APP_SECRET": "a", "SAMENSPRAAK_WHATSAPP_VERIFY_TOKEN": "v"], configFile: example).load()
         #expect(loaded.configuration.publicURL == "https://ouders.example-school.nl")
         #expect(loaded.configuration.conversationsDirectory == Repository.conversations.path)
         #expect(loaded.telegramBot == "MySchoolBot" && loaded.configuration.telegram?.mode == .polling)
