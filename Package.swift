@@ -73,11 +73,32 @@ let package = Package(
             resources: [.copy("Public"), .copy("Templates")],
             swiftSettings: settings
         ),
+        // What every messaging platform shares: the outbox sender (order, pacing, retries), typed delivery failures,
+        // webhook signatures, texts and labels fitted to a platform's limits.
+        .target(
+            name: "ChannelKit",
+            dependencies: [
+                "SamenspraakCore", "Conversations", "Storage", "Monitoring",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings
+        ),
         // The Telegram Bot API: long polling in, outbox deliveries out.
         .target(
             name: "Telegram",
             dependencies: [
-                "SamenspraakCore", "Conversations", "Storage", "Monitoring",
+                "SamenspraakCore", "ChannelKit", "Conversations", "Storage", "Monitoring",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings
+        ),
+        // The WhatsApp Cloud API: a signed webhook in, Graph API messages out (buttons, lists, templates).
+        .target(
+            name: "WhatsApp",
+            dependencies: [
+                "SamenspraakCore", "ChannelKit", "Conversations", "Storage", "Monitoring",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -86,7 +107,8 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "SamenspraakCore", "DataFiles", "Localization", "Dialogue", "SchoolSetup", "Storage", "Conversations", "HTTPServer", "Telegram", "Monitoring",
+                "SamenspraakCore", "DataFiles", "Localization", "Dialogue", "SchoolSetup", "Storage", "Conversations", "HTTPServer", "ChannelKit", "Telegram", "WhatsApp",
+                "Monitoring",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -122,6 +144,14 @@ let package = Package(
             dependencies: [
                 // The daemon binary itself, for the crash test's child process.
                 "Telegram", "App", "HTTPServer", "Monitoring", "TestSupport", "samenspraak", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "WhatsAppTests",
+            dependencies: [
+                "WhatsApp", "ChannelKit", "App", "Conversations", "HTTPServer", "Monitoring", "TestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: settings

@@ -3,18 +3,21 @@ import Hummingbird
 import HTTPServer
 import Logging
 import Telegram
+import WhatsApp
 
 /// The daemon: HTTP server with the web chat, calendar files, health check and metrics.
 /// `pollTimeout` is how long a web chat poll waits for a reply; tests shorten it.
-/// `telegramWebhook` adds the route Telegram posts updates to (webhook mode).
+/// `telegramWebhook` adds the route Telegram posts updates to (webhook mode); `whatsappWebhook` the one Meta verifies
+/// (GET) and posts messages and statuses to.
 public func buildApplication(_ runtime: Runtime, logger: Logger, pollTimeout: Duration = .seconds(25), telegramWebhook: TelegramWebhook? = nil,
+                             whatsappWebhook: WhatsAppWebhook? = nil,
                              onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
     let router = buildRouter(service: runtime.service, assets: try StaticAssets.fromBundle(), pollTimeout: pollTimeout,
                              staffToken: runtime.configuration.staffToken,
                              staffPages: try StaffPages(service: runtime.service, publicURL: runtime.configuration.publicURL),
                              operations: OperationsController(service: runtime.service, registry: runtime.metrics.prometheus,
                                                               telegramMode: runtime.configuration.telegram?.mode.rawValue,
-                                                              token: runtime.configuration.metricsToken))
+                                                              whatsapp: whatsappWebhook != nil, token: runtime.configuration.metricsToken))
     if let telegramWebhook {
         router.post(RouterPath(stringLiteral: TelegramWebhook.path)) { request, context -> Response in
             let body = try await request.body.collect(upTo: 1024 * 1024)
@@ -22,6 +25,26 @@ public func buildApplication(_ runtime: Runtime, logger: Logger, pollTimeout: Du
             switch await telegramWebhook.receive(body: Data(body.readableBytesView), secretHeader: secret, requestLogger: context.logger) {
             case .ok: return Response(status: .ok)
             case .unauthorized: throw ChatError(.unauthorized, "The secret token is missing or wrong.")
+            case .badRequest(let reason): throw ChatError(.badRequest, reason)
+            case .retryLater: throw ChatError(.serviceUnavailable, "Not stored; please deliver again.")
+            }
+        }
+    }
+    if let whatsappWebhook {
+        router.get(RouterPath(stringLiteral: WhatsAppWebhook.path)) { request, _ -> Response in
+            let query = request.uri.queryParameters
+            guard let challenge = whatsappWebhook.verify(mode: query["hub.mode"].map(String.init), token: query["hub.verify_token"].map(String.init),
+                                                         challenge: query["hub.challenge"].map(String.init)) else {
+                throw ChatError(.forbidden, "The verify token is wrong.")
+            }
+            return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: challenge)))
+        }
+        router.post(RouterPath(stringLiteral: WhatsAppWebhook.path)) { request, context -> Response in
+            let body = try await request.body.collect(upTo: WhatsAppWebhook.maximumBodySize)
+            let signature = request.headers.first { $0.name.canonicalName == WhatsAppWebhook.signatureHeader.lowercased() }?.value
+            switch await whatsappWebhook.receive(body: Data(body.readableBytesView), signature: signature, requestLogger: context.logger) {
+            case .ok: return Response(status: .ok)
+            case .unauthorized: throw ChatError(.unauthorized, "The signature is missing or wrong.")
             case .badRequest(let reason): throw ChatError(.badRequest, reason)
             case .retryLater: throw ChatError(.serviceUnavailable, "Not stored; please deliver again.")
             }

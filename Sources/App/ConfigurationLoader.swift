@@ -2,6 +2,7 @@ import DataFiles
 import Foundation
 import SamenspraakCore
 import Telegram
+import WhatsApp
 
 /// Resolves every setting from its four places (command line > environment > configuration file > default),
 /// checks each value, and builds the `AppConfiguration`. Every wrong value is reported, all at once, naming where
@@ -89,6 +90,11 @@ public struct ConfigurationLoader {
         let perSecond = value(.telegramPerSecond, default: 30, Parse.perSecond)
         let retentionDays = value(.retentionDays, default: nil, { Parse.retentionDays($0).map(Optional.some) })
         let archiveYears = value(.archiveYears, default: ArchiveRetention.defaultYears, Parse.archiveYears)
+        let whatsappPhoneNumberID = value(.whatsappPhoneNumberID, default: nil, { Parse.digits($0, what: "the phone number's id at Meta (WhatsApp Manager → API setup), such as 106540352242922").map(Optional.some) })
+        let whatsappNumber = value(.whatsappNumber, default: nil, { Parse.phoneNumber($0).map(Optional.some) })
+        let whatsappAPIURL = value(.whatsappAPIURL, default: WhatsAppSettings.defaultAPIURL, Parse.url)
+        let whatsappGraphVersion = value(.whatsappGraphVersion, default: WhatsAppSettings.defaultGraphVersion, Parse.graphVersion)
+        let whatsappTemplates = value(.whatsappTemplates, default: [:], Parse.templates)
 
         /// A secret from its environment variable, or from the file its setting names (the whole file, trimmed).
         func secret(_ secret: Secret) -> String? {
@@ -102,6 +108,24 @@ public struct ConfigurationLoader {
         let telegramToken = secret(.telegramToken)
         let staffToken = secret(.staffToken)
         let metricsToken = secret(.metricsToken)
+        let whatsappToken = secret(.whatsappToken)
+        let whatsappAppSecret = secret(.whatsappAppSecret)
+        let whatsappVerifyToken = secret(.whatsappVerifyToken)
+        if whatsappToken != nil {
+            // Every part is needed at once: without the app secret no webhook request can be trusted, without the
+            // verify token Meta cannot register the webhook, without the id nothing can be sent.
+            let missing = [(whatsappAppSecret == nil, "the app secret (SAMENSPRAAK_WHATSAPP_APP_SECRET or whatsapp_app_secret_file)"),
+                           (whatsappVerifyToken == nil, "a verify token (SAMENSPRAAK_WHATSAPP_VERIFY_TOKEN or whatsapp_verify_token_file)"),
+                           (whatsappPhoneNumberID == nil, "the phone number id (whatsapp_phone_number_id)")].filter(\.0).map(\.1)
+            if !missing.isEmpty {
+                issues.append(FileIssue(file: Secret.whatsappToken.environmentVariable, line: nil,
+                                        message: "WhatsApp's access token is set, so WhatsApp also needs " + missing.joined(separator: ", ")))
+            }
+            if !(publicURL ?? "").hasPrefix("https://") {
+                issues.append((origins[.publicURL] ?? .defaultValue).issue(
+                    "must be an https:// address when WhatsApp is configured (Meta posts to <public_url>/whatsapp/webhook only over HTTPS)", about: .publicURL))
+            }
+        }
 
         if telegramToken != nil, mode == .webhook, let origin = origins[.telegramMode] {
             if !(publicURL ?? "").hasPrefix("https://") {
@@ -114,10 +138,16 @@ public struct ConfigurationLoader {
             TelegramSettings(token: $0, botName: bot, apiURL: apiURL, mode: mode,
                              limits: .init(perChatInterval: .milliseconds(Int64((interval * 1000).rounded())), perSecond: perSecond))
         }
+        var whatsapp: WhatsAppSettings?
+        if let whatsappToken, let whatsappAppSecret, let whatsappVerifyToken, let whatsappPhoneNumberID {
+            whatsapp = WhatsAppSettings(accessToken: whatsappToken, appSecret: whatsappAppSecret, verifyToken: whatsappVerifyToken,
+                                        phoneNumberID: whatsappPhoneNumberID, number: whatsappNumber, apiURL: whatsappAPIURL,
+                                        graphVersion: whatsappGraphVersion, templates: whatsappTemplates)
+        }
         let configuration = AppConfiguration(databasePath: database, schoolFile: school, conversationsDirectory: conversations, localesDirectory: locales,
-                                             host: host, port: port, publicURL: publicURL, telegram: telegram, staffToken: staffToken, metricsToken: metricsToken,
-                                             retention: retentionDays.map { .days($0) } ?? .standard, archiveYears: archiveYears)
-        return LoadedConfiguration(configuration: configuration, dataDirectory: data, telegramBot: bot, origins: origins)
+                                             host: host, port: port, publicURL: publicURL, telegram: telegram, whatsapp: whatsapp, staffToken: staffToken,
+                                             metricsToken: metricsToken, retention: retentionDays.map { .days($0) } ?? .standard, archiveYears: archiveYears)
+        return LoadedConfiguration(configuration: configuration, dataDirectory: data, telegramBot: bot, whatsappNumber: whatsappNumber, origins: origins)
     }
 
     func nonEmpty(_ text: String?) -> String? { text.flatMap { $0.isEmpty ? nil : $0 } }
@@ -144,6 +174,8 @@ public struct LoadedConfiguration: Sendable {
     public let dataDirectory: String
     /// The bot's username for deep links, also when this command has no token.
     public let telegramBot: String?
+    /// The WhatsApp number for wa.me links, also when this command has no token.
+    public let whatsappNumber: String?
     let origins: [Setting: ConfigurationLoader.Origin]
 
     /// Whether `setting` was given anywhere rather than left to its default.
@@ -171,6 +203,15 @@ public struct LoadedConfiguration: Sendable {
     public func checkTelegramToken() throws(FileIssues) {
         guard telegramBot != nil, configuration.telegram == nil, let origin = origins[.telegramBot] else { return }
         throw FileIssues([origin.issue("is set but there is no token: set SAMENSPRAAK_TELEGRAM_TOKEN or telegram_token_file", about: .telegramBot)])
+    }
+
+    /// Likewise for WhatsApp: a number in the letters needs the daemon to answer it.
+    public func checkWhatsAppToken() throws(FileIssues) {
+        guard configuration.whatsapp == nil else { return }
+        for setting in [Setting.whatsappNumber, .whatsappPhoneNumberID] {
+            guard let origin = origins[setting], origin != .defaultValue else { continue }
+            throw FileIssues([origin.issue("is set but there is no access token: set SAMENSPRAAK_WHATSAPP_TOKEN or whatsapp_token_file", about: setting)])
+        }
     }
 }
 
@@ -241,6 +282,46 @@ enum Parse {
             return .failure(Problem("must be a whole number of years from \(range.lowerBound) to \(range.upperBound), not \"\(text)\""))
         }
         return .success(years)
+    }
+
+    static func digits(_ text: String, what: String) -> Result<String, Problem> {
+        guard !text.isEmpty, text.allSatisfy({ $0.isASCII && $0.isNumber }) else { return .failure(Problem("must be \(what), digits only, not \"\(text)\"")) }
+        return .success(text)
+    }
+
+    /// A phone number in international form for wa.me links: "+31 6 1234 5678" becomes 31612345678.
+    static func phoneNumber(_ text: String) -> Result<String, Problem> {
+        let digits = text.filter { !" -+().".contains($0) }
+        guard (8...15).contains(digits.count), digits.allSatisfy({ $0.isASCII && $0.isNumber }), !digits.hasPrefix("0") else {
+            return .failure(Problem("must be the WhatsApp number in international form with the country code, such as 31612345678 or +31 6 1234 5678, not \"\(text)\""))
+        }
+        return .success(digits)
+    }
+
+    static func graphVersion(_ text: String) -> Result<String, Problem> {
+        let parts = text.dropFirst().split(separator: ".", omittingEmptySubsequences: false)
+        guard text.hasPrefix("v"), parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }) else {
+            return .failure(Problem("must be a Graph API version such as v23.0, not \"\(text)\""))
+        }
+        return .success(text)
+    }
+
+    /// "nl=samenspraak_bericht:nl, en=samenspraak_message:en_US": per language, the approved template's name and
+    /// WhatsApp's language code for it.
+    static func templates(_ text: String) -> Result<[String: WhatsAppTemplate], Problem> {
+        var templates: [String: WhatsAppTemplate] = [:]
+        for entry in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
+            let halves = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            let named = halves.count == 2 ? halves[1].split(separator: ":", maxSplits: 1).map(String.init) : []
+            guard halves.count == 2, named.count == 2, !halves[0].isEmpty, halves[0].allSatisfy({ $0.isASCII && $0.isLowercase }),
+                  named[0].allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }), !named[0].isEmpty,
+                  named[1].allSatisfy({ $0.isASCII && ($0.isLetter || $0 == "_") }), !named[1].isEmpty else {
+                return .failure(Problem("must list language=template_name:language_code, separated by commas (such as "
+                                        + "nl=samenspraak_bericht:nl, en=samenspraak_message:en_US), not \"\(entry)\""))
+            }
+            templates[halves[0]] = WhatsAppTemplate(name: named[0], languageCode: named[1])
+        }
+        return .success(templates)
     }
 
     static func perSecond(_ text: String) -> Result<Int, Problem> {

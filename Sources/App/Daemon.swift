@@ -4,9 +4,10 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 import Telegram
+import WhatsApp
 
 /// The running daemon: the HTTP server, the job scheduler (reminders, nudges), the nightly purge of old messages, and
-/// each configured messaging platform's poller and sender.
+/// each configured messaging platform's poller (or webhook) and sender.
 /// SIGTERM or SIGINT stops them gracefully: a message being sent is finished and recorded first.
 public func runDaemon(_ runtime: Runtime, logger: Logger) async throws {
     var services: [any Service] = [BackgroundLoop { await JobScheduler(service: runtime.service, logger: logger).run() }]
@@ -27,7 +28,19 @@ public func runDaemon(_ runtime: Runtime, logger: Logger) async throws {
         services.append(BackgroundLoop { await TelegramSender(api: api, service: runtime.service, limits: telegram.limits, logger: logger).run() })
         logger.info("Telegram", metadata: ["mode": "\(telegram.mode.rawValue)", "api": "\(telegram.apiURL)"])
     }
-    services.insert(try buildApplication(runtime, logger: logger, telegramWebhook: webhook), at: 0)
+    var whatsappWebhook: WhatsAppWebhook?
+    if let whatsapp = runtime.configuration.whatsapp {
+        let api = GraphAPIClient(http: HTTPClient.shared, baseURL: whatsapp.apiURL, version: whatsapp.graphVersion,
+                                 phoneNumberID: whatsapp.phoneNumberID, token: whatsapp.accessToken)
+        whatsappWebhook = WhatsAppWebhook(inbound: WhatsAppInbound(service: runtime.service, api: api, logger: logger), appSecret: whatsapp.appSecret,
+                                          verifyToken: whatsapp.verifyToken, phoneNumberID: whatsapp.phoneNumberID, logger: logger)
+        services.append(BackgroundLoop {
+            await WhatsAppSender(api: api, service: runtime.service, templates: whatsapp.templates, limits: whatsapp.limits, logger: logger).run()
+        })
+        logger.info("WhatsApp", metadata: ["webhook": "\(runtime.configuration.publicURL)\(WhatsAppWebhook.path)", "api": "\(whatsapp.apiURL)/\(whatsapp.graphVersion)",
+                                           "templates": "\(whatsapp.templates.keys.sorted().joined(separator: ","))"])
+    }
+    services.insert(try buildApplication(runtime, logger: logger, telegramWebhook: webhook, whatsappWebhook: whatsappWebhook), at: 0)
     let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
                                                   gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await group.run()

@@ -1,3 +1,4 @@
+import ChannelKit
 import Conversations
 import DataFiles
 import Foundation
@@ -7,6 +8,7 @@ import SamenspraakCore
 import SchoolSetup
 import Storage
 import Telegram
+import WhatsApp
 
 /// Where everything lives; the command line fills it, tests pass their own.
 public struct AppConfiguration: Sendable {
@@ -20,6 +22,8 @@ public struct AppConfiguration: Sendable {
     public var publicURL: String
     /// Set when a Telegram bot is configured.
     public var telegram: TelegramSettings?
+    /// Set when a WhatsApp Business number is configured.
+    public var whatsapp: WhatsAppSettings?
     /// The bearer token of the staff JSON API (a secret, from the environment only); nil: the API is off.
     public var staffToken: String?
     /// When set (a secret, from the environment or a file only), /metrics needs it as a bearer token and /healthz shows
@@ -33,7 +37,7 @@ public struct AppConfiguration: Sendable {
     public init(databasePath: String = "data/samenspraak.sqlite", schoolFile: String = "data/school.yaml",
                 conversationsDirectory: String = "conversations", localesDirectory: String = "locales",
                 host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, telegram: TelegramSettings? = nil,
-                staffToken: String? = nil, metricsToken: String? = nil, retention: Retention = .standard,
+                whatsapp: WhatsAppSettings? = nil, staffToken: String? = nil, metricsToken: String? = nil, retention: Retention = .standard,
                 archiveYears: Int = ArchiveRetention.defaultYears) {
         self.databasePath = databasePath
         self.schoolFile = schoolFile
@@ -43,6 +47,7 @@ public struct AppConfiguration: Sendable {
         self.port = port
         self.publicURL = publicURL ?? "http://\(host):\(port)"
         self.telegram = telegram
+        self.whatsapp = whatsapp
         self.staffToken = staffToken
         self.metricsToken = metricsToken
         self.retention = retention
@@ -77,6 +82,50 @@ public struct TelegramSettings: Sendable, CustomStringConvertible {
 
     /// The deep link in an invitation letter: opening it binds the parent's Telegram chat to the household.
     public static func deepLink(bot: String, inviteCode: String) -> String { "https://t.me/\(bot)?start=\(inviteCode)" }
+}
+
+/// A WhatsApp Business number on the Cloud API: the access token, the app secret that signs the webhook's requests
+/// and the verify token of its handshake (secrets, never printed), the number's id at Meta, its number for the wa.me
+/// links, the Graph API address and version, and the approved template per language for messages outside the
+/// 24-hour window.
+public struct WhatsAppSettings: Sendable, CustomStringConvertible {
+    public var accessToken: String
+    public var appSecret: String
+    public var verifyToken: String
+    public var phoneNumberID: String
+    /// The number parents write to, digits only in international form (31612345678), for the wa.me links.
+    public var number: String?
+    public var apiURL: String
+    public var graphVersion: String
+    /// By language ("nl", "ar" …); the Dutch one serves a language without its own.
+    public var templates: [String: WhatsAppTemplate]
+    /// Pacing of sends (the Cloud API takes 80 messages per second per number; one person gets bursts, then about one every 6 seconds).
+    public var limits: WhatsAppSender.Limits
+
+    public static let defaultAPIURL = "https://graph.facebook.com"
+    public static let defaultGraphVersion = "v23.0"
+
+    public init(accessToken: String, appSecret: String, verifyToken: String, phoneNumberID: String, number: String? = nil,
+                apiURL: String = WhatsAppSettings.defaultAPIURL, graphVersion: String = WhatsAppSettings.defaultGraphVersion,
+                templates: [String: WhatsAppTemplate] = [:], limits: WhatsAppSender.Limits = .init(perSecond: 80)) {
+        self.accessToken = accessToken
+        self.appSecret = appSecret
+        self.verifyToken = verifyToken
+        self.phoneNumberID = phoneNumberID
+        self.number = number
+        self.apiURL = apiURL
+        self.graphVersion = graphVersion
+        self.templates = templates
+        self.limits = limits
+    }
+
+    public var description: String {
+        "WhatsApp number id \(phoneNumberID) via \(apiURL)/\(graphVersion), templates for \(templates.keys.sorted().joined(separator: ", ")) (secrets hidden)"
+    }
+
+    /// The link in an invitation letter: it opens a chat with the school's number with the invite code typed in;
+    /// sending it binds the parent's WhatsApp number to the household.
+    public static func link(number: String, inviteCode: String) -> String { "https://wa.me/\(number)?text=\(inviteCode)" }
 }
 
 /// The loaded school, content and database, with the conversation service on top.

@@ -1,7 +1,7 @@
 /// Every setting of the daemon, spelled one way in each place: `public_url` in the configuration file,
 /// `SAMENSPRAAK_PUBLIC_URL` in the environment, `--public-url` on the command line. A command-line option wins over
 /// the environment, which wins over the file, which wins over the default.
-/// Secrets (the Telegram bot's token, the staff API's token, the metrics token) are no settings: they come from the environment, or
+/// Secrets (the Telegram bot's token, WhatsApp's access token, app secret and verify token, the staff API's token, the metrics token) are no settings: they come from the environment, or
 /// from a file the `*_token_file` settings name, never from the command line or the configuration file itself.
 public enum Setting: String, CaseIterable, Sendable {
     case data, database, school, conversations, locales, host, port
@@ -12,6 +12,14 @@ public enum Setting: String, CaseIterable, Sendable {
     case telegramChatInterval = "telegram_chat_interval"
     case telegramPerSecond = "telegram_per_second"
     case telegramTokenFile = "telegram_token_file"
+    case whatsappPhoneNumberID = "whatsapp_phone_number_id"
+    case whatsappNumber = "whatsapp_number"
+    case whatsappAPIURL = "whatsapp_api_url"
+    case whatsappGraphVersion = "whatsapp_graph_version"
+    case whatsappTemplates = "whatsapp_templates"
+    case whatsappTokenFile = "whatsapp_token_file"
+    case whatsappAppSecretFile = "whatsapp_app_secret_file"
+    case whatsappVerifyTokenFile = "whatsapp_verify_token_file"
     case staffTokenFile = "staff_token_file"
     case metricsTokenFile = "metrics_token_file"
     case retentionDays = "retention_days"
@@ -24,7 +32,8 @@ public enum Setting: String, CaseIterable, Sendable {
     /// Paths in the configuration file are relative to the file's folder.
     var isPath: Bool {
         switch self {
-        case .data, .database, .school, .conversations, .locales, .telegramTokenFile, .staffTokenFile, .metricsTokenFile: true
+        case .data, .database, .school, .conversations, .locales, .telegramTokenFile, .staffTokenFile, .metricsTokenFile, .whatsappTokenFile,
+             .whatsappAppSecretFile, .whatsappVerifyTokenFile: true
         default: false
         }
     }
@@ -71,5 +80,8 @@ struct Secret: Sendable {
     static let telegramToken = Secret(name: "telegram_token", environmentVariable: "SAMENSPRAAK_TELEGRAM_TOKEN", file: .telegramTokenFile)
     static let staffToken = Secret(name: "staff_token", environmentVariable: "SAMENSPRAAK_STAFF_TOKEN", file: .staffTokenFile)
     static let metricsToken = Secret(name: "metrics_token", environmentVariable: "SAMENSPRAAK_METRICS_TOKEN", file: .metricsTokenFile)
-    static let all = [telegramToken, staffToken, metricsToken]
+    static let whatsappToken = Secret(name: "whatsapp_token", environmentVariable: "SAMENSPRAAK_WHATSAPP_TOKEN", file: .whatsappTokenFile)
+    static let whatsappAppSecret = Secret(name: "whatsapp_app_secret", environmentVariable: "SAMENSPRAAK_WHATSAPP_APP_SECRET", file: .whatsappAppSecretFile)
+    static let whatsappVerifyToken = Secret(name: "whatsapp_verify_token", environmentVariable: "SAMENSPRAAK_WHATSAPP_VERIFY_TOKEN", file: .whatsappVerifyTokenFile)
+    static let all = [telegramToken, staffToken, metricsToken, whatsappToken, whatsappAppSecret, whatsappVerifyToken]
 }

@@ -114,6 +114,7 @@ public final class ConversationService: Sendable {
 
         let wasUnreachable = contact.unreachableAt != nil
         contact.unreachableAt = nil  // whoever writes to us can be reached again
+        contact.lastInboundAt = now  // and may be written to freely for a while (WhatsApp's 24-hour window)
         var session = (try? JSONDecoder().decode(Session.self, from: Data(contact.session.utf8))) ?? Session()
         // Teachers read Dutch unless they choose otherwise; parents first get what their platform suggests.
         let defaultLanguage = contact.language ?? (contact.teacherID == nil ? localizer.supported(event.languageHint) : localizer.baseLanguage)

@@ -15,13 +15,16 @@ public struct OperationsController: Sendable {
     let registry: PrometheusCollectorRegistry
     /// "polling" or "webhook" when a Telegram bot is configured, nil otherwise.
     let telegramMode: String?
+    /// Whether a WhatsApp number is configured.
+    let whatsapp: Bool
     /// SAMENSPRAAK_METRICS_TOKEN; nil: both routes are open.
     let token: String?
 
-    public init(service: ConversationService, registry: PrometheusCollectorRegistry, telegramMode: String?, token: String? = nil) {
+    public init(service: ConversationService, registry: PrometheusCollectorRegistry, telegramMode: String?, whatsapp: Bool = false, token: String? = nil) {
         self.service = service
         self.registry = registry
         self.telegramMode = telegramMode
+        self.whatsapp = whatsapp
         self.token = token
     }
 
@@ -57,6 +60,10 @@ public struct OperationsController: Sendable {
         if let telegramMode {
             channels[ChannelKind.telegram.rawValue] = ["mode": telegramMode, "lastUpdates": Self.moment(activity.last(.telegramUpdates)),
                                                        "lastSend": Self.moment(activity.last(.telegramSend))]
+        }
+        if whatsapp {
+            channels[ChannelKind.whatsapp.rawValue] = ["lastWebhook": Self.moment(activity.last(.whatsappWebhook)),
+                                                       "lastSend": Self.moment(activity.last(.whatsappSend))]
         }
         var body: [String: Any] = ["status": snapshot.error == nil ? "ok" : "unavailable", "database": database, "channels": channels]
         if let pending = snapshot.pendingOutbox, let lag = snapshot.schedulerLag {

@@ -1,12 +1,25 @@
 import Foundation
+import SamenspraakCore
 
 /// When each channel last worked, kept in memory (since the start) for /healthz: a web chat request answered,
-/// a Telegram getUpdates (or webhook update) received, a Telegram message sent.
+/// a Telegram getUpdates (or webhook update) received, a Telegram message sent, a WhatsApp webhook taken, a WhatsApp
+/// message accepted by the Graph API.
 public final class ChannelActivity: @unchecked Sendable {
     public enum Contact: Sendable, CaseIterable {
         case webchatRequest
         case telegramUpdates
         case telegramSend
+        case whatsappWebhook
+        case whatsappSend
+
+        /// A message accepted by `channel`'s platform, for the channels that send through the outbox.
+        public static func send(on channel: ChannelKind) -> Self? {
+            switch channel {
+            case .telegram: .telegramSend
+            case .whatsapp: .whatsappSend
+            case .webchat, .terminal: nil
+            }
+        }
     }
 
     // Guarded by `lock`; a few dates, written on every web chat request, so a plain lock rather than an actor hop.
@@ -30,6 +43,8 @@ extension ChannelActivity.Contact {
         case .webchatRequest: 0
         case .telegramUpdates: 1
         case .telegramSend: 2
+        case .whatsappWebhook: 3
+        case .whatsappSend: 4
         }
     }
 }

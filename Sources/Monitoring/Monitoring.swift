@@ -1,7 +1,7 @@
 import CoreMetrics
 import SamenspraakCore
 
-/// Why a platform did not take a message, as the Telegram client sorts its errors.
+/// Why a platform did not take a message, as the channels sort their errors (`DeliveryFailure` in ChannelKit).
 public enum SendFailure: String, Sendable, CaseIterable {
     case rateLimited = "rate_limited"
     case blocked
@@ -23,7 +23,7 @@ public final class Monitoring: Sendable {
     private let received: PerChannel<Counter>
     private let sent: PerChannel<Counter>
     private let outboxPending: PerChannel<Gauge>
-    private let sendFailures: [SendFailure: Counter]
+    private let sendFailures: PerChannel<[SendFailure: Counter]>
     private let schedulerLag: Gauge
     private let databaseReachable: Gauge
     private let stepDuration: Timer
@@ -32,11 +32,14 @@ public final class Monitoring: Sendable {
         received = PerChannel { Counter(label: "samenspraak_messages_received_total", dimensions: [("channel", $0.rawValue)], factory: factory) }
         sent = PerChannel { Counter(label: "samenspraak_messages_sent_total", dimensions: [("channel", $0.rawValue)], factory: factory) }
         outboxPending = PerChannel { Gauge(label: "samenspraak_outbox_pending", dimensions: [("channel", $0.rawValue)], factory: factory) }
-        // Only Telegram sends can fail; the web chat's browser fetches its messages.
-        sendFailures = Dictionary(uniqueKeysWithValues: SendFailure.allCases.map { reason in
-            (reason, Counter(label: "samenspraak_send_failures_total", dimensions: [("channel", ChannelKind.telegram.rawValue), ("reason", reason.rawValue)],
-                             factory: factory))
-        })
+        // Only the platforms' sends can fail; the web chat's browser fetches its messages.
+        sendFailures = PerChannel { channel in
+            guard ChannelActivity.Contact.send(on: channel) != nil else { return [:] }
+            return Dictionary(uniqueKeysWithValues: SendFailure.allCases.map { reason in
+                (reason, Counter(label: "samenspraak_send_failures_total", dimensions: [("channel", channel.rawValue), ("reason", reason.rawValue)],
+                                 factory: factory))
+            })
+        }
         schedulerLag = Gauge(label: "samenspraak_scheduler_lag_seconds", factory: factory)
         databaseReachable = Gauge(label: "samenspraak_database_reachable", factory: factory)
         stepDuration = Timer(label: Self.stepDurationLabel, factory: factory)
@@ -51,13 +54,13 @@ public final class Monitoring: Sendable {
         stepDuration.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 
-    /// `count` messages were handed to `channel` (a Telegram send that succeeded, a web chat poll that fetched them).
+    /// `count` messages were handed to `channel` (a platform send that succeeded, a web chat poll that fetched them).
     public func sent(_ count: Int = 1, on channel: ChannelKind) {
         if count > 0 { sent[channel].increment(by: count) }
     }
 
-    /// A Telegram send failed for `reason` (a retried message counts each time).
-    public func sendFailed(_ reason: SendFailure) { sendFailures[reason]?.increment() }
+    /// A send on `channel` failed for `reason` (a retried message counts each time).
+    public func sendFailed(_ reason: SendFailure, on channel: ChannelKind) { sendFailures[channel][reason]?.increment() }
 
     /// What the database said when last asked (by /metrics or /healthz): pending outbox rows per channel and the
     /// scheduler's lag; `nil` when it could not be read.
@@ -75,11 +78,13 @@ struct PerChannel<Value: Sendable>: Sendable {
     let webchat: Value
     let terminal: Value
     let telegram: Value
+    let whatsapp: Value
 
     init(_ make: (ChannelKind) -> Value) {
         webchat = make(.webchat)
         terminal = make(.terminal)
         telegram = make(.telegram)
+        whatsapp = make(.whatsapp)
     }
 
     subscript(channel: ChannelKind) -> Value {
@@ -87,6 +92,7 @@ struct PerChannel<Value: Sendable>: Sendable {
         case .webchat: webchat
         case .terminal: terminal
         case .telegram: telegram
+        case .whatsapp: whatsapp
         }
     }
 }

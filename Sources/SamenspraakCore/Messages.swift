@@ -5,6 +5,7 @@ public enum ChannelKind: String, Sendable, Codable, CaseIterable {
     case webchat
     case terminal
     case telegram
+    case whatsapp
 }
 
 /// What a person sent, normalised by its channel.

@@ -362,6 +362,22 @@ extension AppDatabase {
                 );
                 """)
         }
+        migrator.registerMigration("v14: WhatsApp: the 24-hour window, templates, delivery receipts") { db in
+            try db.execute(sql: """
+                -- When the person last wrote to us, on any channel: WhatsApp lets a business write freely only within
+                -- 24 hours of it, and otherwise only with an approved template.
+                ALTER TABLE contact ADD COLUMN lastInboundAt DATETIME;
+                -- Set when the platform said the message must go as a template (WhatsApp's 131047 in a status callback);
+                -- the template's name once it went as one.
+                ALTER TABLE outbox ADD COLUMN templateRequired BOOLEAN NOT NULL DEFAULT 0;
+                ALTER TABLE outbox ADD COLUMN sentAsTemplate TEXT;
+                -- What the platform last reported of a sent message (delivered, read) and when.
+                ALTER TABLE outbox ADD COLUMN receipt TEXT;
+                ALTER TABLE outbox ADD COLUMN receiptAt DATETIME;
+                -- Status callbacks name the message by the platform's id.
+                CREATE INDEX outbox_platform_message ON outbox(channel, platformMessageID) WHERE platformMessageID IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -81,6 +81,8 @@ public struct ContactRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
     public var createdAt: Date
     /// Set when the platform says the person blocked us; nothing more is sent until they write again.
     public var unreachableAt: Date? = nil
+    /// When the person last wrote to us (WhatsApp's 24-hour window is counted from it).
+    public var lastInboundAt: Date? = nil
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
@@ -126,6 +128,13 @@ public struct OutboxRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
     public var platformMessageID: String? = nil
     /// A reminder or nudge rather than a reply: sent after the replies waiting at the same time.
     public var unprompted: Bool = false
+    /// The platform said this message can only go as a template (WhatsApp, outside the 24-hour window).
+    public var templateRequired: Bool = false
+    /// The template it was sent as, if it was.
+    public var sentAsTemplate: String? = nil
+    /// What the platform last reported after sending: "delivered" or "read" (nil: nothing beyond accepting it).
+    public var receipt: String? = nil
+    public var receiptAt: Date? = nil
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
@@ -149,7 +158,8 @@ public struct BookingDetails: Sendable, Equatable, FetchableRecord, Decodable {
 extension ContactRecord {
     public init(row: Row) throws {
         self.init(id: row["id"], channel: row["channel"], address: row["address"], householdID: row["householdID"], teacherID: row["teacherID"],
-                  language: row["language"], session: row["session"], stoppedAt: row["stoppedAt"], createdAt: row["createdAt"], unreachableAt: row["unreachableAt"])
+                  language: row["language"], session: row["session"], stoppedAt: row["stoppedAt"], createdAt: row["createdAt"], unreachableAt: row["unreachableAt"],
+                  lastInboundAt: row["lastInboundAt"])
     }
 }
 
@@ -171,7 +181,8 @@ extension OutboxRecord {
         self.init(id: row["id"], contactID: row["contactID"], channel: row["channel"], address: row["address"], payload: row["payload"],
                   status: row["status"], createdAt: row["createdAt"], sentAt: row["sentAt"], attempts: row["attempts"],
                   nextAttemptAt: row["nextAttemptAt"], lastError: row["lastError"], platformMessageID: row["platformMessageID"],
-                  unprompted: row["unprompted"])
+                  unprompted: row["unprompted"], templateRequired: row["templateRequired"], sentAsTemplate: row["sentAsTemplate"],
+                  receipt: row["receipt"], receiptAt: row["receiptAt"])
     }
 }
 

@@ -73,8 +73,14 @@ public struct Transaction {
     }
 
     public func updateContact(_ contact: ContactRecord) throws {
-        try db.cachedStatement(sql: "UPDATE contact SET householdID = ?, teacherID = ?, language = ?, session = ?, stoppedAt = ?, unreachableAt = ? WHERE id = ?")
-            .execute(arguments: [contact.householdID, contact.teacherID, contact.language, contact.session, contact.stoppedAt, contact.unreachableAt, contact.id])
+        try db.cachedStatement(sql: """
+            UPDATE contact SET householdID = ?, teacherID = ?, language = ?, session = ?, stoppedAt = ?, unreachableAt = ?, lastInboundAt = ? WHERE id = ?
+            """).execute(arguments: [contact.householdID, contact.teacherID, contact.language, contact.session, contact.stoppedAt, contact.unreachableAt,
+                                    contact.lastInboundAt, contact.id])
+    }
+
+    public func contact(id: Int64) throws -> ContactRecord? {
+        try ContactRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM contact WHERE id = ?"), arguments: [id])
     }
 
     public func contacts(teacher: String) throws -> [ContactRecord] {
@@ -430,9 +436,56 @@ public struct Transaction {
         return db.changesCount > 0
     }
 
-    public func markOutboxSent(id: Int64, platformMessageID: String?, at now: Date) throws {
-        try db.cachedStatement(sql: "UPDATE outbox SET status = 'sent', sentAt = ?, platformMessageID = ?, lastError = NULL WHERE id = ?")
-            .execute(arguments: [now, platformMessageID, id])
+    /// `template`: the template it went as (WhatsApp outside the 24-hour window).
+    public func markOutboxSent(id: Int64, platformMessageID: String?, template: String? = nil, at now: Date) throws {
+        try db.cachedStatement(sql: """
+            UPDATE outbox SET status = 'sent', sentAt = ?, platformMessageID = ?, lastError = NULL, sentAsTemplate = ?, templateRequired = 0 WHERE id = ?
+            """).execute(arguments: [now, platformMessageID, template, id])
+    }
+
+    /// A sent message's fate as its platform reports it later (WhatsApp's status callbacks), found by the platform's id.
+    public enum DeliveryReport: Sendable, Equatable {
+        /// "sent", "delivered" or "read": only ever moves forward (callbacks may come out of order).
+        case receipt(String)
+        /// It did not arrive: the row fails with the reason, which staff see.
+        case failed(String)
+        /// It may only go as a template: the row is queued again to be sent as one.
+        case needsTemplate(String)
+    }
+
+    /// Applies a platform's report to the row it sent as `platformMessageID`; false when no sent row has that id.
+    @discardableResult
+    public func recordDeliveryReport(channel: String, platformMessageID: String, _ report: DeliveryReport, at now: Date) throws -> Bool {
+        switch report {
+        case .receipt(let receipt):
+            let rank = Self.receiptRank(receipt)
+            try db.cachedStatement(sql: """
+                UPDATE outbox SET receipt = ?, receiptAt = ?
+                WHERE channel = ? AND platformMessageID = ? AND status = 'sent'
+                  AND (CASE receipt WHEN 'read' THEN 3 WHEN 'delivered' THEN 2 WHEN 'sent' THEN 1 ELSE 0 END) < ?
+                """).execute(arguments: [receipt, now, channel, platformMessageID, rank])
+            if db.changesCount > 0 { return true }
+            return try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM outbox WHERE channel = ? AND platformMessageID = ?"),
+                                     arguments: [channel, platformMessageID]) ?? false
+        case .failed(let reason):
+            try db.cachedStatement(sql: "UPDATE outbox SET status = 'failed', lastError = ? WHERE channel = ? AND platformMessageID = ? AND status = 'sent'")
+                .execute(arguments: [reason, channel, platformMessageID])
+        case .needsTemplate(let reason):
+            try db.cachedStatement(sql: """
+                UPDATE outbox SET status = 'pending', templateRequired = 1, nextAttemptAt = NULL, lastError = ?
+                WHERE channel = ? AND platformMessageID = ? AND status = 'sent' AND sentAsTemplate IS NULL
+                """).execute(arguments: [reason, channel, platformMessageID])
+        }
+        return db.changesCount > 0
+    }
+
+    static func receiptRank(_ receipt: String) -> Int {
+        switch receipt {
+        case "read": 3
+        case "delivered": 2
+        case "sent": 1
+        default: 0
+        }
     }
 
     /// Puts a claimed message back, to be tried again at `next`.

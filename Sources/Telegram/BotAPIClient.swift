@@ -1,6 +1,5 @@
 import AsyncHTTPClient
 import Foundation
-import Monitoring
 import NIOCore
 import NIOHTTP1
 
@@ -21,16 +20,6 @@ public enum BotAPIError: Error, Equatable, CustomStringConvertible {
         case .blocked(let reason): "blocked: \(reason)"
         case .rejected(let code, let reason): "rejected (\(code)): \(reason)"
         case .unavailable(let reason): "unavailable: \(reason)"
-        }
-    }
-
-    /// The reason as the metrics name it.
-    public var failure: SendFailure {
-        switch self {
-        case .rateLimited: .rateLimited
-        case .blocked: .blocked
-        case .rejected: .rejected
-        case .unavailable: .unavailable
         }
     }
 }

@@ -1,3 +1,4 @@
+import ChannelKit
 import SamenspraakCore
 
 /// How a message and its choices look on Telegram: one button per row (labels can be long), callback data
@@ -24,33 +25,5 @@ enum TelegramKeyboard {
     }
 
     /// Parts of at most 4,096 UTF-16 units (Telegram's measure), cut at a line break or space where possible.
-    static func parts(of text: String) -> [String] {
-        var parts: [String] = []
-        var rest = Substring(text)
-        while rest.utf16.count > maximumTextLength {
-            var end = rest.startIndex
-            var units = 0
-            for index in rest.indices {
-                let width = rest[index].utf16.count
-                if units + width > maximumTextLength { break }
-                units += width
-                end = rest.index(after: index)
-            }
-            let head = rest[..<end]
-            let cut = head.lastIndex(of: "\n") ?? head.lastIndex(of: " ")
-            let split = cut.map { rest.index(after: $0) } ?? end
-            parts.append(String(rest[..<split]).trimmingTrailingWhitespace())
-            rest = rest[split...]
-        }
-        if !rest.isEmpty || parts.isEmpty { parts.append(String(rest)) }
-        return parts
-    }
-}
-
-extension String {
-    func trimmingTrailingWhitespace() -> String {
-        var text = Substring(self)
-        while text.last?.isWhitespace == true { text.removeLast() }
-        return String(text)
-    }
+    static func parts(of text: String) -> [String] { TextLimits.parts(of: text, maximum: maximumTextLength) }
 }

@@ -1,3 +1,4 @@
+import ChannelKit
 import Foundation
 import Logging
 
@@ -38,7 +39,7 @@ public struct TelegramWebhook: Sendable {
 
     /// Handles one POSTed update; `requestLogger` carries the HTTP request's id.
     public func receive(body: Data, secretHeader: String?, requestLogger: Logger? = nil) async -> Answer {
-        guard let given = secretHeader, Self.constantTimeEqual(given, secret) else { return .unauthorized }
+        guard let given = secretHeader, WebhookSecurity.constantTimeEqual(given, secret) else { return .unauthorized }
         let update: Update
         do { update = try JSONDecoder().decode(Update.self, from: body) } catch {
             return .badRequest("The body is not a Telegram Update.")
@@ -67,12 +68,5 @@ public struct TelegramWebhook: Sendable {
                 backoff = min(backoff * 2, .seconds(60))
             }
         }
-    }
-
-    /// Compares without stopping at the first difference, so timing does not reveal the secret.
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let (x, y) = (Array(a.utf8), Array(b.utf8))
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

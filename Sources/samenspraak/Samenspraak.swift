@@ -34,6 +34,13 @@ struct Locations: ParsableArguments {
     var telegramMode: String?
     @Option(help: "Seconds between two messages to the same Telegram chat (default: 1).") var telegramChatInterval: String?
     @Option(help: "Telegram messages per second, all chats together (default: 30).") var telegramPerSecond: String?
+    @Option(help: "WhatsApp: the phone number's id at Meta (the access token, app secret and verify token come from the environment or *_file settings only).")
+    var whatsappPhoneNumberID: String?
+    @Option(help: "WhatsApp: the number parents write to, for the wa.me links in the invitations (such as 31612345678).") var whatsappNumber: String?
+    @Option(name: .customLong("whatsapp-api-url"), help: "WhatsApp: the Graph API address (default: https://graph.facebook.com).") var whatsappAPIURL: String?
+    @Option(help: "WhatsApp: the Graph API version (default: v23.0).") var whatsappGraphVersion: String?
+    @Option(help: "WhatsApp: the approved template per language for messages outside the 24-hour window, e.g. \"nl=samenspraak_bericht:nl, en=samenspraak_message:en_US\".")
+    var whatsappTemplates: String?
     @Option(help: "Delete conversation messages this many days after they were sent (at least 7; default: 30 days after the end of the school year).")
     var retentionDays: String?
     @Option(help: "Delete the rollover's archive of a school year this many years after that year ended, on 1 August (1 to 10; default: 1).")
@@ -45,7 +52,9 @@ struct Locations: ParsableArguments {
         let given: [Setting: String?] = [.data: data, .school: school, .database: database, .conversations: conversations, .locales: locales,
                                          .host: host, .port: port, .publicURL: publicURL, .telegramBot: telegramBot, .telegramAPIURL: telegramAPIURL,
                                          .telegramMode: telegramMode, .telegramChatInterval: telegramChatInterval, .telegramPerSecond: telegramPerSecond,
-                                         .retentionDays: retentionDays, .archiveYears: archiveYears]
+                                         .retentionDays: retentionDays, .archiveYears: archiveYears, .whatsappPhoneNumberID: whatsappPhoneNumberID,
+                                         .whatsappNumber: whatsappNumber, .whatsappAPIURL: whatsappAPIURL, .whatsappGraphVersion: whatsappGraphVersion,
+                                         .whatsappTemplates: whatsappTemplates]
         return try await reportingFileIssues { try ConfigurationLoader(commandLine: given.compactMapValues { $0 }, configFile: config).load() }
     }
 
@@ -97,6 +106,7 @@ struct Demo: AsyncParsableCommand {
         let runtime = try await reportingFileIssues {
             try loaded.checkFilesExist(schoolMayBeMissing: true)
             try loaded.checkTelegramToken()
+            try loaded.checkWhatsAppToken()
             let roster = try DemoSetup.prepare(configuration: configuration, households: households)
             let runtime = try Runtime.load(configuration, logger: logger)
             if try runtime.database.readNow({ try $0.householdCount() }) == 0, FileManager.default.fileExists(atPath: roster) {
@@ -124,6 +134,7 @@ struct Serve: AsyncParsableCommand {
         let loaded = try await locations.loaded()
         let logger = try await reportingFileIssues {
             try loaded.checkTelegramToken()
+            try loaded.checkWhatsAppToken()
             return try makeLogger()
         }
         try await runDaemon(try await locations.runtime(loaded), logger: logger)
@@ -194,18 +205,20 @@ struct Invites: AsyncParsableCommand {
         let loaded = try await locations.loaded()
         let runtime = try await locations.runtime(loaded)
         if staff {
-            print("teacher,name,invite_code,link,telegram_link")
+            print("teacher,name,invite_code,link,telegram_link,whatsapp_link")
             for invite in try runtime.staffInvites() {
                 let telegram = loaded.telegramBot.map { TelegramSettings.deepLink(bot: $0, inviteCode: invite.code) } ?? ""
-                print("\(invite.teacher.id),\"\(invite.teacher.name.replacingOccurrences(of: "\"", with: "\"\""))\",\(invite.code),\(invite.link),\(telegram)")
+                let whatsapp = loaded.whatsappNumber.map { WhatsAppSettings.link(number: $0, inviteCode: invite.code) } ?? ""
+                print("\(invite.teacher.id),\"\(invite.teacher.name.replacingOccurrences(of: "\"", with: "\"\""))\",\(invite.code),\(invite.link),\(telegram),\(whatsapp)")
             }
             return
         }
-        print("household,guardians,invite_code,link,telegram_link")
+        print("household,guardians,invite_code,link,telegram_link,whatsapp_link")
         for invite in try runtime.invites() {
             let guardians = invite.guardians.joined(separator: " & ").replacingOccurrences(of: "\"", with: "\"\"")
             let telegram = loaded.telegramBot.map { TelegramSettings.deepLink(bot: $0, inviteCode: invite.code) } ?? ""
-            print("\(invite.household),\"\(guardians)\",\(invite.code),\(invite.link),\(telegram)")
+            let whatsapp = loaded.whatsappNumber.map { WhatsAppSettings.link(number: $0, inviteCode: invite.code) } ?? ""
+            print("\(invite.household),\"\(guardians)\",\(invite.code),\(invite.link),\(telegram),\(whatsapp)")
         }
     }
 }

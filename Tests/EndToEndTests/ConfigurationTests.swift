@@ -91,7 +91,9 @@ import TestSupport
                 + "or name a file that holds it with telegram_token_file",
             "\(config):7: telegram_per_second has no value (leave the line out for the default)",
             "\(config):9: unknown key \"colour\"; the keys are: data, database, school, conversations, locales, host, port, public_url, telegram_bot, "
-                + "telegram_api_url, telegram_mode, telegram_chat_interval, telegram_per_second, telegram_token_file, staff_token_file, metrics_token_file, retention_days, archive_years",
+                + "telegram_api_url, telegram_mode, telegram_chat_interval, telegram_per_second, telegram_token_file, whatsapp_phone_number_id, "
+                + "whatsapp_number, whatsapp_api_url, whatsapp_graph_version, whatsapp_templates, whatsapp_token_file, whatsapp_app_secret_file, "
+                + "whatsapp_verify_token_file, staff_token_file, metrics_token_file, retention_days, archive_years",
             "\(config):6: public_url must be an http:// or https:// address such as https://ouders.school.nl, not \"ftp://ouders.example.nl\"",
             "\(config):5: telegram_mode must be one of polling, webhook, not \"push\"",
             "\(config):8: telegram_token_file names \"\(folder.path("nowhere/token"))\", which cannot be read",
@@ -165,7 +167,8 @@ extension ConfigurationTests {
     /// The example in the repository is a valid file (its token files are examples, so they are left out here).
     @Test func theExampleConfigurationIsValid() throws {
         let example = Repository.root.appendingPathComponent("samenspraak.example.yaml").path
-        let loaded = try ConfigurationLoader(environment: ["SAMENSPRAAK_TELEGRAM_TOKEN": "t", "SAMENSPRAAK_STAFF_TOKEN": "s"], configFile: example).load()
+        let loaded = try ConfigurationLoader(environment: ["SAMENSPRAAK_TELEGRAM_TOKEN": "t", "SAMENSPRAAK_STAFF_TOKEN": "s", "SAMENSPRAAK_WHATSAPP_TOKEN": "w",
+                                                              "SAMENSPRAAK_WHATSAPP_APP_SECRET": "a", "SAMENSPRAAK_WHATSAPP_VERIFY_TOKEN": "v"], configFile: example).load()
         #expect(loaded.configuration.publicURL == "https://ouders.example-school.nl")
         #expect(loaded.configuration.conversationsDirectory == Repository.conversations.path)
         #expect(loaded.telegramBot == "MySchoolBot" && loaded.configuration.telegram?.mode == .polling)

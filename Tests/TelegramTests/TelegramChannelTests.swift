@@ -74,11 +74,8 @@ import TestSupport
         try await withTelegram { school, fake, parent in
             parent.send(text: "/start \(InviteCode.display(try school.household().code))", command: true)
             _ = try await parent.waitForMessage { $0.buttons.contains { $0.label == "Nederlands" } }
-            // The fake has the message before the sender has recorded it (one commit later): wait for that, not a race.
-            let deadline = ContinuousClock.now + .seconds(5)
-            while school.runtime.service.monitoring.activity.last(.telegramSend) == nil, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
-            }
+            // The fake has the message a moment before the sender has recorded the batch it was in.
+            try await waitUntil { school.runtime.service.monitoring.activity.last(.telegramSend) != nil }
             let operations = OperationsController(service: school.runtime.service, registry: school.runtime.metrics.prometheus, telegramMode: "polling")
             let router = buildRouter(service: school.runtime.service, assets: try StaticAssets.fromBundle(), operations: operations)
             try await Application(router: router).test(.router) { client in

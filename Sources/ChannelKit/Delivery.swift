@@ -1,0 +1,52 @@
+import Monitoring
+import Storage
+
+/// Why a platform did not take a message, sorted by what the outbox sender should do about it.
+public enum DeliveryFailure: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Too many messages: try again after `retryAfter` (when the platform says how long), else after a backoff that
+    /// grows with the attempts. `.channel` pauses every send of the channel; `.recipient` only this person's.
+    case rateLimited(retryAfter: Duration?, scope: RateLimitScope, reason: String)
+    /// The person blocked us: mark them unreachable, do not try again.
+    case blocked(String)
+    /// The request itself is wrong; trying again would fail the same way. Staff see the reason.
+    case rejected(String)
+    /// 5xx, a timeout or a network error: try again later, up to the attempts allowed.
+    case unavailable(String)
+
+    public enum RateLimitScope: Sendable, Equatable {
+        case channel, recipient
+    }
+
+    public var description: String {
+        switch self {
+        case .rateLimited(let wait, _, let reason): wait.map { "rate limited for \($0.components.seconds) s: \(reason)" } ?? "rate limited: \(reason)"
+        case .blocked(let reason): "blocked: \(reason)"
+        case .rejected(let reason): "rejected: \(reason)"
+        case .unavailable(let reason): "unavailable: \(reason)"
+        }
+    }
+
+    /// The reason as the metrics name it.
+    public var failure: SendFailure {
+        switch self {
+        case .rateLimited: .rateLimited
+        case .blocked: .blocked
+        case .rejected: .rejected
+        case .unavailable: .unavailable
+        }
+    }
+}
+
+/// What sending one outbox row came to.
+public enum DeliveryOutcome: Sendable, Equatable {
+    /// Accepted by the platform, which gave the message this id; `template` when it went as an approved template.
+    case sent(platformMessageID: String, template: String? = nil)
+    case failed(DeliveryFailure)
+    /// The row's payload is not an `OutboundMessage`.
+    case unreadable
+}
+
+/// One platform's way of sending a row; the `OutboxSender` does the claiming, ordering, pacing and retrying.
+public protocol OutboxTransport: Sendable {
+    func send(_ row: OutboxRecord) async -> DeliveryOutcome
+}

@@ -1,0 +1,247 @@
+import Conversations
+import Foundation
+import Logging
+import Monitoring
+import SamenspraakCore
+import Storage
+
+/// Delivers the outbox's rows of one channel through its `OutboxTransport`: in order per address, at most one message
+/// per `perChatInterval` to an address and `perSecond` overall, honouring rate limits, retrying network errors and
+/// 5xx with growing backoff, giving up on other 4xx, and marking people who blocked us unreachable.
+///
+/// Rows are claimed ("sending") in a commit before the requests and marked "sent" in one after them. A crash in
+/// between leaves it "sending"; at start such rows are marked failed ("may not have arrived") rather than sent
+/// again, because a chat message cannot be taken back: never twice beats maybe twice.
+public struct OutboxSender<Transport: OutboxTransport>: Sendable {
+    let channel: ChannelKind
+    let transport: Transport
+    let service: ConversationService
+    let limits: OutboxLimits
+    let logger: Logger
+
+    public init(channel: ChannelKind, transport: Transport, service: ConversationService, limits: OutboxLimits, logger: Logger) {
+        self.channel = channel
+        self.transport = transport
+        self.service = service
+        self.limits = limits
+        self.logger = logger
+    }
+
+    var name: String { channel.rawValue }
+
+    /// Runs until the task is cancelled.
+    public func run() async {
+        let channelName = name
+        do {
+            let interrupted = try await service.database.write { try $0.failInterruptedSends(channel: channelName) }
+            if interrupted > 0 { logger.warning("messages interrupted by a crash were marked failed", metadata: ["channel": "\(name)", "count": "\(interrupted)"]) }
+        } catch {
+            logger.error("could not check for interrupted messages", metadata: ["channel": "\(name)", "error": "\(error)"])
+        }
+        let clock = ContinuousClock()
+        var chatFreeAt: [String: ContinuousClock.Instant] = [:]
+        var pace = Pace(perSecond: limits.perSecond, clock: clock)
+        let wakeKey = Wakeups.channelKey(channel)
+        while !Task.isCancelled {
+            let seen = await service.wakeups.version(wakeKey)
+            var nextWake = clock.now + .seconds(1)
+            do {
+                let now = Date()
+                // Rows come in order; with pacing per chat only each chat's oldest goes in this pass.
+                let due = try await service.database.read { try $0.dueOutbox(channel: channelName, now: now, limit: limits.batchSize) }
+                var ready: [OutboxRecord] = []
+                var chats = Set<String>()
+                for row in due {
+                    if let free = chatFreeAt[row.address], free > clock.now {
+                        nextWake = min(nextWake, free)
+                        continue
+                    }
+                    if limits.perChatInterval > .zero, !chats.insert(row.address).inserted { continue }
+                    ready.append(row)
+                }
+                if !ready.isEmpty {
+                    // Not cancelled half-way: what went out must be recorded (a graceful stop waits for this batch).
+                    let batch = await Task { [pace] in await deliver(ready, pace: pace) }.value
+                    pace = batch.pace
+                    for address in batch.attempted { chatFreeAt[address] = clock.now + limits.perChatInterval }
+                    nextWake = clock.now  // there may be more right away
+                }
+                chatFreeAt = chatFreeAt.filter { $0.value > clock.now }
+            } catch {
+                if Task.isCancelled { return }
+                logger.error("delivery pass failed", metadata: ["channel": "\(name)", "error": "\(error)"])
+            }
+            guard nextWake > clock.now else { continue }
+            await service.wakeups.wait(wakeKey, after: seen, timeout: nextWake - clock.now)
+        }
+    }
+
+    /// What became of one claimed row.
+    enum Outcome: Sendable {
+        case delivered(DeliveryOutcome)
+        /// Not tried: an earlier message to the same chat failed, and order matters more than speed.
+        case heldBack
+
+        var isSent: Bool { if case .delivered(.sent) = self { true } else { false } }
+    }
+
+    /// Claims the rows in one commit, sends them concurrently (paced), and records every outcome in one commit.
+    func deliver(_ rows: [OutboxRecord], pace: Pace) async -> (attempted: [String], pace: Pace) {
+        var pace = pace
+        let ids = rows.compactMap(\.id)
+        let claimed: Set<Int64>
+        do {
+            claimed = try await service.database.write { tx in Set(try ids.filter { try tx.claimOutbox(id: $0) }) }
+        } catch {
+            logger.error("rows could not be claimed", metadata: ["channel": "\(name)", "error": "\(error)"])
+            return ([], pace)
+        }
+        let mine = rows.filter { $0.id.map(claimed.contains) ?? false }
+        // One task per chat sends that chat's rows in order; after a failure the rest of the chat waits.
+        var order: [String] = []
+        let byChat = Dictionary(grouping: mine) { row in row.address }
+        for row in mine where !order.contains(row.address) { order.append(row.address) }
+        let outcomes = await withTaskGroup(of: [(OutboxRecord, Outcome)].self) { group in
+            var inFlight = 0
+            var results: [(OutboxRecord, Outcome)] = []
+            for address in order {
+                let chatRows = byChat[address] ?? []
+                if inFlight >= limits.concurrentSends, let done = await group.next() {
+                    results += done
+                    inFlight -= 1
+                }
+                for _ in chatRows { await pace.next() }
+                group.addTask {
+                    var done: [(OutboxRecord, Outcome)] = []
+                    for row in chatRows {
+                        guard done.allSatisfy(\.1.isSent) else {
+                            done.append((row, .heldBack))
+                            continue
+                        }
+                        done.append((row, .delivered(await transport.send(row))))
+                    }
+                    return done
+                }
+                inFlight += 1
+            }
+            for await done in group { results += done }
+            return results
+        }
+        for (row, outcome) in outcomes {
+            if case .delivered(.failed(.rateLimited(_, .channel, _))) = outcome {
+                pace.pause(until: ContinuousClock.now + retryDelay(after: outcome, attempts: row.attempts + 1))
+            }
+        }
+        let now = Date()
+        do {
+            try await service.database.write { tx in
+                for (row, outcome) in outcomes { try record(outcome, of: row, now: now, tx: tx) }
+            }
+            count(outcomes)
+        } catch {
+            // Left "sending": at the next start they count as interrupted, never as unsent.
+            logger.error("outcomes could not be recorded", metadata: ["channel": "\(name)", "error": "\(error)"])
+        }
+        return (mine.map(\.address), pace)
+    }
+
+    /// Adds a recorded batch to the metrics and the channel's last contact.
+    func count(_ outcomes: [(OutboxRecord, Outcome)]) {
+        var sent = 0
+        for (_, outcome) in outcomes {
+            switch outcome {
+            case .delivered(.sent): sent += 1
+            case .delivered(.failed(let error)): service.monitoring.sendFailed(error.failure, on: channel)
+            case .delivered(.unreadable), .heldBack: break
+            }
+        }
+        service.monitoring.sent(sent, on: channel)
+        if sent > 0, let activity = ChannelActivity.Contact.send(on: channel) { service.monitoring.activity.record(activity) }
+    }
+
+    /// How long a row waits before its next attempt: what the platform asked for, else 2, 4, 8 … seconds up to the longest backoff.
+    func retryDelay(after outcome: Outcome, attempts: Int) -> Duration {
+        if case .delivered(.failed(.rateLimited(.some(let wait), _, _))) = outcome { return wait }
+        return min(limits.longestBackoff, .seconds(1 << min(attempts, 20)))
+    }
+
+    func record(_ outcome: Outcome, of row: OutboxRecord, now: Date, tx: Transaction) throws {
+        guard let id = row.id else { return }
+        let attempts = row.attempts + 1
+        switch outcome {
+        case .delivered(.sent(let messageID, let template)):
+            try tx.markOutboxSent(id: id, platformMessageID: messageID, template: template, at: now)
+        case .delivered(.unreadable):
+            try tx.failOutbox(id: id, error: "unreadable payload")
+        case .heldBack:
+            try tx.retryOutbox(id: id, at: now, error: "waiting for an earlier message to the same chat")
+        case .delivered(.failed(let error)):
+            switch error {
+            case .rateLimited:
+                let wait = retryDelay(after: outcome, attempts: attempts)
+                try tx.retryOutbox(id: id, at: now.addingTimeInterval(wait.seconds), error: error.description)
+            case .blocked:
+                try tx.markUnreachable(channel: name, address: row.address, at: now)
+                try service.reachabilityChanged(channel: channel, address: row.address, tx: tx, now: now)
+            case .rejected:
+                logger.error("the platform refused a message; not retried", metadata: ["channel": "\(name)", "outbox": "\(id)", "error": "\(error)"])
+                try tx.failOutbox(id: id, error: error.description)
+            case .unavailable:
+                if attempts >= limits.maximumAttempts {
+                    try tx.failOutbox(id: id, error: "gave up after \(attempts) attempts: \(error)")
+                } else {
+                    try tx.retryOutbox(id: id, at: now.addingTimeInterval(retryDelay(after: outcome, attempts: attempts).seconds), error: error.description)
+                }
+            }
+        }
+    }
+}
+
+/// Pacing and retrying of one channel's sends.
+public struct OutboxLimits: Sendable {
+    public var perChatInterval: Duration
+    public var perSecond: Int
+    public var maximumAttempts: Int
+    public var longestBackoff: Duration
+    /// Rows claimed together (one commit to claim them, one to record how it went).
+    public var batchSize: Int
+    /// Requests to the platform under way at once.
+    public var concurrentSends: Int
+
+    public init(perChatInterval: Duration = .seconds(1), perSecond: Int = 30, maximumAttempts: Int = 8, longestBackoff: Duration = .seconds(300),
+                batchSize: Int = 200, concurrentSends: Int = 32) {
+        self.perChatInterval = perChatInterval
+        self.perSecond = perSecond
+        self.maximumAttempts = maximumAttempts
+        self.longestBackoff = longestBackoff
+        self.batchSize = batchSize
+        self.concurrentSends = concurrentSends
+    }
+}
+
+/// At most `perSecond` sends in any second, and a full stop while the platform says "too many requests".
+struct Pace: Sendable {
+    let interval: Duration
+    let clock: ContinuousClock
+    var nextSend: ContinuousClock.Instant
+
+    init(perSecond: Int, clock: ContinuousClock) {
+        self.interval = .seconds(1) / max(1, perSecond)
+        self.clock = clock
+        self.nextSend = clock.now
+    }
+
+    mutating func next() async {
+        if nextSend > clock.now { try? await Task.sleep(until: nextSend, clock: clock) }
+        nextSend = max(nextSend, clock.now) + interval
+    }
+
+    mutating func pause(until instant: ContinuousClock.Instant) { nextSend = max(nextSend, instant) }
+}
+
+extension Duration {
+    var seconds: TimeInterval {
+        let (seconds, attoseconds) = components
+        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+    }
+}
