@@ -116,7 +116,11 @@ import TestSupport
             #expect(failed.contains { $0.channel == "telegram" && $0.reason.contains("blocked") })
             #expect(unreachable.map(\.channel) == ["telegram"])
 
-            // /metrics counts each failure by its reason, and /healthz knows when Telegram last answered.
+            // /metrics counts each failure by its reason, and /healthz knows when Telegram last answered. The sender counts
+            // the 403 just after it committed the contact as unreachable: wait for the count, not a race.
+            try await waitUntil {
+                school.runtime.metrics.prometheus.emitToString().contains(#"samenspraak_send_failures_total{channel="telegram",reason="blocked"} 1"#)
+            }
             let metrics = school.runtime.metrics.prometheus.emitToString()
             for reason in ["rate_limited", "unavailable", "blocked"] {
                 #expect(metrics.contains(#"samenspraak_send_failures_total{channel="telegram",reason="\#(reason)"} 1"#), "\(reason)")
