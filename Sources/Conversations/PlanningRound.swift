@@ -26,10 +26,10 @@ public enum PlanningRound {
             for child in try tx.children(group: group.id) where try tx.activeBookings(child: child.id).isEmpty {
                 let households = try tx.households(ofChild: child.id)
                 guard !households.isEmpty else { continue }
-                if school.booking.separatedHouseholds == .jointTalk {
-                    requests.append(.init(id: "child:\(child.id)", childID: child.id, households: households, teacherIDs: teachers))
-                } else {
-                    requests += households.map { .init(id: "child:\(child.id)/household:\($0)", childID: child.id, households: [$0], teacherIDs: teachers) }
+                // One joint talk for every household of the child, or one per household; the request's id is the booking's scope.
+                let attending = school.booking.separatedHouseholds == .jointTalk ? [households] : households.map { [$0] }
+                requests += attending.map {
+                    .init(id: SchoolHost.scope(child: child.id, household: $0[0], school: school), childID: child.id, households: $0, teacherIDs: teachers)
                 }
             }
         }
