@@ -163,9 +163,11 @@ extension ConversationService {
             }
             for talk in try tx.plannedTalks(round: round) {
                 let households = school.booking.separatedHouseholds == .jointTalk ? try tx.households(ofChild: talk.childID) : [talk.householdID]
-                guard let slotID = talk.slotID, case .booked(let booking)? = try? tx.book(slotID: slotID, childID: talk.childID, householdID: talk.householdID,
-                                                                                        scope: talk.scope, icsToken: SchoolHost.newToken(), at: now),
-                      let details = try tx.booking(id: booking.id ?? 0) else {
+                // A time taken since the proposal (or a child booked meanwhile) leaves the talk without one; a database
+                // error is not that, and ends the transaction.
+                let booked = try talk.slotID.map { try tx.book(slotID: $0, childID: talk.childID, householdID: talk.householdID,
+                                                              scope: talk.scope, icsToken: SchoolHost.newToken(), at: now) }
+                guard case .booked(let booking)? = booked, let details = try tx.booking(id: booking.id ?? 0) else {
                     report.unplaced += 1
                     let name = try tx.child(id: talk.childID)?.firstName ?? ""
                     for household in households {
