@@ -26,10 +26,10 @@ public enum PlanningRound {
             for child in try tx.children(group: group.id) where try tx.activeBookings(child: child.id).isEmpty {
                 let households = try tx.households(ofChild: child.id)
                 guard !households.isEmpty else { continue }
-                if school.booking.separatedHouseholds == .jointTalk {
-                    requests.append(.init(id: "child:\(child.id)", childID: child.id, households: households, teacherIDs: teachers))
-                } else {
-                    requests += households.map { .init(id: "child:\(child.id)/household:\($0)", childID: child.id, households: [$0], teacherIDs: teachers) }
+                // One joint talk for every household of the child, or one per household; the request's id is the booking's scope.
+                let attending = school.booking.separatedHouseholds == .jointTalk ? [households] : households.map { [$0] }
+                requests += attending.map {
+                    .init(id: SchoolHost.scope(child: child.id, household: $0[0], school: school), childID: child.id, households: $0, teacherIDs: teachers)
                 }
             }
         }
@@ -163,9 +163,11 @@ extension ConversationService {
             }
             for talk in try tx.plannedTalks(round: round) {
                 let households = school.booking.separatedHouseholds == .jointTalk ? try tx.households(ofChild: talk.childID) : [talk.householdID]
-                guard let slotID = talk.slotID, case .booked(let booking)? = try? tx.book(slotID: slotID, childID: talk.childID, householdID: talk.householdID,
-                                                                                        scope: talk.scope, icsToken: SchoolHost.newToken(), at: now),
-                      let details = try tx.booking(id: booking.id ?? 0) else {
+                // A time taken since the proposal (or a child booked meanwhile) leaves the talk without one; a database
+                // error is not that, and ends the transaction.
+                let booked = try talk.slotID.map { try tx.book(slotID: $0, childID: talk.childID, householdID: talk.householdID,
+                                                              scope: talk.scope, icsToken: SchoolHost.newToken(), at: now) }
+                guard case .booked(let booking)? = booked, let details = try tx.booking(id: booking.id ?? 0) else {
                     report.unplaced += 1
                     let name = try tx.child(id: talk.childID)?.firstName ?? ""
                     for household in households {

@@ -327,7 +327,10 @@ extension SchoolHost {
         BookingRules.isChangeable(slotStart: booking.startsAt, now: now, settings: school.booking)
     }
 
-    func scope(child: String) -> String {
+    func scope(child: String) -> String { Self.scope(child: child, household: household, school: school) }
+
+    /// What a talk is unique for: the child, or with separated parents who come apart the child and the household.
+    static func scope(child: String, household: Int64, school: School) -> String {
         school.booking.separatedHouseholds == .jointTalk ? "child:\(child)" : "child:\(child)/household:\(household)"
     }
 

@@ -241,7 +241,6 @@ public enum TalkPlanner {
         var options: [[Option]] = []
         var chosen: [Option] = []
         var owner: [Int64: Int] = [:]   // slot → family
-        var pinnedBad: [String: Int64] = [:]
         static let optionLimit = 400
 
         init(context: Context) {

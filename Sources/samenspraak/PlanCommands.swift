@@ -97,7 +97,8 @@ struct PlanRound: AsyncParsableCommand {
 
     /// The slot of one of the child's group's teachers at `time` ("2026-09-01 15:25").
     static func slot(child: String, time: String, teacher: String?, _ service: ConversationService) async throws -> Int64? {
-        let childID = child.split(separator: "/").first.map { $0.replacingOccurrences(of: "child:", with: "") } ?? child
+        // A talk's scope names its child in the proposal; a child id is taken as it is.
+        let childID = try await service.roundProposal()?.talks.first { $0.scope == child }?.childID ?? child
         let calendar = service.school.calendar
         return try await service.database.read { tx in
             guard let record = try tx.child(id: childID) else { return nil }

@@ -65,6 +65,9 @@ import TestSupport
             let duplicate = parent.send(text: "help")
             _ = try await parent.waitForMessage { $0.text.hasPrefix("Met Samenspraak plant u") }
             fake.push(#"{"message":{"message_id":99,"from":{"id":\#(parent.chatID),"is_bot":false,"first_name":"Sanne"},"chat":{"id":\#(parent.chatID),"type":"private"},"date":1795424412,"text":"help"}}"#, id: duplicate)
+            // The menu follows the help text after the per-chat interval, later still on a loaded machine: wait for it,
+            // then a moment more for anything the edit or the repeated update would wrongly have caused.
+            _ = try await parent.waitForMessage { $0.text.hasPrefix("U heeft nog geen startgesprek gepland") }
             try await Task.sleep(for: .milliseconds(400))
             #expect(fake.sent.count - before == 2, "one help text and one menu; the edit and the repeated update did nothing")
         }
@@ -113,7 +116,11 @@ import TestSupport
             #expect(failed.contains { $0.channel == "telegram" && $0.reason.contains("blocked") })
             #expect(unreachable.map(\.channel) == ["telegram"])
 
-            // /metrics counts each failure by its reason, and /healthz knows when Telegram last answered.
+            // /metrics counts each failure by its reason, and /healthz knows when Telegram last answered. The sender counts
+            // the 403 just after it committed the contact as unreachable: wait for the count, not a race.
+            try await waitUntil {
+                school.runtime.metrics.prometheus.emitToString().contains(#"samenspraak_send_failures_total{channel="telegram",reason="blocked"} 1"#)
+            }
             let metrics = school.runtime.metrics.prometheus.emitToString()
             for reason in ["rate_limited", "unavailable", "blocked"] {
                 #expect(metrics.contains(#"samenspraak_send_failures_total{channel="telegram",reason="\#(reason)"} 1"#), "\(reason)")
