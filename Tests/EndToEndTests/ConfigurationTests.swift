@@ -124,7 +124,8 @@ import TestSupport
         let environment = ["SAMENSPRAAK_RETENTON_DAYS": "14", "SAMENSPRAAK_PORT": "9000", "SAMENSPRAAK_COLOUR": "blue", "SAMENSPRAAK_EMPTY": "",
                            "SAMENSPRAAK_STAFF_TOKN": "s", "HOME": "/root"]
         let known = Setting.allCases.map(\.environmentVariable)
-            + ["SAMENSPRAAK_CONFIG", "SAMENSPRAAK_STAFF_PASSWORD", "SAMENSPRAAK_TELEGRAM_TOKEN", "SAMENSPRAAK_STAFF_TOKEN", "SAMENSPRAAK_METRICS_TOKEN"]
+            + ["SAMENSPRAAK_CONFIG", "SAMENSPRAAK_STAFF_PASSWORD", "SAMENSPRAAK_TELEGRAM_TOKEN", "SAMENSPRAAK_STAFF_TOKEN", "SAMENSPRAAK_METRICS_TOKEN",
+               "SAMENSPRAAK_WHATSAPP_TOKEN", "SAMENSPRAAK_WHATSAPP_APP_SECRET", "SAMENSPRAAK_WHATSAPP_VERIFY_TOKEN"]
         #expect(problems(ConfigurationLoader(environment: environment, configFile: config)) == [
             "\(config):2: unknown key \"retenton_days\" (did you mean \"retention_days\"?)",
             "SAMENSPRAAK_COLOUR: is not a setting; the variables are: \(known.joined(separator: ", "))",
