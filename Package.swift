@@ -104,11 +104,20 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        // Free text translated for parents (LibreTranslate, DeepL) behind a deadline and a cache; never throws.
+        .target(
+            name: "Translation",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings
+        ),
         .target(
             name: "App",
             dependencies: [
                 "SamenspraakCore", "DataFiles", "Localization", "Dialogue", "SchoolSetup", "Storage", "Conversations", "HTTPServer", "ChannelKit", "Telegram", "WhatsApp",
-                "Monitoring",
+                "Monitoring", "Translation",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -153,6 +162,14 @@ let package = Package(
             dependencies: [
                 "WhatsApp", "ChannelKit", "App", "Conversations", "HTTPServer", "Monitoring", "TestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "TranslationTests",
+            dependencies: [
+                "Translation", "App", "TestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: settings
         ),

@@ -1,0 +1,39 @@
+import Foundation
+import Hummingbird
+
+/// A LibreTranslate server on 127.0.0.1: `POST /translate` with {"q", "source", "target", "format", "api_key"},
+/// answered with {"translatedText"} (and {"detectedLanguage"} for "auto"), or with the server's {"error"} bodies.
+/// With `apiKey` it refuses requests without that key, as a server started with --api-keys does.
+final class FakeLibreTranslate: Sendable {
+    let provider = FakeProviderState()
+    let apiKey: String?
+
+    init(apiKey: String? = nil) { self.apiKey = apiKey }
+
+    var requests: [ReceivedRequest] { provider.requests }
+
+    static let invalidRequest = CannedAnswer(status: .badRequest, body: #"{"error":"Invalid request: missing q parameter"}"#)
+    static let unsupported = CannedAnswer(status: .badRequest, body: #"{"error":"so is not supported"}"#)
+    static let invalidKey = CannedAnswer(status: .forbidden, body: #"{"error":"Invalid API key"}"#)
+    static let slowDown = CannedAnswer(status: .tooManyRequests, body: #"{"error":"Slowdown: 20 per 1 minute"}"#)
+    static let translationError = CannedAnswer(status: .internalServerError, body: #"{"error":"Cannot translate text: list index out of range"}"#)
+
+    func serving<T: Sendable>(_ body: (_ baseURL: String) async throws -> T) async throws -> T {
+        let router = Router()
+        router.post("/translate") { request, _ -> Response in
+            let (data, canned) = try await self.provider.receive(request, path: "/translate")
+            if let canned { return FakeProviderState.json(canned.body, canned.status) }
+            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+            guard let q = object["q"] as? String, let source = object["source"] as? String, let target = object["target"] as? String else {
+                return FakeProviderState.json(Self.invalidRequest.body, .badRequest)
+            }
+            if let apiKey = self.apiKey, object["api_key"] as? String != apiKey {
+                return FakeProviderState.json(Self.invalidKey.body, .forbidden)
+            }
+            var answer: [String: Any] = ["translatedText": Phrases.translate(q, to: target)]
+            if source == "auto" { answer["detectedLanguage"] = ["confidence": 90.0, "language": Phrases.detect(q)] }
+            return FakeProviderState.json(answer)
+        }
+        return try await TranslationTests.serving(router, body)
+    }
+}
