@@ -95,6 +95,9 @@ public struct ConfigurationLoader {
         let whatsappAPIURL = value(.whatsappAPIURL, default: WhatsAppSettings.defaultAPIURL, Parse.url)
         let whatsappGraphVersion = value(.whatsappGraphVersion, default: WhatsAppSettings.defaultGraphVersion, Parse.graphVersion)
         let whatsappTemplates = value(.whatsappTemplates, default: [:], Parse.templates)
+        let translationProvider = value(.translationProvider, default: TranslationSettings.Name.none, Parse.translationProvider)
+        let translationURL = value(.translationURL, default: nil, { Parse.url($0).map(Optional.some) })
+        let translationTimeout = value(.translationTimeoutMS, default: TranslationSettings.defaultTimeoutMilliseconds, Parse.translationTimeout)
 
         /// A secret from its environment variable, or from the file its setting names (the whole file, trimmed).
         func secret(_ secret: Secret) -> String? {
@@ -111,6 +114,7 @@ public struct ConfigurationLoader {
         let whatsappToken = secret(.whatsappToken)
         let whatsappAppSecret = secret(.whatsappAppSecret)
         let whatsappVerifyToken = secret(.whatsappVerifyToken)
+        let translationKey = secret(.translationKey)
         if whatsappToken != nil {
             // Every part is needed at once: without the app secret no webhook request can be trusted, without the
             // verify token Meta cannot register the webhook, without the id nothing can be sent.
@@ -132,6 +136,15 @@ public struct ConfigurationLoader {
                 issues.append(origin.issue("is webhook, which needs public_url to be an https:// address (Telegram posts only over HTTPS)", about: .telegramMode))
             }
         }
+        let translationOrigin = origins[.translationProvider] ?? .defaultValue
+        if translationProvider == .libretranslate, translationURL == nil {
+            issues.append(translationOrigin.issue(
+                "is libretranslate, which needs translation_url: the LibreTranslate server's address, such as https://translate.school.nl", about: .translationProvider))
+        }
+        if translationProvider == .deepl, translationKey == nil {
+            issues.append(translationOrigin.issue("is deepl, which needs DeepL's API key: set SAMENSPRAAK_TRANSLATION_KEY or translation_key_file",
+                                                  about: .translationProvider))
+        }
         if !issues.isEmpty { throw FileIssues(issues) }
 
         let telegram = telegramToken.map {
@@ -144,9 +157,15 @@ public struct ConfigurationLoader {
                                         phoneNumberID: whatsappPhoneNumberID, number: whatsappNumber, apiURL: whatsappAPIURL,
                                         graphVersion: whatsappGraphVersion, templates: whatsappTemplates)
         }
+        let translation: TranslationSettings? = switch translationProvider {
+        case .none: nil
+        case .libretranslate: translationURL.map { TranslationSettings(provider: .libreTranslate(url: $0, key: translationKey), timeout: .milliseconds(translationTimeout)) }
+        case .deepl: translationKey.map { TranslationSettings(provider: .deepL(key: $0, url: translationURL), timeout: .milliseconds(translationTimeout)) }
+        }
         let configuration = AppConfiguration(databasePath: database, schoolFile: school, conversationsDirectory: conversations, localesDirectory: locales,
                                              host: host, port: port, publicURL: publicURL, telegram: telegram, whatsapp: whatsapp, staffToken: staffToken,
-                                             metricsToken: metricsToken, retention: retentionDays.map { .days($0) } ?? .standard, archiveYears: archiveYears)
+                                             metricsToken: metricsToken, retention: retentionDays.map { .days($0) } ?? .standard, archiveYears: archiveYears,
+                                             translation: translation)
         return LoadedConfiguration(configuration: configuration, dataDirectory: data, telegramBot: bot, whatsappNumber: whatsappNumber, origins: origins)
     }
 
@@ -322,6 +341,19 @@ enum Parse {
             templates[halves[0]] = WhatsAppTemplate(name: named[0], languageCode: named[1])
         }
         return .success(templates)
+    }
+
+    static func translationProvider(_ text: String) -> Result<TranslationSettings.Name, Problem> {
+        TranslationSettings.Name(rawValue: text).map { .success($0) }
+            ?? .failure(Problem("must be one of \(TranslationSettings.Name.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(text)\""))
+    }
+
+    static func translationTimeout(_ text: String) -> Result<Int, Problem> {
+        let range = TranslationSettings.allowedTimeoutMilliseconds
+        guard let milliseconds = Int(text), range.contains(milliseconds) else {
+            return .failure(Problem("must be a whole number of milliseconds from \(range.lowerBound) to \(range.upperBound) (such as 2000), not \"\(text)\""))
+        }
+        return .success(milliseconds)
     }
 
     static func perSecond(_ text: String) -> Result<Int, Problem> {

@@ -40,6 +40,9 @@ public func runDaemon(_ runtime: Runtime, logger: Logger) async throws {
         logger.info("WhatsApp", metadata: ["webhook": "\(runtime.configuration.publicURL)\(WhatsAppWebhook.path)", "api": "\(whatsapp.apiURL)/\(whatsapp.graphVersion)",
                                            "templates": "\(whatsapp.templates.keys.sorted().joined(separator: ","))"])
     }
+    if let translation = runtime.configuration.translation {
+        logger.info("Translation", metadata: ["provider": "\(translation)"])
+    }
     services.insert(try buildApplication(runtime, logger: logger, telegramWebhook: webhook, whatsappWebhook: whatsappWebhook), at: 0)
     let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
                                                   gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -8,6 +8,7 @@ import SamenspraakCore
 import SchoolSetup
 import Storage
 import Telegram
+import Translation
 import WhatsApp
 
 /// Where everything lives; the command line fills it, tests pass their own.
@@ -33,12 +34,14 @@ public struct AppConfiguration: Sendable {
     public var retention: Retention
     /// How many years after its school year ended the rollover's archive of it is kept (`ArchivePurge`).
     public var archiveYears: Int
+    /// Set when a provider translates free text for parents.
+    public var translation: TranslationSettings?
 
     public init(databasePath: String = "data/samenspraak.sqlite", schoolFile: String = "data/school.yaml",
                 conversationsDirectory: String = "conversations", localesDirectory: String = "locales",
                 host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, telegram: TelegramSettings? = nil,
                 whatsapp: WhatsAppSettings? = nil, staffToken: String? = nil, metricsToken: String? = nil, retention: Retention = .standard,
-                archiveYears: Int = ArchiveRetention.defaultYears) {
+                archiveYears: Int = ArchiveRetention.defaultYears, translation: TranslationSettings? = nil) {
         self.databasePath = databasePath
         self.schoolFile = schoolFile
         self.conversationsDirectory = conversationsDirectory
@@ -52,6 +55,7 @@ public struct AppConfiguration: Sendable {
         self.metricsToken = metricsToken
         self.retention = retention
         self.archiveYears = archiveYears
+        self.translation = translation
     }
 }
 
@@ -136,6 +140,8 @@ public struct Runtime: Sendable {
     public let service: ConversationService
     /// Where /metrics reads from; `service.monitoring` counts into it.
     public let metrics: MetricsRegistry
+    /// Translates free text for parents when a provider is configured; nil: messages go as written.
+    public let translator: Translator?
 
     /// Loads and validates everything; a problem in a data file is thrown as `FileIssues` naming file and line.
     public static func load(_ configuration: AppConfiguration, clock: any Clock = SystemClock(), logger: Logger) throws -> Runtime {
@@ -152,7 +158,8 @@ public struct Runtime: Sendable {
         let metrics = MetricsRegistry()
         let service = ConversationService(database: database, flows: content.flows, staffFlows: content.staffFlows, localizer: localizer, school: school, clock: clock,
                                           publicURL: configuration.publicURL, logger: logger, monitoring: metrics.monitoring)
-        return Runtime(configuration: configuration, school: school, database: database, service: service, metrics: metrics)
+        return Runtime(configuration: configuration, school: school, database: database, service: service, metrics: metrics,
+                       translator: configuration.translation?.makeTranslator(logger: logger))
     }
 
     /// One staff invite link per teacher of the school file, in its order; codes are made on first use.

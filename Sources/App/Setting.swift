@@ -1,8 +1,9 @@
 /// Every setting of the daemon, spelled one way in each place: `public_url` in the configuration file,
 /// `SAMENSPRAAK_PUBLIC_URL` in the environment, `--public-url` on the command line. A command-line option wins over
 /// the environment, which wins over the file, which wins over the default.
-/// Secrets (the Telegram bot's token, WhatsApp's access token, app secret and verify token, the staff API's token, the metrics token) are no settings: they come from the environment, or
-/// from a file the `*_token_file` settings name, never from the command line or the configuration file itself.
+/// Secrets (the Telegram bot's token, WhatsApp's access token, app secret and verify token, the staff API's token, the metrics token,
+/// the translation provider's key) are no settings: they come from the environment, or from a file the `*_token_file`,
+/// `*_secret_file` and `translation_key_file` settings name, never from the command line or the configuration file itself.
 public enum Setting: String, CaseIterable, Sendable {
     case data, database, school, conversations, locales, host, port
     case publicURL = "public_url"
@@ -24,6 +25,10 @@ public enum Setting: String, CaseIterable, Sendable {
     case metricsTokenFile = "metrics_token_file"
     case retentionDays = "retention_days"
     case archiveYears = "archive_years"
+    case translationProvider = "translation_provider"
+    case translationURL = "translation_url"
+    case translationTimeoutMS = "translation_timeout_ms"
+    case translationKeyFile = "translation_key_file"
 
     public var key: String { rawValue }
     public var environmentVariable: String { "SAMENSPRAAK_" + rawValue.uppercased() }
@@ -33,7 +38,7 @@ public enum Setting: String, CaseIterable, Sendable {
     var isPath: Bool {
         switch self {
         case .data, .database, .school, .conversations, .locales, .telegramTokenFile, .staffTokenFile, .metricsTokenFile, .whatsappTokenFile,
-             .whatsappAppSecretFile, .whatsappVerifyTokenFile: true
+             .whatsappAppSecretFile, .whatsappVerifyTokenFile, .translationKeyFile: true
         default: false
         }
     }
@@ -83,5 +88,6 @@ struct Secret: Sendable {
     static let whatsappToken = Secret(name: "whatsapp_token", environmentVariable: "SAMENSPRAAK_WHATSAPP_TOKEN", file: .whatsappTokenFile)
     static let whatsappAppSecret = Secret(name: "whatsapp_app_secret", environmentVariable: "SAMENSPRAAK_WHATSAPP_APP_SECRET", file: .whatsappAppSecretFile)
     static let whatsappVerifyToken = Secret(name: "whatsapp_verify_token", environmentVariable: "SAMENSPRAAK_WHATSAPP_VERIFY_TOKEN", file: .whatsappVerifyTokenFile)
-    static let all = [telegramToken, staffToken, metricsToken, whatsappToken, whatsappAppSecret, whatsappVerifyToken]
+    static let translationKey = Secret(name: "translation_key", environmentVariable: "SAMENSPRAAK_TRANSLATION_KEY", file: .translationKeyFile)
+    static let all = [telegramToken, staffToken, metricsToken, whatsappToken, whatsappAppSecret, whatsappVerifyToken, translationKey]
 }

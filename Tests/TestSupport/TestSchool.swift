@@ -35,13 +35,13 @@ public struct TestSchool: Sendable {
     public let runtime: Runtime
 
     public init(households: Int = 45, port: Int = 0, directory: TemporaryDirectory = TemporaryDirectory(), clock: ManualClock = ManualClock(TestSchool.start),
-                staffToken: String? = nil, metricsToken: String? = nil) throws {
+                staffToken: String? = nil, metricsToken: String? = nil, translation: TranslationSettings? = nil) throws {
         self.directory = directory
         self.clock = clock
         let configuration = AppConfiguration(databasePath: directory.path("samenspraak.sqlite"), schoolFile: directory.path("school.yaml"),
                                              conversationsDirectory: Repository.conversations.path, localesDirectory: Repository.locales.path,
                                              port: port, publicURL: "http://127.0.0.1:\(port)", staffToken: staffToken,
-                                             metricsToken: metricsToken)
+                                             metricsToken: metricsToken, translation: translation)
         let roster = try DemoSetup.prepare(configuration: configuration, households: households, now: clock.now())
         var logger = Logger(label: "test")
         logger.logLevel = .critical
