@@ -95,6 +95,21 @@ extension ConversationService {
         }
     }
 
+    /// The scheduled job when the round closes: the proposal staff find waiting. One staff made after the round closed
+    /// (the daemon was down at the time) is theirs and stays.
+    func planRound(now: Date, tx: Transaction) throws -> JobOutcome {
+        guard school.booking.round == .preferenceRound else { return .skipped("the school file's booking round is first come, first served") }
+        if let existing = try tx.planningRound(id: PlanningRound.id(school)) {
+            guard existing.publishedAt == nil else { return .skipped("published already") }
+            guard existing.plannedAt < school.booking.closes else { return .skipped("staff planned the round already") }
+        }
+        guard let talks = try PlanningRound.propose(school: school, tx: tx, now: now) else { return .skipped("published already") }
+        try tx.audit(actor: "samenspraak", action: "plan round", subject: PlanningRound.id(school), at: now)
+        let unplaced = talks.filter { $0.slotID == nil }.count
+        logger.info("the preference round closed and was planned", metadata: ["talks": "\(talks.count - unplaced)", "without a time": "\(unplaced)"])
+        return .done("planned: \(talks.count - unplaced) talks, \(unplaced) without a time")
+    }
+
     /// The stored proposal, if any.
     public func roundProposal() async throws -> (round: PlanningRoundRecord, talks: [PlannedTalkRecord])? {
         try await database.read { [school] tx in

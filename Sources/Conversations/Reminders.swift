@@ -10,6 +10,8 @@ enum Reminders {
     static let nudge = "nudge"
     static let teacherAgenda = "teacher_agenda"
     static let weeklySummary = "weekly_summary"
+    /// A preference round's proposal, made when the round closes.
+    static let roundPlan = "round_plan"
     /// When a teacher's agenda of the day goes out (moved out of quiet hours, so 08:00 by default).
     static let agendaMinuteOfDay = 7 * 60 + 30
 
@@ -48,8 +50,8 @@ enum Reminders {
         return !wanted.isEmpty || otherJobs
     }
 
-    /// The jobs that follow from the school file: the nudges to book, and each teacher's agenda on every day with
-    /// time for talks. Run at every start, so an edited school file is followed.
+    /// The jobs that follow from the school file: the nudges to book (or to answer, in a preference round), planning a
+    /// preference round when it closes, and each teacher's agenda on every day with time for talks. Run at every start, so an edited school file is followed.
     static func planSchoolJobs(school: School, tx: Transaction, now: Date) throws {
         var wanted: [PlannedJob] = []
         for moment in school.booking.nudgeMoments(policy: school.unprompted, calendar: school.calendar) {
@@ -58,6 +60,12 @@ enum Reminders {
                                      dueAt: moment, expiresAt: expires))
         }
         try plan(wanted, kind: nudge, tx: tx, now: now)
+        // A preference round is planned when it closes, so staff find a proposal waiting; still worth doing until changes end.
+        let round = school.booking.round == .preferenceRound
+            ? [PlannedJob(key: "\(roundPlan):\(PlanningRound.id(school))", kind: roundPlan, householdID: nil, reference: PlanningRound.id(school),
+                          dueAt: school.booking.closes, expiresAt: school.booking.changesUntil ?? school.booking.closes)]
+            : []
+        try plan(round, kind: roundPlan, tx: tx, now: now)
         wanted = []
         for teacher in school.teachers {
             // The agenda goes out in the morning and still helps until the day's last talk ends; whether there are

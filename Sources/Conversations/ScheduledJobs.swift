@@ -97,6 +97,8 @@ extension ConversationService {
                  report: inout JobReport) throws -> JobOutcome {
         // After downtime a job catches up only while it still makes sense.
         guard now <= job.expiresAt else { return .skipped("too late: was due \(job.dueAt), pointless after \(job.expiresAt)") }
+        // Planning the round sends nothing, so quiet hours do not hold it back.
+        if job.kind == Reminders.roundPlan { return try planRound(now: now, tx: tx) }
         if let later = quietUntil {
             return later <= job.expiresAt ? .postponed(later, "quiet hours") : .skipped("quiet hours last until it is too late")
         }
@@ -116,16 +118,19 @@ extension ConversationService {
             if group == nil {
                 guard try tx.jobCount(status: "done", kind: Reminders.nudge, reference: "") < 2 else { return .skipped("two nudges were sent already") }
             }
+            // In a preference round the reminder asks the households that gave no answers yet for them.
+            let answered = school.booking.round == .preferenceRound ? Set(try tx.preferences().keys) : nil
             var nudged = 0
             let households = try group.map(tx.households(ofGroup:)) ?? tx.households().compactMap(\.id)
-            for householdID in households {
+            for householdID in households where answered?.contains(householdID) != true {
                 let booked = Set(try tx.activeBookings(household: householdID).map(\.childID))
                 let waiting = try tx.children(household: householdID).filter { !booked.contains($0.id) && (group == nil || $0.groupID == group) }
                 guard !waiting.isEmpty else { continue }
                 let values: [String: MessageValue] = ["children": .text(waiting.map(\.firstName).joined(separator: ", ")),
                                                       "closes": .day(school.booking.closes)]
+                let key = answered == nil ? "reminder.nudge" : "reminder.preferences"
                 let sent = try send(to: householdID, job: job, now: now, tx: tx, encoder: encoder, report: &report) { language in
-                    reply("reminder.nudge", values, language: language, choices: [("book", "menu.book")])
+                    reply(key, values, language: language, choices: [("book", "menu.book")])
                 }
                 if case .done = sent { nudged += 1 }
             }

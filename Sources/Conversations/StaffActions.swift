@@ -73,6 +73,9 @@ extension ConversationService {
         let now = clock.now()
         guard school.group(groupID) != nil else { return .failure(InputProblem(kind: .notFound, description: "there is no group \(groupID)")) }
         guard now < school.booking.closes else { return .failure(InputProblem(kind: .invalid, description: "booking has closed")) }
+        guard school.booking.round == .firstCome else {
+            return .failure(InputProblem(kind: .invalid, description: "in a preference round the households that gave no answers get the school file's two reminders ('booking.nudges'), and no more"))
+        }
         let waiting = try await committer.perform { [school] tx in
             let waiting = try tx.children(group: groupID).filter { try tx.activeBookings(child: $0.id).isEmpty }.count
             guard waiting > 0 else { return 0 }

@@ -49,11 +49,14 @@ extension StaffPages {
     /// Contacts who blocked the chat and messages given up on, with the reason: for the office to reach them otherwise.
     @Sendable func deliveries(_ request: Request, context: AppRequestContext, viewer: Viewer) async throws -> Response {
         guard viewer.isOffice else { return forbidden(viewer) }
-        let (failed, unreachable) = try await service.database.read { tx in (try tx.failedDeliveries(), try tx.unreachableContacts()) }
+        let (failed, unreachable, unread) = try await service.database.read { tx in
+            (try tx.failedDeliveries(), try tx.unreachableContacts(), try tx.unreadWebChatReplies())
+        }
         func at(_ date: Date) -> String { let (day, time) = moment(date, viewer); return "\(day) \(time)" }
         try await audit(viewer, "view deliveries", "")
         return page("deliveries", viewer, [
             "unreachable": unreachable.map { ["household": $0.household, "channel": $0.channel, "since": at($0.since)] as [String: Any] },
+            "unread": unread.map { ["household": $0.household, "count": $0.count, "latest": at($0.latest)] as [String: Any] },
             "failed": failed.map { ["household": $0.household, "channel": $0.channel, "at": at($0.createdAt), "attempts": $0.attempts, "reason": $0.reason] as [String: Any] },
         ])
     }

@@ -8,7 +8,8 @@ import Storage
 /// one talk with its preparation (moved or cancelled on behalf of the parents), and a teacher's day.
 extension StaffPages {
     @Sendable func coverage(_ request: Request, context: AppRequestContext, viewer: Viewer) async throws -> Response {
-        let open = service.clock.now() < service.school.booking.closes
+        // A preference round has its own two reminders; staff add none.
+        let open = service.school.booking.round == .firstCome && service.clock.now() < service.school.booking.closes
         // Care coordinators see the counts (no names) of every group.
         let visible = viewer.account.role == "care" ? Set(service.school.groups.map(\.id)) : viewer.groups
         let rows = try await service.coverage().filter { visible.contains($0.group) }.map { row -> [String: Any] in

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import HummingbirdBcrypt
 import Mustache
+import SamenspraakCore
 import Storage
 
 /// The staff pages: log in with an e-mail address and password (bcrypt), a session in a secure cookie, then pages
@@ -21,7 +22,8 @@ public struct StaffPages: Sendable {
     static let cookie = "samenspraak_staff"
     static let languageCookie = "samenspraak_staff_language"
     static let sessionLength: TimeInterval = 12 * 3600
-    static let templates = ["header", "footer", "login", "message", "coverage", "group", "talk", "agenda", "agreements", "buddies", "deliveries", "household"]
+    static let templates = ["header", "footer", "login", "message", "coverage", "group", "talk", "agenda", "agreements", "buddies", "deliveries", "household",
+                            "round", "round_talk"]
 
     public init(service: ConversationService, publicURL: String) throws {
         self.service = service
@@ -51,6 +53,12 @@ public struct StaffPages: Sendable {
         router.get("/staff/talks/:talk", use: signedIn(talk))
         router.post("/staff/talks/:talk/move", use: signedIn(move))
         router.post("/staff/talks/:talk/cancel", use: signedIn(cancel))
+        router.get("/staff/round", use: signedIn(round))
+        router.post("/staff/round/plan", use: signedIn(planRound))
+        router.get("/staff/round/talk", use: signedIn(roundTalk))
+        router.post("/staff/round/pin", use: signedIn(pinRoundTalk))
+        router.post("/staff/round/swap", use: signedIn(swapRoundTalks))
+        router.post("/staff/round/publish", use: signedIn(publishRound))
         router.get("/staff/agenda", use: signedIn(agenda))
         router.get("/staff/agreements", use: signedIn(agreements))
         router.get("/staff/buddies", use: signedIn(buddies))
@@ -160,7 +168,8 @@ public struct StaffPages: Sendable {
     func page(_ name: String, _ viewer: Viewer, _ values: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
         let base: [String: Any] = [
             "school": service.school.name, "name": viewer.account.name, "t": viewer.t, "office": viewer.isOffice, "care": viewer.seesCare,
-            "navTalks": !viewer.groups.isEmpty, "otherLanguage": viewer.t["lang"] == "en" ? "nl" : "en",
+            "navTalks": !viewer.groups.isEmpty, "navRound": !viewer.groups.isEmpty && service.school.booking.round == .preferenceRound,
+            "otherLanguage": viewer.t["lang"] == "en" ? "nl" : "en",
             "otherLanguageName": viewer.t["lang"] == "en" ? "Nederlands" : "English",
         ]
         return page(name, base.merging(values) { _, own in own }, status: status)

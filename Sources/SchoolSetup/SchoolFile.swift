@@ -77,7 +77,7 @@ public enum SchoolFile {
         var teachers: [Teacher] = []
         if let node = top["teachers"], let items = file.sequence(node, "'teachers'") {
             for item in items {
-                if let teacher = parseTeacher(item, file, dates) {
+                if let teacher = parseTeacher(item, file, dates, booking: booking) {
                     if teachers.contains(where: { $0.id == teacher.id }) { file.report("teacher id '\(teacher.id)' is used twice", at: item) }
                     teachers.append(teacher)
                 }
@@ -98,6 +98,11 @@ public enum SchoolFile {
                     file.report("group '\(id)' names the teacher '\(teacherID)', who is not in 'teachers'", at: fields["teachers"])
                 }
                 if groups.contains(where: { $0.id == id }) { file.report("group id '\(id)' is used twice", at: item) }
+                // Households rate the blocks of their children's teachers; without any there is nothing to ask or plan.
+                if booking?.round == .preferenceRound, !teacherIDs.isEmpty,
+                   !teachers.contains(where: { teacherIDs.contains($0.id) && !$0.availability.isEmpty }) {
+                    file.report("group '\(id)' has no time for talks in the preference round: none of its teachers has 'availability'", at: item)
+                }
                 groups.append(Group(id: id, name: groupName, teacherIDs: teacherIDs))
             }
         } else if top["groups"] == nil {
@@ -255,7 +260,7 @@ public enum SchoolFile {
         return settings
     }
 
-    static func parseTeacher(_ node: Node, _ file: YAMLFile, _ dates: DateReader) -> Teacher? {
+    static func parseTeacher(_ node: Node, _ file: YAMLFile, _ dates: DateReader, booking: BookingSettings?) -> Teacher? {
         guard let fields = file.fields(node, "a teacher", allowed: ["id", "name", "place", "availability"]),
               let id = file.string(fields["id"], "'id' of a teacher", in: node) else { return nil }
         let name = file.string(fields["name"], "'name' of teacher '\(id)'", in: node) ?? id
@@ -274,6 +279,9 @@ public enum SchoolFile {
                     }
                 }
                 if to <= from { file.report("a block of '\(id)' ends before it starts", at: item); continue }
+                if let booking, booking.round == .preferenceRound, from < booking.closes {
+                    file.report("a block of '\(id)' starts before 'booking.closes': in a preference round the talks are planned after the round closes", at: item)
+                }
                 blocks.append(AvailabilityBlock(kind: kind, start: from, end: to))
             }
         }

@@ -518,6 +518,16 @@ public struct Transaction {
             """, arguments: [limit]).map { ($0[0], $0[1], $0[2], $0[3], $0[4] ?? "") }
     }
 
+    /// Web chat replies no browser fetched within the week (expired), per household: how many and the latest, so the
+    /// school can reach those parents another way.
+    public func unreadWebChatReplies() throws -> [(household: String, count: Int, latest: Date)] {
+        try Row.fetchAll(db, sql: """
+            SELECT COALESCE(household.key, 'teacher ' || contact.teacherID) AS who, COUNT(*), MAX(outbox.createdAt)
+            FROM outbox JOIN contact ON contact.id = outbox.contactID LEFT JOIN household ON household.id = contact.householdID
+            WHERE outbox.status = 'expired' GROUP BY who ORDER BY MAX(outbox.createdAt) DESC
+            """).map { ($0[0], $0[1], $0[2]) }
+    }
+
     /// Contacts who blocked us, per household, so the school can reach those parents another way.
     public func unreachableContacts() throws -> [(household: String, channel: String, since: Date)] {
         try Row.fetchAll(db, sql: """

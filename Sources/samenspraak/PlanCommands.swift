@@ -110,31 +110,25 @@ struct PlanRound: AsyncParsableCommand {
 
     /// The proposal per group, then the totals.
     static func show(_ service: ConversationService) async throws {
-        guard let (round, talks) = try await service.roundProposal() else { throw refusal("There is no proposal yet: run 'samenspraak plan'.") }
-        let school = service.school
-        let calendar = school.calendar
-        let (children, slots) = try await service.database.read { tx in
-            (try talks.reduce(into: [String: ChildRecord]()) { $0[$1.childID] = try tx.child(id: $1.childID) },
-             try talks.compactMap(\.slotID).reduce(into: [Int64: SlotRecord]()) { $0[$1] = try tx.slot(id: $1) })
-        }
-        print("Round \(round.id), planned \(calendar.dayKey(round.plannedAt)) \(calendar.clockTime(round.plannedAt))"
-              + (round.publishedAt.map { ", published \(calendar.dayKey($0)) \(calendar.clockTime($0))" } ?? ", not published"))
-        for group in school.groups {
-            let own = talks.filter { children[$0.childID]?.groupID == group.id }
-            guard !own.isEmpty else { continue }
+        let overview = try await service.roundOverview()
+        guard let round = overview.round else { throw refusal("There is no proposal yet: run 'samenspraak plan'.") }
+        let calendar = service.school.calendar
+        func moment(_ date: Date) -> String { "\(calendar.dayKey(date)) \(calendar.clockTime(date))" }
+        print("Round \(round.id), planned \(moment(round.plannedAt))" + (round.publishedAt.map { ", published \(moment($0))" } ?? ", not published"))
+        for group in service.school.groups {
+            guard let talks = overview.groups[group.id] else { continue }
             print("\n\(group.name)")
-            for talk in own.sorted(by: { (slots[$0.slotID ?? 0]?.startsAt ?? .distantFuture, $0.scope) < (slots[$1.slotID ?? 0]?.startsAt ?? .distantFuture, $1.scope) }) {
-                let name = "\(children[talk.childID]?.firstName ?? talk.childID) [\(talk.scope)]"
-                if let slot = talk.slotID.flatMap({ slots[$0] }) {
-                    let level = talk.level ?? "no answer"
-                    print("  \(calendar.dayKey(slot.startsAt)) \(calendar.clockTime(slot.startsAt))  \(slot.teacherID)  \(name)  \(level)\(talk.pinned ? "  (pinned)" : "")")
+            for talk in talks {
+                let name = "\(talk.child.firstName) [\(talk.planned.scope)]"
+                if let slot = talk.slot {
+                    print("  \(moment(slot.startsAt))  \(slot.teacherID)  \(name)  \(talk.planned.level ?? "no answer")\(talk.planned.pinned ? "  (pinned)" : "")")
                 } else {
-                    print("  no time           \(name)  \(talk.reason ?? "")")
+                    print("  no time           \(name)  \(talk.planned.reason ?? "")")
                 }
             }
         }
-        let placed = talks.filter { $0.slotID != nil }
-        print("\n\(placed.count) of \(talks.count) talks have a time: \(placed.filter { $0.level == "good" }.count) good, "
-              + "\(placed.filter { $0.level == "possible" }.count) possible, \(placed.filter { $0.level == nil }.count) for households that did not answer.")
+        let totals = overview.totals
+        print("\n\(totals.talks - totals.unplaced) of \(totals.talks) talks have a time: \(totals.good) good, \(totals.possible) possible, "
+              + "\(totals.unanswered) for households that did not answer.")
     }
 }

@@ -64,6 +64,78 @@ import TestSupport
         #expect(try school.runtime.database.readNow { try $0.preferences() }.isEmpty)
     }
 
+    @Test func householdsWithoutAnswersAreRemindedTwiceAndTheRoundIsPlannedWhenItCloses() async throws {
+        // Monday and Tuesday at 14:00; the round closes on Wednesday at 10:00.
+        let school = try TestSchool.preferenceRound(households: 8, nudges: [TestSchool.start + 4 * 3600, TestSchool.start + 28 * 3600])
+        let service = school.runtime.service
+        try await service.planSchoolJobs()
+        try await service.planSchoolJobs()   // every start plans again: nothing twice
+        func jobs(_ status: String) throws -> [JobRecord] { try school.runtime.database.readNow { try $0.jobs(status: status, limit: 1000) } }
+        let nudges = try jobs("pending").filter { $0.kind == "nudge" }.sorted { $0.dueAt < $1.dueAt }
+        let planning = try jobs("pending").filter { $0.kind == "round_plan" }
+        #expect(nudges.count == 2 && planning.count == 1)
+        #expect(planning.first?.dueAt == school.runtime.school.booking.closes)
+
+        let households = try school.runtime.database.readNow { try $0.households() }
+        func chat(_ index: Int, _ language: String, _ name: String) async throws -> Conversation {
+            let chat = Conversation(school, inviteCode: households[index].inviteCode)
+            try await chat.start(language: language)
+            try await chat.press(name)
+            return chat
+        }
+        let answered = try await chat(0, "nl", "Nederlands")
+        try await answered.press("Gesprek plannen")
+        _ = try await answerAll(answered, first: "Goed", answer: "Kan eventueel", wish: "Maakt niet uit")
+        let silent = try await chat(1, "nl", "Nederlands")
+        let arabic = try await chat(2, "ar", "العربية")
+        for chat in [answered, silent, arabic] { try await chat.receive() }
+        // Staff cannot add a third reminder.
+        guard case .failure(let refusal) = try await service.nudge(group: school.runtime.school.groups[0].id, by: "office") else {
+            Issue.record("a third reminder was planned"); return
+        }
+        #expect(refusal.description.contains("two reminders"))
+
+        func isReminder(_ message: OutboundMessage) -> Bool {
+            message.text.hasPrefix("We hebben nog geen voorkeuren van u ontvangen") || message.text.hasPrefix("لم نستلم بعد تفضيلاتكم")
+        }
+        for nudge in nudges {
+            school.clock.set(nudge.dueAt)
+            _ = try await service.runDueJobs()
+            #expect(!(try await answered.receive().contains(where: isReminder)))
+            let reminder = try #require(try await arabic.receive().first(where: isReminder))
+            #expect(reminder.rightToLeft && reminder.choices.count == 1)
+            #expect(try await silent.receive().filter(isReminder).count == 1)
+        }
+        // Reminded twice, the household answers from the last reminder's button.
+        try await silent.press("Gesprek plannen")
+        #expect(silent.lastMessages.last?.text.hasSuffix("Schikt dit moment u?") == true)
+
+        // When the round closes the daemon plans it: staff find a proposal, and nobody is told anything yet.
+        let outboxBefore = try school.runtime.database.readNow { try $0.outboxCount() }
+        school.clock.set(school.runtime.school.booking.closes)
+        _ = try await service.runDueJobs()
+        let proposal = try #require(try await service.roundProposal())
+        #expect(proposal.round.publishedAt == nil && !proposal.talks.isEmpty && proposal.talks.allSatisfy { $0.slotID != nil })
+        #expect(try school.runtime.database.readNow { try $0.outboxCount() } == outboxBefore)
+        #expect(try jobs("done").contains { $0.kind == "round_plan" && $0.note?.hasPrefix("planned: ") == true })
+    }
+
+    @Test func aRoundPlannedByStaffAfterItClosedIsNotReplannedByTheDaemon() async throws {
+        let school = try TestSchool.preferenceRound(households: 6)
+        let service = school.runtime.service
+        try await service.planSchoolJobs()
+        // The daemon was down when the round closed; staff planned and pinned a talk meanwhile.
+        school.clock.set(school.runtime.school.booking.closes + 3600)
+        guard case .success(let talks) = try await service.proposeRound(by: "office") else { Issue.record("no plan"); return }
+        let pinned = try #require(talks.first)
+        guard case .success = try await service.pinTalks([(pinned.scope, try #require(pinned.slotID))], by: "office") else { Issue.record("not pinned"); return }
+        let before = try #require(try await service.roundProposal())
+        _ = try await service.runDueJobs()
+        #expect(try await service.roundProposal()?.talks == before.talks)
+        let skipped = try school.runtime.database.readNow { try $0.jobs(status: "skipped", limit: 1000) }.filter { $0.kind == "round_plan" }
+        #expect(skipped.map(\.note) == ["staff planned the round already"])
+    }
+
     @Test func staffPlanPinSwapAndPublishOnceAndEveryHouseholdHearsInItsLanguage() async throws {
         let school = try TestSchool.preferenceRound(households: 24)
         let service = school.runtime.service

@@ -91,7 +91,12 @@ import TestSupport
         #expect(try run(["plan"], data: data).errors == "Cannot plan: the school file's booking round is first come, first served ('booking.round: first-come').\n")
         let schoolFile = data.url.appendingPathComponent("school.yaml")
         let text = try String(contentsOf: schoolFile, encoding: .utf8)
-        try text.replacingOccurrences(of: "booking:\n", with: "booking:\n  round: preference-round\n  changes_until: \"2099-01-01 12:00\"\n")
+        // The round closes in an hour, before the demo's talks (from next Monday) start.
+        let formatter = DateFormatter()
+        (formatter.dateFormat, formatter.timeZone) = ("yyyy-MM-dd HH:mm", TimeZone(identifier: "Europe/Amsterdam"))
+        let closes = try #require(text.split(separator: "\n").first { $0.hasPrefix("  closes: ") })
+        try text.replacingOccurrences(of: closes, with: "  closes: \"\(formatter.string(from: Date() + 3600))\"")
+            .replacingOccurrences(of: "booking:\n", with: "booking:\n  round: preference-round\n  changes_until: \"2099-01-01 12:00\"\n")
             .write(to: schoolFile, atomically: true, encoding: .utf8)
         #expect(try run(["plan"], data: data).errors.hasPrefix("Cannot plan: the round is still open until "))
         #expect(try run(["plan", "show"], data: data).errors == "There is no proposal yet: run 'samenspraak plan'.\n")

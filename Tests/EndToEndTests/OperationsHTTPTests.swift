@@ -1,5 +1,6 @@
 import App
 import Foundation
+import HTTPServer
 import Hummingbird
 import HummingbirdTesting
 import SamenspraakCore
@@ -112,6 +113,8 @@ import TestSupport
         let school = try TestSchool()
         let database = school.runtime.database
         let codes = try database.readNow { try $0.households().prefix(2).map { InviteCode.display($0.inviteCode) } }
+        let keys = try database.readNow { try $0.households().prefix(2).map(\.key) }
+        _ = try StaffPages.saveAccount(email: "office@school.nl", name: "Ans", role: "office", teacherID: nil, password: "office-pass", database: database, cost: 4)
         let day: TimeInterval = 24 * 3600
         @Sendable func purge() async throws -> MessageCounts {
             let now = school.clock.now()
@@ -156,12 +159,25 @@ import TestSupport
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(metrics.contains(#"samenspraak_outbox_pending{channel="webchat"} 0"#) && metrics.contains(#"samenspraak_outbox_pending{channel="telegram"} 1"#))
             #expect(try database.readNow { try $0.auditLog(limit: 10) }.contains { $0.subject.hasSuffix("; \(total) web chat replies never fetched expired") })
+            // The office sees both families under "not read in the web chat", to reach them another way.
+            let login = try await client.execute(uri: "/staff/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                 body: ByteBuffer(string: "email=office@school.nl&password=office-pass"))
+            let cookie = try #require(login.headers[.setCookie])
+            let office = String(try #require(cookie.split(separator: ";").first))
+            func unread() async throws -> String {
+                let page = String(buffer: try await client.execute(uri: "/staff/deliveries", method: .get, headers: [.cookie: office]).body)
+                return String(try #require(page.components(separatedBy: "Niet gelezen in de webchat").last))
+            }
+            var listed = try await unread()
+            #expect(keys.allSatisfy { listed.contains(#"<a href="/staff/households?key=\#($0)">"#) } && listed.contains("<td>\(unfetched)</td>"))
 
             // The first parent opens the page again: it still shows the replies, which now count as delivered.
             let polled = try await client.execute(uri: "/api/chat/\(codes[0])/messages?client=browser-closed1&after=0", method: .get)
             let messages = (try JSONSerialization.jsonObject(with: Data(buffer: polled.body)) as? [String: Any])?["messages"] as? [Any]
             #expect(messages?.count == unfetched)
             #expect(try statuses("browser-closed1").allSatisfy { $0 == "sent" })
+            listed = try await unread()
+            #expect(!listed.contains(#"key=\#(keys[0])""#) && listed.contains(#"key=\#(keys[1])""#))
 
             // Past the retention period both parents' replies go; the Telegram message still in flight stays.
             school.clock.advance(by: 30 * day)

@@ -99,16 +99,19 @@ import TestSupport
     @Test func aPreferenceRoundReadsBackAndItsMistakesNameTheirLine() throws {
         var demo = DemoSchool(households: 10, now: Date(timeIntervalSince1970: 1_795_424_400))
         demo.school.booking.round = .preferenceRound
-        demo.school.booking.changesUntil = demo.school.booking.closes + 86_400
+        demo.school.booking.changesUntil = demo.school.booking.closes
+        demo.school.booking.closes = Date(timeIntervalSince1970: 1_795_424_400 + 2 * 86_400)  // before the first talks
         #expect(try SchoolFile.load(path: "school.yaml", text: SchoolFileWriter.yaml(demo.school)) == demo.school)
 
-        func problems(_ booking: String) -> [FileIssue] {
+        func problems(_ booking: String, availability: String = "[{ date: 2026-09-01, from: \"14:30\", to: \"16:00\", kind: after_school }]") -> [FileIssue] {
             let text = """
                 school: { name: X }
                 booking:
                 \(booking)
-                teachers: [{ id: a, name: A, place: L, availability: [{ date: 2026-09-01, from: "14:30", to: "16:00", kind: after_school }] }]
-                groups: [{ id: g1, name: G, teachers: [a] }]
+                teachers:
+                  - { id: a, name: A, place: L, availability: \(availability) }
+                groups:
+                  - { id: g1, name: G, teachers: [a] }
                 """
             do { _ = try SchoolFile.load(path: "school.yaml", text: text) } catch let error as FileIssues { return error.issues } catch {}
             return []
@@ -119,5 +122,13 @@ import TestSupport
         #expect(problems(window + "  changes_until: 2026-09-11 17:00").contains { $0.line == 5 && $0.message.contains("is for a preference round") })
         #expect(problems(window + "  round: preference-round\n  changes_until: 2026-08-30 17:00")
             .contains { $0.line == 6 && $0.message.contains("must be after 'booking.closes'") })
+        // Households rate the teachers' blocks, and talks come after the round: a group without time, or time before
+        // the round closes, is a mistake.
+        let round = window + "  round: preference-round\n  changes_until: 2026-09-11 17:00"
+        #expect(problems(round).isEmpty)
+        #expect(problems(round, availability: "[]").contains { $0.line == 10 && $0.message.contains("group 'g1' has no time for talks") })
+        #expect(problems(round, availability: "[{ date: 2026-08-31, from: \"14:30\", to: \"16:00\" }]")
+            .contains { $0.line == 8 && $0.message.contains("starts before 'booking.closes'") })
+        #expect(problems(window, availability: "[{ date: 2026-08-31, from: \"14:30\", to: \"16:00\" }]").isEmpty)
     }
 }

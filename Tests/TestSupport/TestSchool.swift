@@ -68,11 +68,13 @@ public struct TestSchool: Sendable {
 extension TestSchool {
     /// The demo school with a preference round instead of first come, first served: households answer from yesterday
     /// until two days from the start; after the plan is published they move and cancel until the demo's old closing.
-    public static func preferenceRound(households: Int = 20, separated: SeparatedHouseholdsPolicy = .separateTalks) throws -> TestSchool {
+    public static func preferenceRound(households: Int = 20, separated: SeparatedHouseholdsPolicy = .separateTalks,
+                                       nudges: [Date]? = nil) throws -> TestSchool {
         let directory = TemporaryDirectory()
         var demo = DemoSchool(households: households, now: start)
         demo.school.booking.changesUntil = demo.school.booking.closes
         demo.school.booking.closes = start + 2 * 86_400
+        demo.school.booking.nudges = nudges
         demo.school.booking.round = .preferenceRound
         demo.school.booking.separatedHouseholds = separated
         try SchoolFileWriter.yaml(demo.school).write(toFile: directory.path("school.yaml"), atomically: true, encoding: .utf8)
