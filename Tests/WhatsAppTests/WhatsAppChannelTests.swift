@@ -39,9 +39,10 @@ import WhatsApp
             try await waitUntil { try school.runtime.database.readNow { try $0.outbox(channel: "whatsapp", address: parent.number, after: 0) }.allSatisfy { $0.status == "sent" } }
             let rows = try school.runtime.database.readNow { try $0.outbox(channel: "whatsapp", address: parent.number, after: 0) }
             #expect(rows.allSatisfy { $0.status == "sent" && $0.platformMessageID?.hasPrefix("wamid.") == true })
-            let metrics = school.runtime.metrics.prometheus.emitToString()
-            #expect(metrics.contains(#"samenspraak_messages_sent_total{channel="whatsapp"} \#(rows.count)"#))
-            #expect(!metrics.contains(parent.number), "no phone number in a label")
+            // Each send is counted just after its batch is stored.
+            let sent = #"samenspraak_messages_sent_total{channel="whatsapp"} \#(rows.count)"#
+            try await waitUntil { school.runtime.metrics.prometheus.emitToString().contains(sent) }
+            #expect(!school.runtime.metrics.prometheus.emitToString().contains(parent.number), "no phone number in a label")
         }
     }
 
