@@ -167,7 +167,7 @@ extension ConversationService {
             let round = PlanningRound.id(school)
             guard try tx.planningRound(id: round) != nil else { return (.failure(.notPlanned), []) }
             guard try tx.markPublished(round: round, at: now) else { return (.failure(.published), []) }
-            let answered = Set(try tx.preferences().keys)
+            let answered = try tx.householdsThatAnswered()
             var report = PublishReport()
             var notices: [Notice] = []
             var outcomes: [Int64: String] = [:]

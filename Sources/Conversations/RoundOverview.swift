@@ -57,7 +57,7 @@ extension ConversationService {
                 groups[group]?.sort { ($0.slot?.startsAt ?? .distantFuture, $0.planned.scope) < ($1.slot?.startsAt ?? .distantFuture, $1.planned.scope) }
             }
             return RoundOverview(round: try tx.planningRound(id: id), households: try tx.households().count,
-                                 answered: try tx.preferences().count, groups: groups)
+                                 answered: try tx.householdsThatAnswered().count, groups: groups)
         }
     }
 }

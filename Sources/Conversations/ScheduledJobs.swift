@@ -119,7 +119,7 @@ extension ConversationService {
                 guard try tx.jobCount(status: "done", kind: Reminders.nudge, reference: "") < 2 else { return .skipped("two nudges were sent already") }
             }
             // In a preference round the reminder asks the households that gave no answers yet for them.
-            let answered = school.booking.round == .preferenceRound ? Set(try tx.preferences().keys) : nil
+            let answered = school.booking.round == .preferenceRound ? try tx.householdsThatAnswered() : nil
             var nudged = 0
             let households = try group.map(tx.households(ofGroup:)) ?? tx.households().compactMap(\.id)
             for householdID in households where answered?.contains(householdID) != true {

@@ -68,6 +68,11 @@ extension Transaction {
         return result
     }
 
+    /// The households that gave any answer (without reading the answers).
+    public func householdsThatAnswered() throws -> Set<Int64> {
+        Set(try Int64.fetchAll(db, sql: "SELECT householdID FROM blockPreference UNION SELECT householdID FROM timeWish"))
+    }
+
     public func planningRound(id: String) throws -> PlanningRoundRecord? { try PlanningRoundRecord.fetchOne(db, key: id) }
 
     /// Replaces the round's proposal (a published round cannot be planned again: returns false).
