@@ -18,7 +18,7 @@ extension StaffPages {
             let agreement = item.agreement
             let said = item.responses.map { $0.matches ? viewer.text("confirmed") : viewer.text("disputed") + ($0.comment.map { ": \($0)" } ?? "") }
             return ["child": item.childName, "group": school.group(item.groupID)?.name ?? item.groupID,
-                    "teacher": school.teacher(agreement.teacherID)?.name ?? agreement.teacherID,
+                    "teacher": teacherName(agreement.teacherID),
                     "who": service.localizer.text("agreement.who_\(agreement.who)", language: language), "what": agreement.what, "why": agreement.why,
                     "when": service.agreedMoments(agreement.moments, language: language), "how": service.localizer.text("agreement.how_\(agreement.how)", language: language),
                     "parents": said.isEmpty ? viewer.text("no_answer") : said.joined(separator: "; ")]
@@ -27,7 +27,7 @@ extension StaffPages {
             ["day": service.localizer.format(SchoolDay(item.followUp.day).map { MessageValue.day($0, in: school.calendar) } ?? .text(item.followUp.day),
                                              language: language),
              "child": item.childName, "group": school.group(item.groupID)?.name ?? item.groupID,
-             "teacher": school.teacher(item.agreement.teacherID)?.name ?? item.agreement.teacherID, "what": item.agreement.what]
+             "teacher": teacherName(item.agreement.teacherID), "what": item.agreement.what]
         }
         try await audit(viewer, "view agreements", "")
         return page("agreements", viewer, ["agreements": rows, "overdue": late])
@@ -52,12 +52,11 @@ extension StaffPages {
         let (failed, unreachable, unread) = try await service.database.read { tx in
             (try tx.failedDeliveries(), try tx.unreachableContacts(), try tx.unreadWebChatReplies())
         }
-        func at(_ date: Date) -> String { let (day, time) = moment(date, viewer); return "\(day) \(time)" }
         try await audit(viewer, "view deliveries", "")
         return page("deliveries", viewer, [
-            "unreachable": unreachable.map { ["household": $0.household, "channel": $0.channel, "since": at($0.since)] as [String: Any] },
-            "unread": unread.map { ["household": $0.household, "count": $0.count, "latest": at($0.latest)] as [String: Any] },
-            "failed": failed.map { ["household": $0.household, "channel": $0.channel, "at": at($0.createdAt), "attempts": $0.attempts, "reason": $0.reason] as [String: Any] },
+            "unreachable": unreachable.map { ["household": $0.household, "channel": $0.channel, "since": dayAndTime($0.since, viewer)] as [String: Any] },
+            "unread": unread.map { ["household": $0.household, "count": $0.count, "latest": dayAndTime($0.latest, viewer)] as [String: Any] },
+            "failed": failed.map { ["household": $0.household, "channel": $0.channel, "at": dayAndTime($0.createdAt, viewer), "attempts": $0.attempts, "reason": $0.reason] as [String: Any] },
         ])
     }
 

@@ -27,8 +27,8 @@ extension StaffPages {
         let totals = overview.totals
         var values: [String: Any] = [
             "answered": viewer.text("round_answered", ["answered": "\(overview.answered)", "households": "\(overview.households)"]),
-            "state": open ? viewer.text("round_open", ["closes": day(booking.closes, viewer)])
-                : published ? viewer.text("round_published", ["until": day(booking.changesUntil ?? booking.closes, viewer)])
+            "state": open ? viewer.text("round_open", ["closes": dayAndTime(booking.closes, viewer)])
+                : published ? viewer.text("round_published", ["until": dayAndTime(booking.changesUntil ?? booking.closes, viewer)])
                 : viewer.text(overview.round == nil ? "round_closed" : "round_planned"),
             "groups": groups, "planned": overview.round != nil, "notice": notice ?? "", "error": error ?? "",
             "canPlan": viewer.isOffice && !published, "canPublish": editable && !open,
@@ -47,9 +47,8 @@ extension StaffPages {
                                   "editable": editable,
                                   "pinned": talk.planned.pinned, "reason": talk.planned.reason ?? ""]
         if let slot = talk.slot {
-            let (day, time) = moment(slot.startsAt, viewer)
-            row["time"] = "\(day) \(time)"
-            row["teacher"] = service.school.teacher(slot.teacherID)?.name ?? slot.teacherID
+            row["time"] = dayAndTime(slot.startsAt, viewer)
+            row["teacher"] = teacherName(slot.teacherID)
             row["level"] = viewer.text("level_\(talk.planned.level ?? "none")")
         }
         return row
@@ -65,26 +64,22 @@ extension StaffPages {
     func roundTalkPage(_ scope: String, _ viewer: Viewer, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let overview = try await service.roundOverview()
         guard let talk = overview.talk(scope: scope) else { return message(viewer, "not_found", status: .notFound) }
-        let school = service.school
         let others = overview.groups[talk.child.groupID] ?? []
         let holders = Dictionary(others.compactMap { other in other.planned.slotID.map { ($0, other) } }) { first, _ in first }
         let earliest = service.clock.now() + BookingRules.minimumNotice
         let times = try await service.freeSlots(forChild: talk.child.id).filter { $0.startsAt >= earliest && $0.id != talk.planned.slotID }
             .map { slot -> [String: Any] in
-                let (day, time) = moment(slot.startsAt, viewer)
                 let holder = slot.id.flatMap { holders[$0] }.map { viewer.text("held_by", ["child": $0.child.firstName]) } ?? viewer.text("free")
-                return ["id": slot.id ?? 0, "label": "\(day) \(time) – \(school.teacher(slot.teacherID)?.name ?? slot.teacherID) (\(holder))"]
+                return ["id": slot.id ?? 0, "label": "\(dayAndTime(slot.startsAt, viewer)) – \(teacherName(slot.teacherID)) (\(holder))"]
             }
-        let partners = others.filter { $0.planned.scope != scope && $0.slot != nil }.map { other -> [String: Any] in
-            let (day, time) = moment(other.slot!.startsAt, viewer)
-            return ["scope": other.planned.scope, "label": "\(other.child.firstName) \(other.child.lastName) – \(day) \(time)"]
+        let partners = others.filter { $0.planned.scope != scope }.compactMap { other in
+            other.slot.map { ["scope": other.planned.scope, "label": "\(other.child.firstName) \(other.child.lastName) – \(dayAndTime($0.startsAt, viewer))"] }
         }
         var values: [String: Any] = ["title": viewer.text("talk_title", ["child": talk.child.firstName]), "scope": scope, "times": times, "hasTimes": !times.isEmpty,
                                      "partners": partners, "canSwap": talk.slot != nil && !partners.isEmpty, "error": error ?? "",
                                      "reason": talk.planned.reason ?? ""]
         if let slot = talk.slot {
-            let (day, time) = moment(slot.startsAt, viewer)
-            values["current"] = "\(day) \(time) – \(school.teacher(slot.teacherID)?.name ?? slot.teacherID)"
+            values["current"] = "\(dayAndTime(slot.startsAt, viewer)) – \(teacherName(slot.teacherID))"
         }
         return page("round_talk", viewer, values, status: status)
     }
@@ -110,11 +105,10 @@ extension StaffPages {
         guard viewer.isOffice else { return forbidden(viewer) }
         guard let form = try await form(SwapForm.self, request) else { return message(viewer, "not_found", status: .badRequest) }
         let overview = try await service.roundOverview()
-        guard let first = overview.talk(scope: form.scope)?.planned, let firstSlot = first.slotID,
-              let second = form.with.flatMap(overview.talk(scope:))?.planned, let secondSlot = second.slotID,
-              overview.talk(scope: form.scope)?.child.groupID == overview.talk(scope: second.scope)?.child.groupID
+        guard let first = overview.talk(scope: form.scope), let second = form.with.flatMap(overview.talk(scope:)),
+              let firstSlot = first.planned.slotID, let secondSlot = second.planned.slotID, first.child.groupID == second.child.groupID
         else { return try await roundTalkPage(form.scope, viewer, error: viewer.text("choose_child"), status: .badRequest) }
-        let result = try await service.pinTalks([(first.scope, secondSlot), (second.scope, firstSlot)], by: viewer.account.email)
+        let result = try await service.pinTalks([(first.planned.scope, secondSlot), (second.planned.scope, firstSlot)], by: viewer.account.email)
         return try await roundResult(result, viewer, done: "swapped", scope: form.scope)
     }
 
@@ -139,10 +133,5 @@ extension StaffPages {
         }
         if let scope, problem == .notThisChildsTeacher { return try await roundTalkPage(scope, viewer, error: viewer.text(key), status: .conflict) }
         return try await roundPage(viewer, error: viewer.text(key), status: .conflict)
-    }
-
-    func day(_ date: Date, _ viewer: Viewer) -> String {
-        let (day, time) = moment(date, viewer)
-        return "\(day) \(time)"
     }
 }

@@ -39,7 +39,7 @@ extension StaffPages {
                                          "answered": row.answered]
             if let talk = row.talk {
                 let (day, time) = moment(talk.startsAt, viewer)
-                values["talk"] = ["id": talk.bookingID, "day": day, "time": time, "teacher": service.school.teacher(talk.teacherID)?.name ?? talk.teacherID]
+                values["talk"] = ["id": talk.bookingID, "day": day, "time": time, "teacher": teacherName(talk.teacherID)]
             }
             return values
         }
@@ -61,14 +61,12 @@ extension StaffPages {
     func talkPage(_ prepared: TalkPreparation, _ viewer: Viewer, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let talk = prepared.talk
         let (day, time) = moment(talk.startsAt, viewer)
-        let school = service.school
         let free = try await service.freeSlots(forChild: talk.childID).map { slot -> [String: Any] in
-            let (day, time) = moment(slot.startsAt, viewer)
-            return ["id": slot.id ?? 0, "label": "\(day) \(time) – \(school.teacher(slot.teacherID)?.name ?? slot.teacherID) (\(slot.place))"]
+            ["id": slot.id ?? 0, "label": "\(dayAndTime(slot.startsAt, viewer)) – \(teacherName(slot.teacherID)) (\(slot.place))"]
         }
         return page("talk", viewer, [
             "title": viewer.text("talk_title", ["child": talk.childFirstName]), "id": talk.bookingID, "day": day, "time": time,
-            "teacher": school.teacher(talk.teacherID)?.name ?? talk.teacherID, "place": talk.place, "groupID": prepared.groupID,
+            "teacher": teacherName(talk.teacherID), "place": talk.place, "groupID": prepared.groupID,
             "answers": answerRows(prepared, viewer), "free": free, "hasFree": !free.isEmpty, "error": error ?? "",
         ], status: status)
     }

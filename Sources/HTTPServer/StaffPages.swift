@@ -196,6 +196,15 @@ public struct StaffPages: Sendable {
         return (service.localizer.format(.day(date), language: language), service.localizer.format(.time(date), language: language))
     }
 
+    /// A date and time as one text ("maandag 8 september 15:20").
+    func dayAndTime(_ date: Date, _ viewer: Viewer) -> String {
+        let (day, time) = moment(date, viewer)
+        return "\(day) \(time)"
+    }
+
+    /// A teacher's name from the school file (the id when the file no longer has them).
+    func teacherName(_ id: String) -> String { service.school.teacher(id)?.name ?? id }
+
     /// The form fields of a POST body (at most 8 KB).
     func form<Form: Decodable>(_ type: Form.Type, _ request: Request) async throws -> Form? {
         let body = try await request.body.collect(upTo: 8 * 1024)
