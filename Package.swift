@@ -134,7 +134,10 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["App", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: [
+                "App", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Tests/TestSupport",
             swiftSettings: settings
         ),
@@ -152,7 +155,7 @@ let package = Package(
             name: "TelegramTests",
             dependencies: [
                 // The daemon binary itself, for the crash test's child process.
-                "Telegram", "App", "HTTPServer", "Monitoring", "TestSupport", "samenspraak", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "Telegram", "App", "HTTPServer", "Monitoring", "TestSupport", "samenspraak",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: settings
@@ -160,7 +163,7 @@ let package = Package(
         .testTarget(
             name: "WhatsAppTests",
             dependencies: [
-                "WhatsApp", "ChannelKit", "App", "Conversations", "HTTPServer", "Monitoring", "TestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "WhatsApp", "ChannelKit", "App", "Conversations", "HTTPServer", "Monitoring", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: settings
@@ -168,7 +171,7 @@ let package = Package(
         .testTarget(
             name: "TranslationTests",
             dependencies: [
-                "Translation", "App", "TestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "Translation", "App", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: settings

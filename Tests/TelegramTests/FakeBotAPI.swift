@@ -1,9 +1,8 @@
 import Foundation
 import Hummingbird
-import Logging
 import NIOCore
-import ServiceLifecycle
 import Synchronization
+import TestSupport
 
 /// A Telegram Bot API stand-in on 127.0.0.1: hands out queued updates through getUpdates (forgetting those
 /// below the offset, as Telegram does), records what the bot sends, and fails on request (429, 500, 403).
@@ -50,27 +49,15 @@ final class FakeBotAPI: Sendable {
     /// The next sendMessage calls fail like this, in order.
     func failNextSends(_ failures: [Failure]) { state.withLock { $0.failures += failures } }
 
-    /// Serves while `body` runs, then stops gracefully: requests under way are answered and connections closed.
-    /// (Cancelling a Hummingbird server's task instead can trap in NIO when a connection was just accepted:
-    /// "Deinited NIOAsyncWriter without calling finish()", apple/swift-nio#2637.)
+    /// Serves while `body` runs, then stops gracefully (TestSupport.serving).
     func serving<T: Sendable>(_ body: (_ port: Int) async throws -> T) async throws -> T {
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let (groups, groupContinuation) = AsyncStream.makeStream(of: ServiceGroup.self)
-        let server = Task { try await self.run(group: { groupContinuation.yield($0) }, port: { portContinuation.yield($0) }) }
-        var portIterator = ports.makeAsyncIterator()
-        var groupIterator = groups.makeAsyncIterator()
-        guard let group = await groupIterator.next(), let port = await portIterator.next() else { throw CancellationError() }
-        let result: Result<T, any Error>
-        do { result = .success(try await body(port)) } catch { result = .failure(error) }
-        await group.triggerGracefulShutdown()
-        _ = await server.result
-        return try result.get()
+        try await TestSupport.serving(router(), label: "fake-bot-api", body)
     }
 
-    func run(group: (ServiceGroup) -> Void, port: @escaping @Sendable (Int) async -> Void) async throws {
+    func router() -> Router<BasicRequestContext> {
         let router = Router()
         router.post("/bot{token}/{method}") { request, context -> Response in
-            guard context.parameters.get("token") == self.token else { return Self.json(#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#, .unauthorized) }
+            guard context.parameters.get("token") == self.token else { return Response.json(#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#, .unauthorized) }
             let method = context.parameters.get("method") ?? ""
             let body = try await request.body.collect(upTo: 1 << 20)
             let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
@@ -78,18 +65,12 @@ final class FakeBotAPI: Sendable {
             switch method {
             case "getUpdates": return await self.getUpdates(object)
             case "sendMessage": return self.sendMessage(object)
-            case "answerCallbackQuery": return Self.json(#"{"ok":true,"result":true}"#)
-            case "editMessageText", "setWebhook", "deleteWebhook": return Self.json(#"{"ok":true,"result":true}"#)
-            default: return Self.json(#"{"ok":false,"error_code":404,"description":"Not Found"}"#, .notFound)
+            case "answerCallbackQuery": return Response.json(#"{"ok":true,"result":true}"#)
+            case "editMessageText", "setWebhook", "deleteWebhook": return Response.json(#"{"ok":true,"result":true}"#)
+            default: return Response.json(#"{"ok":false,"error_code":404,"description":"Not Found"}"#, .notFound)
             }
         }
-        var logger = Logger(label: "fake-bot-api")
-        logger.logLevel = .critical
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { await port($0.localAddress?.port ?? 0) }, logger: logger)
-        let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        group(services)
-        try await services.run()
+        return router
     }
 
     private func getUpdates(_ request: [String: Any]) async -> Response {
@@ -102,7 +83,7 @@ final class FakeBotAPI: Sendable {
                 return state.updates.map(\.json)
             }
             if !ready.isEmpty || ContinuousClock.now >= deadline {
-                return Self.json("{\"ok\":true,\"result\":[\(ready.joined(separator: ","))]}")
+                return Response.json("{\"ok\":true,\"result\":[\(ready.joined(separator: ","))]}")
             }
             try? await Task.sleep(for: .milliseconds(10))
         }
@@ -112,11 +93,11 @@ final class FakeBotAPI: Sendable {
         let failure = state.withLock { $0.failures.isEmpty ? nil : $0.failures.removeFirst() }
         switch failure {
         case .tooManyRequests(let seconds):
-            return Self.json(#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after \#(seconds)","parameters":{"retry_after":\#(seconds)}}"#, .tooManyRequests)
+            return Response.json(#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after \#(seconds)","parameters":{"retry_after":\#(seconds)}}"#, .tooManyRequests)
         case .serverError:
-            return Self.json(#"{"ok":false,"error_code":500,"description":"Internal Server Error"}"#, .internalServerError)
+            return Response.json(#"{"ok":false,"error_code":500,"description":"Internal Server Error"}"#, .internalServerError)
         case .blocked:
-            return Self.json(#"{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}"#, .forbidden)
+            return Response.json(#"{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}"#, .forbidden)
         case nil:
             break
         }
@@ -128,10 +109,6 @@ final class FakeBotAPI: Sendable {
             state.sent.append(Sent(chatID: chatID, text: request["text"] as? String ?? "", buttons: buttons, messageID: state.nextMessageID))
             return state.nextMessageID
         }
-        return Self.json(#"{"ok":true,"result":{"message_id":\#(messageID),"date":1795424400,"chat":{"id":\#(chatID),"type":"private"}}}"#)
-    }
-
-    static func json(_ text: String, _ status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        return Response.json(#"{"ok":true,"result":{"message_id":\#(messageID),"date":1795424400,"chat":{"id":\#(chatID),"type":"private"}}}"#)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import TestSupport
 
 /// DeepL's API v2 on 127.0.0.1: `POST /v2/translate` with `Authorization: DeepL-Auth-Key <key>` and a JSON body
 /// {"text": […], "target_lang", "source_lang"}, answered with {"translations": [{"detected_source_language", "text"}]},
@@ -22,11 +23,11 @@ final class FakeDeepL: Sendable {
         let router = Router()
         router.post("/v2/translate") { request, _ -> Response in
             let (data, canned) = try await self.provider.receive(request, path: "/v2/translate")
-            if let canned { return FakeProviderState.json(canned.body, canned.status) }
-            guard request.headers[.authorization] == "DeepL-Auth-Key \(self.key)" else { return FakeProviderState.json(Self.forbidden.body, .forbidden) }
+            if let canned { return Response.json(canned.body, canned.status) }
+            guard request.headers[.authorization] == "DeepL-Auth-Key \(self.key)" else { return Response.json(Self.forbidden.body, .forbidden) }
             let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
             guard let texts = object["text"] as? [String], let target = object["target_lang"] as? String else {
-                return FakeProviderState.json(#"{"message":"Parameter 'text' not specified."}"#, .badRequest)
+                return Response.json(#"{"message":"Parameter 'text' not specified."}"#, .badRequest)
             }
             let source = object["source_lang"] as? String
             let translations = texts.map { text -> [String: Any] in
@@ -34,6 +35,6 @@ final class FakeDeepL: Sendable {
             }
             return FakeProviderState.json(["translations": translations])
         }
-        return try await TranslationTests.serving(router, body)
+        return try await TestSupport.serving(router, label: "fake-translation-provider") { try await body("http://127.0.0.1:\($0)") }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import TestSupport
 
 /// A LibreTranslate server on 127.0.0.1: `POST /translate` with {"q", "source", "target", "format", "api_key"},
 /// answered with {"translatedText"} (and {"detectedLanguage"} for "auto"), or with the server's {"error"} bodies.
@@ -22,18 +23,18 @@ final class FakeLibreTranslate: Sendable {
         let router = Router()
         router.post("/translate") { request, _ -> Response in
             let (data, canned) = try await self.provider.receive(request, path: "/translate")
-            if let canned { return FakeProviderState.json(canned.body, canned.status) }
+            if let canned { return Response.json(canned.body, canned.status) }
             let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
             guard let q = object["q"] as? String, let source = object["source"] as? String, let target = object["target"] as? String else {
-                return FakeProviderState.json(Self.invalidRequest.body, .badRequest)
+                return Response.json(Self.invalidRequest.body, .badRequest)
             }
             if let apiKey = self.apiKey, object["api_key"] as? String != apiKey {
-                return FakeProviderState.json(Self.invalidKey.body, .forbidden)
+                return Response.json(Self.invalidKey.body, .forbidden)
             }
             var answer: [String: Any] = ["translatedText": Phrases.translate(q, to: target)]
             if source == "auto" { answer["detectedLanguage"] = ["confidence": 90.0, "language": Phrases.detect(q)] }
             return FakeProviderState.json(answer)
         }
-        return try await TranslationTests.serving(router, body)
+        return try await TestSupport.serving(router, label: "fake-translation-provider") { try await body("http://127.0.0.1:\($0)") }
     }
 }

@@ -1,8 +1,6 @@
 import Foundation
 import Hummingbird
-import Logging
 import NIOCore
-import ServiceLifecycle
 import Synchronization
 
 /// What a fake provider received: enough to check the request's path, headers and JSON body.
@@ -61,36 +59,6 @@ final class FakeProviderState: Sendable {
 
     static func json(_ object: [String: Any], _ status: HTTPResponse.Status = .ok) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return json(String(decoding: data, as: UTF8.self), status)
+        return Response.json(String(decoding: data, as: UTF8.self), status)
     }
-
-    static func json(_ text: String, _ status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
-    }
-}
-
-/// Serves `router` on 127.0.0.1 at a free port while `body` runs, then stops gracefully: requests under way are
-/// answered and connections closed. (Cancelling a Hummingbird server's task instead can trap in NIO when a
-/// connection was just accepted, apple/swift-nio#2637.)
-func serving<T: Sendable>(_ router: Router<BasicRequestContext>, _ body: (_ baseURL: String) async throws -> T) async throws -> T {
-    var logger = Logger(label: "fake-translation-provider")
-    logger.logLevel = .critical
-    let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-    let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                          onServerRunning: { portContinuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
-    let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-    let server = Task {
-        defer { portContinuation.finish() }
-        try await group.run()
-    }
-    var iterator = ports.makeAsyncIterator()
-    guard let port = await iterator.next() else {
-        _ = try await server.value
-        throw CancellationError()
-    }
-    let result: Result<T, any Error>
-    do { result = .success(try await body("http://127.0.0.1:\(port)")) } catch { result = .failure(error) }
-    await group.triggerGracefulShutdown()
-    _ = await server.result
-    return try result.get()
 }

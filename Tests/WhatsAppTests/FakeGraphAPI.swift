@@ -1,9 +1,8 @@
 import Foundation
 import Hummingbird
-import Logging
 import NIOCore
-import ServiceLifecycle
 import Synchronization
+import TestSupport
 
 /// A WhatsApp Cloud API (Graph API) stand-in on 127.0.0.1: takes `POST /{version}/{phone-number-id}/messages` with
 /// the bearer token, records each message, answers with a "wamid.…" id, and fails on request with Meta's error
@@ -53,22 +52,12 @@ final class FakeGraphAPI: Sendable {
     /// The next sends fail like this, in order.
     func failNextSends(_ failures: [Failure]) { state.withLock { $0.failures += failures } }
 
-    /// Serves while `body` runs, then stops gracefully (see FakeBotAPI in the Telegram tests for why not by cancelling).
+    /// Serves while `body` runs, then stops gracefully (TestSupport.serving).
     func serving<T: Sendable>(_ body: (_ port: Int) async throws -> T) async throws -> T {
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let (groups, groupContinuation) = AsyncStream.makeStream(of: ServiceGroup.self)
-        let server = Task { try await self.run(group: { groupContinuation.yield($0) }, port: { portContinuation.yield($0) }) }
-        var portIterator = ports.makeAsyncIterator()
-        var groupIterator = groups.makeAsyncIterator()
-        guard let group = await groupIterator.next(), let port = await portIterator.next() else { throw CancellationError() }
-        let result: Result<T, any Error>
-        do { result = .success(try await body(port)) } catch { result = .failure(error) }
-        await group.triggerGracefulShutdown()
-        _ = await server.result
-        return try result.get()
+        try await TestSupport.serving(router(), label: "fake-graph-api", body)
     }
 
-    func run(group: (ServiceGroup) -> Void, port: @escaping @Sendable (Int) async -> Void) async throws {
+    func router() -> Router<BasicRequestContext> {
         let router = Router()
         router.post("/{version}/{phone}/messages") { request, context -> Response in
             guard request.headers[.authorization] == "Bearer \(self.token)" else {
@@ -81,13 +70,7 @@ final class FakeGraphAPI: Sendable {
             let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
             return self.send(object)
         }
-        var logger = Logger(label: "fake-graph-api")
-        logger.logLevel = .critical
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { await port($0.localAddress?.port ?? 0) }, logger: logger)
-        let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        group(services)
-        try await services.run()
+        return router
     }
 
     private func send(_ request: [String: Any]) -> Response {
@@ -130,14 +113,10 @@ final class FakeGraphAPI: Sendable {
             state.sent.append(sent)
             return sent.id
         }
-        return Self.json(#"{"messaging_product":"whatsapp","contacts":[{"input":"\#(to)","wa_id":"\#(to)"}],"messages":[{"id":"\#(id)"}]}"#)
+        return Response.json(#"{"messaging_product":"whatsapp","contacts":[{"input":"\#(to)","wa_id":"\#(to)"}],"messages":[{"id":"\#(id)"}]}"#)
     }
 
     static func error(_ status: HTTPResponse.Status, code: Int, message: String) -> Response {
-        json(#"{"error":{"message":"\#(message)","type":"OAuthException","code":\#(code),"error_data":{"messaging_product":"whatsapp","details":"\#(message)"},"fbtrace_id":"AbCdEfGh123"}}"#, status)
-    }
-
-    static func json(_ text: String, _ status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        Response.json(#"{"error":{"message":"\#(message)","type":"OAuthException","code":\#(code),"error_data":{"messaging_product":"whatsapp","details":"\#(message)"},"fbtrace_id":"AbCdEfGh123"}}"#, status)
     }
 }
