@@ -160,13 +160,10 @@ import TestSupport
             #expect(metrics.contains(#"samenspraak_outbox_pending{channel="webchat"} 0"#) && metrics.contains(#"samenspraak_outbox_pending{channel="telegram"} 1"#))
             #expect(try database.readNow { try $0.auditLog(limit: 10) }.contains { $0.subject.hasSuffix("; \(total) web chat replies never fetched expired") })
             // The office sees both families under "not read in the web chat", to reach them another way.
-            let login = try await client.execute(uri: "/staff/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                                 body: ByteBuffer(string: "email=office@school.nl&password=office-pass"))
-            let cookie = try #require(login.headers[.setCookie])
-            let office = String(try #require(cookie.split(separator: ";").first))
+            let office = try await client.staffSession("office@school.nl", "office-pass")
             func unread() async throws -> String {
-                let page = String(buffer: try await client.execute(uri: "/staff/deliveries", method: .get, headers: [.cookie: office]).body)
-                return String(try #require(page.components(separatedBy: "Niet gelezen in de webchat").last))
+                let page = try await client.staffGet("/staff/deliveries", office)
+                return String(try #require(page.html.components(separatedBy: "Niet gelezen in de webchat").last))
             }
             var listed = try await unread()
             #expect(keys.allSatisfy { listed.contains(#"<a href="/staff/households?key=\#($0)">"#) } && listed.contains("<td>\(unfetched)</td>"))

@@ -21,24 +21,6 @@ import TestSupport
         _ = try StaffPages.saveAccount(email: "zorg@school.nl", name: "Ilse", role: "care", teacherID: nil, password: "care-pass", database: database, cost: 4)
     }
 
-    func logIn(_ client: any TestClientProtocol, _ email: String, _ password: String) async throws -> String {
-        let response = try await client.execute(uri: "/staff/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                                body: ByteBuffer(string: "email=\(email)&password=\(password)"))
-        #expect(response.status == .seeOther)
-        let header = try #require(response.headers[.setCookie])
-        return String(try #require(header.split(separator: ";").first))
-    }
-
-    func post(_ client: any TestClientProtocol, _ uri: String, _ form: String, _ cookie: String) async throws -> TestResponse {
-        try await client.execute(uri: uri, method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: cookie],
-                                 body: ByteBuffer(string: form))
-    }
-
-    func get(_ client: any TestClientProtocol, _ uri: String, _ cookie: String) async throws -> (status: HTTPResponse.Status, html: String) {
-        let response = try await client.execute(uri: uri, method: .get, headers: [.cookie: cookie])
-        return (response.status, String(buffer: response.body))
-    }
-
     /// A household that chose Arabic and booked a talk by chat.
     func arabicParentWithATalk() async throws -> (parent: Conversation, talk: BookingDetails, household: Int64) {
         let household = try school.household()
@@ -67,41 +49,41 @@ import TestSupport
         let slots = try await school.runtime.service.freeSlots(forChild: talk.childID)
         let target = try #require(slots.last)
         try await withLiveServer(school) { client in
-            let office = try await logIn(client, "office@school.nl", "office-pass")
-            let groupPage = try await get(client, "/staff/groups/\(group)", office)
+            let office = try await client.staffSession("office@school.nl", "office-pass")
+            let groupPage = try await client.staffGet("/staff/groups/\(group)", office)
             #expect(groupPage.status == .ok && groupPage.html.contains(#"<a href="/staff/talks/\#(talk.bookingID)">"#))
-            let talkPage = try await get(client, "/staff/talks/\(talk.bookingID)", office)
+            let talkPage = try await client.staffGet("/staff/talks/\(talk.bookingID)", office)
             #expect(talkPage.status == .ok && talkPage.html.contains(#"<option value="\#(target.id ?? 0)">"#))
 
             // Bad input changes nothing: no slot, a slot of another group's teacher, an unknown talk.
-            #expect(try await post(client, "/staff/talks/\(talk.bookingID)/move", "", office).status == .badRequest)
+            #expect(try await client.staffPost("/staff/talks/\(talk.bookingID)/move", "", office).status == .badRequest)
             let otherGroup = try #require(school.runtime.school.groups.first { $0.id != group })
             let foreign = try #require(try school.runtime.database.readNow { tx in
                 try tx.freeSlots(teacherIDs: school.runtime.school.teachers(ofGroup: otherGroup.id).map(\.id), from: TestSchool.start)
                     .first { slot in !school.runtime.school.teachers(ofGroup: group).contains { $0.id == slot.teacherID } }
             })
-            #expect(try await post(client, "/staff/talks/\(talk.bookingID)/move", "slot=\(foreign.id ?? 0)", office).status == .conflict)
-            #expect(try await post(client, "/staff/talks/999999/move", "slot=\(target.id ?? 0)", office).status == .notFound)
+            #expect(try await client.staffPost("/staff/talks/\(talk.bookingID)/move", "slot=\(foreign.id ?? 0)", office).status == .conflict)
+            #expect(try await client.staffPost("/staff/talks/999999/move", "slot=\(target.id ?? 0)", office).status == .notFound)
             #expect(try school.runtime.database.readNow { try $0.activeBooking(id: talk.bookingID) } != nil)
 
-            let moved = try await post(client, "/staff/talks/\(talk.bookingID)/move", "slot=\(target.id ?? 0)", office)
+            let moved = try await client.staffPost("/staff/talks/\(talk.bookingID)/move", "slot=\(target.id ?? 0)", office)
             #expect(moved.status == .seeOther && moved.headers[.location] == "/staff/groups/\(group)?done=moved")
             let now = try #require(try school.runtime.database.readNow { try $0.activeBookings(household: household) }.first)
             #expect(now.slotID == target.id && now.bookingID != talk.bookingID)
             let told = try await parent.receive()
             #expect(told.count == 1 && told[0].rightToLeft && told[0].text.hasPrefix("نقلت المدرسة لقاء البداية"))
-            let after = try await get(client, "/staff/groups/\(group)?done=moved", office)
+            let after = try await client.staffGet("/staff/groups/\(group)?done=moved", office)
             #expect(after.html.contains("Het gesprek is verzet."))
 
             // Cancelling asks for a tick first.
-            #expect(try await post(client, "/staff/talks/\(now.bookingID)/cancel", "", office).status == .badRequest)
-            let cancelled = try await post(client, "/staff/talks/\(now.bookingID)/cancel", "confirm=yes", office)
+            #expect(try await client.staffPost("/staff/talks/\(now.bookingID)/cancel", "", office).status == .badRequest)
+            let cancelled = try await client.staffPost("/staff/talks/\(now.bookingID)/cancel", "confirm=yes", office)
             #expect(cancelled.status == .seeOther)
             #expect(try school.runtime.database.readNow { try $0.activeBookings(household: household) }.isEmpty)
             let toldAgain = try await parent.receive()
             #expect(toldAgain.count == 1 && toldAgain[0].text.hasPrefix("ألغت المدرسة لقاء البداية"))
             // Cancelled twice: there is nothing left to cancel.
-            #expect(try await post(client, "/staff/talks/\(now.bookingID)/cancel", "confirm=yes", office).status == .notFound)
+            #expect(try await client.staffPost("/staff/talks/\(now.bookingID)/cancel", "confirm=yes", office).status == .notFound)
             let log = try school.runtime.database.readNow { try $0.auditLog(limit: 20) }
             #expect(log.contains { $0.actor == "office@school.nl" && $0.action == "move talk" })
             #expect(log.contains { $0.actor == "office@school.nl" && $0.action == "cancel talk" })
@@ -117,13 +99,13 @@ import TestSupport
         let stranger = try teacherAccount(ofGroup: other.id)
         let own = try teacherAccount(ofGroup: group)
         try await withLiveServer(school) { client in
-            let strangerSession = try await logIn(client, stranger.email, "teacher-pass")
-            #expect(try await get(client, "/staff/groups/\(group)", strangerSession).status == .forbidden)
-            #expect(try await get(client, "/staff/talks/\(talk.bookingID)", strangerSession).status == .forbidden)
-            #expect(try await post(client, "/staff/talks/\(talk.bookingID)/cancel", "confirm=yes", strangerSession).status == .forbidden)
-            #expect(try await post(client, "/staff/groups/\(group)/nudge", "", strangerSession).status == .forbidden)
-            #expect(try await get(client, "/staff/households?key=H00001", strangerSession).status == .forbidden)
-            #expect(try await get(client, "/staff/agenda?teacher=\(talk.teacherID)", strangerSession).status == .forbidden)
+            let strangerSession = try await client.staffSession(stranger.email, "teacher-pass")
+            #expect(try await client.staffGet("/staff/groups/\(group)", strangerSession).status == .forbidden)
+            #expect(try await client.staffGet("/staff/talks/\(talk.bookingID)", strangerSession).status == .forbidden)
+            #expect(try await client.staffPost("/staff/talks/\(talk.bookingID)/cancel", "confirm=yes", strangerSession).status == .forbidden)
+            #expect(try await client.staffPost("/staff/groups/\(group)/nudge", "", strangerSession).status == .forbidden)
+            #expect(try await client.staffGet("/staff/households?key=H00001", strangerSession).status == .forbidden)
+            #expect(try await client.staffGet("/staff/agenda?teacher=\(talk.teacherID)", strangerSession).status == .forbidden)
             #expect(try school.runtime.database.readNow { try $0.activeBooking(id: talk.bookingID) } != nil)
 
             // A tampered or made-up cookie opens nothing.
@@ -132,12 +114,12 @@ import TestSupport
             #expect(refused.status == .seeOther && refused.headers[.location] == "/staff/login")
 
             // The talk's own teacher sees the day with the talk.
-            let ownSession = try await logIn(client, own.email, "teacher-pass")
+            let ownSession = try await client.staffSession(own.email, "teacher-pass")
             let day = SchoolDayText.of(talk.startsAt, school)
-            let agenda = try await get(client, "/staff/agenda?teacher=\(talk.teacherID)&day=\(day)", ownSession)
+            let agenda = try await client.staffGet("/staff/agenda?teacher=\(talk.teacherID)&day=\(day)", ownSession)
             #expect(agenda.status == .ok && agenda.html.contains(talk.childFirstName) && agenda.html.contains(#"<a href="/staff/talks/\#(talk.bookingID)">"#))
-            #expect(try await get(client, "/staff/groups/\(group)", ownSession).status == .ok)
-            #expect(try await get(client, "/staff/groups/nonexistent", ownSession).status == .notFound)
+            #expect(try await client.staffGet("/staff/groups/\(group)", ownSession).status == .ok)
+            #expect(try await client.staffGet("/staff/groups/nonexistent", ownSession).status == .notFound)
         }
     }
 
@@ -148,14 +130,14 @@ import TestSupport
         try await parent.press("Nederlands")
         let group = try #require(try school.runtime.database.readNow { try $0.children(household: household.id).first?.groupID })
         try await withLiveServer(school) { client in
-            let office = try await logIn(client, "office@school.nl", "office-pass")
-            let coverage = try await get(client, "/staff", office)
+            let office = try await client.staffSession("office@school.nl", "office-pass")
+            let coverage = try await client.staffGet("/staff", office)
             #expect(coverage.html.contains(#"<form method="post" action="/staff/groups/\#(group)/nudge""#))
-            let nudged = try await post(client, "/staff/groups/\(group)/nudge", "", office)
+            let nudged = try await client.staffPost("/staff/groups/\(group)/nudge", "", office)
             #expect(nudged.status == .seeOther && nudged.headers[.location] == "/staff?done=nudged")
             // A second click the same day plans the same reminder again, not a second one.
-            _ = try await post(client, "/staff/groups/\(group)/nudge", "", office)
-            #expect(try await post(client, "/staff/groups/nonexistent/nudge", "", office).status == .notFound)
+            _ = try await client.staffPost("/staff/groups/\(group)/nudge", "", office)
+            #expect(try await client.staffPost("/staff/groups/nonexistent/nudge", "", office).status == .notFound)
         }
         #expect(try await school.runtime.service.runDueJobs().done == 1)
         let reminder = try await parent.receive()
@@ -168,19 +150,19 @@ import TestSupport
         let (_, _, household) = try await arabicParentWithATalk()
         let key = try #require(try school.runtime.database.readNow { try $0.household(id: household)?.key })
         try await withLiveServer(school) { client in
-            let office = try await logIn(client, "office@school.nl", "office-pass")
-            let page = try await get(client, "/staff/households?key=\(key)", office)
+            let office = try await client.staffSession("office@school.nl", "office-pass")
+            let page = try await client.staffGet("/staff/households?key=\(key)", office)
             #expect(page.status == .ok && page.html.contains(#"href="/staff/households/\#(key)/export""#) && page.html.contains("العربية"))
-            #expect(try await get(client, "/staff/households?key=NOPE", office).status == .notFound)
+            #expect(try await client.staffGet("/staff/households?key=NOPE", office).status == .notFound)
 
             let export = try await client.execute(uri: "/staff/households/\(key)/export", method: .get, headers: [.cookie: office])
             #expect(export.status == .ok && export.headers[.contentDisposition]?.contains("samenspraak-\(key).json") == true)
             let json = try #require(try JSONSerialization.jsonObject(with: Data(buffer: export.body)) as? [String: Any])
             #expect((json["talks"] as? [Any])?.count == 1 && (json["messages"] as? [Any])?.isEmpty == false)
 
-            #expect(try await post(client, "/staff/households/\(key)/erase", "", office).status == .badRequest)
+            #expect(try await client.staffPost("/staff/households/\(key)/erase", "", office).status == .badRequest)
             #expect(try school.runtime.database.readNow { try $0.contacts(household: household).count } == 1)
-            let erased = try await post(client, "/staff/households/\(key)/erase", "confirm=yes", office)
+            let erased = try await client.staffPost("/staff/households/\(key)/erase", "confirm=yes", office)
             #expect(erased.status == .seeOther && erased.headers[.location] == "/staff/households?done=erased")
             #expect(try school.runtime.database.readNow { try $0.contacts(household: household).count } == 0)
             let log = try school.runtime.database.readNow { try $0.auditLog(limit: 20) }
@@ -195,18 +177,18 @@ import TestSupport
                                                                           what: "Ouders bellen", why: "Bijpraten", when: "early june", how: "phone")).get()
         let group = try #require(try school.runtime.database.readNow { try $0.child(id: talk.childID)?.groupID })
         try await withLiveServer(school) { client in
-            let care = try await logIn(client, "zorg@school.nl", "care-pass")
-            let agreements = try await get(client, "/staff/agreements", care)
+            let care = try await client.staffSession("zorg@school.nl", "care-pass")
+            let agreements = try await client.staffGet("/staff/agreements", care)
             #expect(agreements.status == .ok && agreements.html.contains("Ouders bellen") && agreements.html.contains("telefonisch"))
-            #expect(try await get(client, "/staff/buddies", care).status == .ok)
-            #expect(try await get(client, "/staff/groups/\(group)", care).status == .forbidden)
-            #expect(try await get(client, "/staff/talks/\(talk.bookingID)", care).status == .forbidden)
-            #expect(try await get(client, "/staff/deliveries", care).status == .forbidden)
+            #expect(try await client.staffGet("/staff/buddies", care).status == .ok)
+            #expect(try await client.staffGet("/staff/groups/\(group)", care).status == .forbidden)
+            #expect(try await client.staffGet("/staff/talks/\(talk.bookingID)", care).status == .forbidden)
+            #expect(try await client.staffGet("/staff/deliveries", care).status == .forbidden)
 
             let english = try await client.execute(uri: "/staff/language/en", method: .get, headers: [.cookie: care])
             let header = try #require(english.headers[.setCookie])
             let languageCookie = String(try #require(header.split(separator: ";").first))
-            let page = try await get(client, "/staff", care + "; " + languageCookie)
+            let page = try await client.staffGet("/staff", care + "; " + languageCookie)
             #expect(page.html.contains(#"<html lang="en">"#) && page.html.contains("Start conversations per group"))
             #expect(try await client.execute(uri: "/staff/language/xx", method: .get, headers: [.cookie: care]).status == .notFound)
         }

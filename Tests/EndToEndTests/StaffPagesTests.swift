@@ -11,16 +11,6 @@ import TestSupport
 /// The staff pages over real HTTP: log in (bcrypt), a session cookie that is HttpOnly and SameSite=Strict, the
 /// startgesprekken per group (a teacher sees only their own groups), log out, and login attempts limited.
 @Suite struct StaffPagesTests {
-    func logIn(_ client: any TestClientProtocol, _ email: String, _ password: String) async throws -> TestResponse {
-        try await client.execute(uri: "/staff/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                 body: ByteBuffer(string: "email=\(email.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&password=\(password)"))
-    }
-
-    func cookie(_ response: TestResponse) throws -> String {
-        let header = try #require(response.headers[.setCookie])
-        return String(try #require(header.split(separator: ";").first))
-    }
-
     @Test func staffLogInSeeTheirGroupsAndLogOut() async throws {
         let school = try TestSchool()
         let office = try StaffPages.saveAccount(email: "office@school.nl", name: "Ans", role: "office", teacherID: nil, password: "correct-horse-1",
@@ -35,14 +25,14 @@ import TestSupport
             let form = try await client.execute(uri: "/staff/login", method: .get)
             #expect(form.status == .ok && String(buffer: form.body).contains(#"<form method="post" action="/staff/login">"#))
 
-            let wrong = try await logIn(client, "office@school.nl", "wrong-password")
+            let wrong = try await client.postStaffLogin("office@school.nl", "wrong-password")
             #expect(wrong.status == .unauthorized && String(buffer: wrong.body).contains("Het e-mailadres of het wachtwoord klopt niet."))
 
-            let right = try await logIn(client, "OFFICE@school.nl", "correct-horse-1")
+            let right = try await client.postStaffLogin("OFFICE@school.nl", "correct-horse-1")
             #expect(right.status == .seeOther && right.headers[.location] == "/staff")
             let setCookie = try #require(right.headers[.setCookie])
             #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict") && setCookie.contains("Path=/staff"))
-            let session = try cookie(right)
+            let session = try sessionCookie(of: right)
             #expect(try school.runtime.database.readNow { try $0.auditLog(limit: 10) }.contains { $0.actor == "office@school.nl" && $0.action == "log in" })
             let page = try await client.execute(uri: "/staff", method: .get, headers: [.cookie: session])
             let html = String(buffer: page.body)
@@ -60,7 +50,7 @@ import TestSupport
             #expect(html.contains(#"<a href="/staff/deliveries">"#))
 
             // A teacher sees their own groups only.
-            let teacherSession = try cookie(try await logIn(client, "juf@school.nl", "correct-horse-2"))
+            let teacherSession = try sessionCookie(of: try await client.postStaffLogin("juf@school.nl", "correct-horse-2"))
             let teacherPage = try await client.execute(uri: "/staff", method: .get, headers: [.cookie: teacherSession])
             let teacherHTML = String(buffer: teacherPage.body)
             #expect(teacherHTML.contains(#"<a href="/staff/groups/g2">Groep 3</a>"#) && !teacherHTML.contains("Groep 1/2"))
@@ -81,11 +71,11 @@ import TestSupport
                                        database: school.runtime.database, cost: 4)
         try await withLiveServer(school) { client in
             for _ in 0..<10 {
-                let guess = try await logIn(client, "office@school.nl", "guess")
+                let guess = try await client.postStaffLogin("office@school.nl", "guess")
                 #expect(guess.status == .unauthorized)
             }
             // Even the right password waits now.
-            let right = try await logIn(client, "office@school.nl", "correct-horse-1")
+            let right = try await client.postStaffLogin("office@school.nl", "correct-horse-1")
             #expect(right.status == .tooManyRequests)
         }
     }

@@ -20,23 +20,6 @@ import TestSupport
                                        database: school.runtime.database, cost: 4)
     }
 
-    func logIn(_ client: any TestClientProtocol, _ email: String, _ password: String) async throws -> String {
-        let response = try await client.execute(uri: "/staff/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                                body: ByteBuffer(string: "email=\(email)&password=\(password)"))
-        let header = try #require(response.headers[.setCookie])
-        return String(try #require(header.split(separator: ";").first))
-    }
-
-    func post(_ client: any TestClientProtocol, _ uri: String, _ form: String, _ cookie: String) async throws -> TestResponse {
-        try await client.execute(uri: uri, method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: cookie],
-                                 body: ByteBuffer(string: form))
-    }
-
-    func get(_ client: any TestClientProtocol, _ uri: String, _ cookie: String) async throws -> (status: HTTPResponse.Status, html: String) {
-        let response = try await client.execute(uri: uri, method: .get, headers: [.cookie: cookie])
-        return (response.status, String(buffer: response.body))
-    }
-
     func encoded(_ scope: String) -> String { scope.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? scope }
 
     @Test func theOfficePlansPinsSwapsAndPublishesOnceAndATeacherOnlyLooks() async throws {
@@ -60,74 +43,74 @@ import TestSupport
 
         let households = try school.runtime.database.readNow { try $0.households().count }
         try await withLiveServer(school) { client in
-            let office = try await logIn(client, "office@school.nl", "office-pass")
+            let office = try await client.staffSession("office@school.nl", "office-pass")
             // While the round is open: who answered, a preliminary proposal, no publishing, and no extra reminders.
-            let open = try await get(client, "/staff/round", office)
+            let open = try await client.staffGet("/staff/round", office)
             #expect(open.status == .ok && open.html.contains("Ouders geven hun voorkeuren tot") && open.html.contains("1 van de \(households) gezinnen gaven hun voorkeuren"))
             #expect(open.html.contains("Voorlopig voorstel maken") && !open.html.contains("/staff/round/publish"))
-            #expect(!(try await get(client, "/staff", office).html.contains("/nudge\"")))
-            #expect(try await post(client, "/staff/round/publish", "confirm=yes", office).status == .conflict)
+            #expect(!(try await client.staffGet("/staff", office).html.contains("/nudge\"")))
+            #expect(try await client.staffPost("/staff/round/publish", "confirm=yes", office).status == .conflict)
             #expect(try await service.roundOverview().round == nil)
 
             school.clock.set(school.runtime.school.booking.closes + 60)
-            #expect(try await get(client, "/staff/round", office).html.contains("er is nog geen voorstel"))
-            let planned = try await post(client, "/staff/round/plan", "", office)
+            #expect(try await client.staffGet("/staff/round", office).html.contains("er is nog geen voorstel"))
+            let planned = try await client.staffPost("/staff/round/plan", "", office)
             #expect(planned.status == .seeOther && planned.headers[.location] == "/staff/round?done=planned")
-            let page = try await get(client, "/staff/round?done=planned", office)
+            let page = try await client.staffGet("/staff/round?done=planned", office)
             #expect(page.html.contains("Het voorstel is gemaakt.") && page.html.contains("<h2>\(group.name)</h2>") && page.html.contains(">goed<"))
             #expect(page.html.contains("/staff/round/publish") && page.html.contains("Aanpassen"))
 
             // A teacher sees their own groups' proposal, without the office's forms.
-            let teacherSession = try await logIn(client, "teacher@school.nl", "teacher-pass")
-            let seen = try await get(client, "/staff/round", teacherSession)
+            let teacherSession = try await client.staffSession("teacher@school.nl", "teacher-pass")
+            let seen = try await client.staffGet("/staff/round", teacherSession)
             #expect(seen.status == .ok && seen.html.contains("<h2>\(otherGroup.name)</h2>") && !seen.html.contains("<h2>\(group.name)</h2>"))
             #expect(!seen.html.contains("Aanpassen") && !seen.html.contains("/staff/round/publish"))
-            #expect(try await post(client, "/staff/round/plan", "", teacherSession).status == .forbidden)
-            #expect(try await post(client, "/staff/round/publish", "confirm=yes", teacherSession).status == .forbidden)
+            #expect(try await client.staffPost("/staff/round/plan", "", teacherSession).status == .forbidden)
+            #expect(try await client.staffPost("/staff/round/publish", "confirm=yes", teacherSession).status == .forbidden)
 
             // Pin the household's talk to another time of its teachers.
             let overview = try await service.roundOverview()
             let talks = try #require(overview.groups[groupID])
             let own = try #require(talks.first { $0.planned.householdID == household.id })
-            let talkPage = try await get(client, "/staff/round/talk?scope=\(encoded(own.planned.scope))", office)
+            let talkPage = try await client.staffGet("/staff/round/talk?scope=\(encoded(own.planned.scope))", office)
             let target = try #require(talks.first { $0.planned.scope != own.planned.scope && $0.slot != nil })
             let targetSlot = try #require(target.slot?.id)
             #expect(talkPage.status == .ok && talkPage.html.contains(#"<option value="\#(targetSlot)">"#))
             #expect(talkPage.html.contains("(nu: \(target.child.firstName))"))
-            #expect(try await post(client, "/staff/round/pin", "scope=\(encoded(own.planned.scope))", office).status == .badRequest)
+            #expect(try await client.staffPost("/staff/round/pin", "scope=\(encoded(own.planned.scope))", office).status == .badRequest)
             let otherChild = try #require(overview.groups[otherGroup.id]?.first).child.id
             let foreign = try #require(try await service.freeSlots(forChild: otherChild).first { !group.teacherIDs.contains($0.teacherID) })
-            let refused = try await post(client, "/staff/round/pin", "scope=\(encoded(own.planned.scope))&slot=\(foreign.id ?? 0)", office)
+            let refused = try await client.staffPost("/staff/round/pin", "scope=\(encoded(own.planned.scope))&slot=\(foreign.id ?? 0)", office)
             #expect(refused.status == .conflict && String(buffer: refused.body).contains("geen vrije tijd van een leerkracht"))
-            let pinned = try await post(client, "/staff/round/pin", "scope=\(encoded(own.planned.scope))&slot=\(target.slot?.id ?? 0)", office)
+            let pinned = try await client.staffPost("/staff/round/pin", "scope=\(encoded(own.planned.scope))&slot=\(target.slot?.id ?? 0)", office)
             #expect(pinned.status == .seeOther && pinned.headers[.location] == "/staff/round?done=pinned")
             var now = try #require(try await service.roundOverview().talk(scope: own.planned.scope))
             #expect(now.slot?.id == target.slot?.id && now.planned.pinned)
 
             // Swap it with another child of the group: both pinned at each other's times.
             let partner = try #require(try await service.roundOverview().groups[groupID]?.first { $0.planned.scope != own.planned.scope && $0.slot != nil })
-            let swapped = try await post(client, "/staff/round/swap", "scope=\(encoded(own.planned.scope))&with=\(encoded(partner.planned.scope))", office)
+            let swapped = try await client.staffPost("/staff/round/swap", "scope=\(encoded(own.planned.scope))&with=\(encoded(partner.planned.scope))", office)
             #expect(swapped.status == .seeOther)
             now = try #require(try await service.roundOverview().talk(scope: own.planned.scope))
             let partnerNow = try await service.roundOverview().talk(scope: partner.planned.scope)
             #expect(now.slot?.id == partner.slot?.id && partnerNow?.slot?.id == target.slot?.id && partnerNow?.planned.pinned == true)
-            #expect(try await post(client, "/staff/round/swap", "scope=\(encoded(own.planned.scope))&with=nobody", office).status == .badRequest)
+            #expect(try await client.staffPost("/staff/round/swap", "scope=\(encoded(own.planned.scope))&with=nobody", office).status == .badRequest)
 
             // Publishing asks for a tick first, then tells every household once.
-            #expect(try await post(client, "/staff/round/publish", "", office).status == .badRequest)
+            #expect(try await client.staffPost("/staff/round/publish", "", office).status == .badRequest)
             #expect(try school.runtime.database.readNow { try $0.activeBookingCount() } == 0)
-            let published = try await post(client, "/staff/round/publish", "confirm=yes", office)
+            let published = try await client.staffPost("/staff/round/publish", "confirm=yes", office)
             #expect(published.status == .seeOther && published.headers[.location] == "/staff/round?done=published")
             let told = try await parent.receive()
             #expect(told.contains { $0.text.hasPrefix("Uw startgesprek over") })
             let booked = try school.runtime.database.readNow { try $0.activeBookingCount() }
             #expect(booked > 0)
-            let again = try await post(client, "/staff/round/publish", "confirm=yes", office)
+            let again = try await client.staffPost("/staff/round/publish", "confirm=yes", office)
             #expect(again.status == .conflict && String(buffer: again.body).contains("al gepubliceerd"))
-            #expect(try await post(client, "/staff/round/plan", "", office).status == .conflict)
+            #expect(try await client.staffPost("/staff/round/plan", "", office).status == .conflict)
             #expect(try await parent.receive().isEmpty)
             #expect(try school.runtime.database.readNow { try $0.activeBookingCount() } == booked)
-            let after = try await get(client, "/staff/round", office)
+            let after = try await client.staffGet("/staff/round", office)
             #expect(after.html.contains("Het voorstel is gepubliceerd") && !after.html.contains("Aanpassen"))
             let log = try school.runtime.database.readNow { try $0.auditLog(limit: 50) }
             #expect(["plan round", "pin talk", "publish round"].allSatisfy { action in log.contains { $0.actor == "office@school.nl" && $0.action == action } })
@@ -139,10 +122,10 @@ import TestSupport
         _ = try StaffPages.saveAccount(email: "office@school.nl", name: "Ans", role: "office", teacherID: nil, password: "office-pass",
                                        database: plain.runtime.database, cost: 4)
         try await withLiveServer(plain) { client in
-            let office = try await logIn(client, "office@school.nl", "office-pass")
-            #expect(try await get(client, "/staff/round", office).status == .notFound)
-            #expect(!(try await get(client, "/staff", office).html.contains("/staff/round")))
-            #expect(try await post(client, "/staff/round/plan", "", office).status == .conflict)
+            let office = try await client.staffSession("office@school.nl", "office-pass")
+            #expect(try await client.staffGet("/staff/round", office).status == .notFound)
+            #expect(!(try await client.staffGet("/staff", office).html.contains("/staff/round")))
+            #expect(try await client.staffPost("/staff/round/plan", "", office).status == .conflict)
         }
     }
 }
