@@ -17,10 +17,8 @@ import TestSupport
         let household = try school.household()
         let code = InviteCode.display(household.code)
         let guardians = try school.runtime.database.readNow { try $0.guardians(household: household.id) }
-        let records = LogRecords()
-        var logger = Logger(label: "e2e") { _ in CapturingLogHandler(records: records) }
-        logger.logLevel = .debug
-        let app = try buildApplication(school.runtime, logger: logger, pollTimeout: .milliseconds(300))
+        let records = CapturedLog()
+        let app = try buildApplication(school.runtime, logger: records.logger(label: "e2e", level: .debug), pollTimeout: .milliseconds(300))
         try await app.test(.live) { client in
             let browser = WebChatBrowser(client: client, code: code)
             try await browser.send(["start": true, "language": "nl"])
@@ -44,35 +42,6 @@ import TestSupport
                 #expect(!line.text.contains(secret), "\(secret) logged in \(line.text)")
             }
         }
-    }
-}
-
-/// The lines logged, flattened to text for searching.
-final class LogRecords: Sendable {
-    struct Line: Sendable {
-        let message: String
-        let metadata: [String: String]
-        var text: String { message + " " + metadata.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
-    }
-
-    private let lines = Mutex<[Line]>([])
-    func append(_ line: Line) { lines.withLock { $0.append(line) } }
-    var all: [Line] { lines.withLock { $0 } }
-}
-
-struct CapturingLogHandler: LogHandler {
-    let records: LogRecords
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        let all = metadata.merging(event.metadata ?? [:]) { _, new in new }
-        records.append(.init(message: "\(event.message)", metadata: all.mapValues { "\($0)" }))
     }
 }
 

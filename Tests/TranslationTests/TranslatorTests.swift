@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import Testing
+import TestSupport
 @testable import Translation
 
 /// The `Translator` the daemon calls, over the fake providers: it gives up at its deadline, keeps translations,
@@ -108,7 +109,7 @@ import Testing
         let log = CapturedLog()
         let secretText = "Het wachtwoord van de klassenapp is Zonnebloem-42"
         let translations = try await fake.serving { url in
-            let translator = Translator(provider: DeepLClient(http: .shared, key: fake.key, baseURL: url), deadline: Self.patient, logger: log.logger)
+            let translator = Translator(provider: DeepLClient(http: .shared, key: fake.key, baseURL: url), deadline: Self.patient, logger: log.logger(label: "translation-test"))
             var translations = [await translator.translate(Phrases.gymDutch, from: "nl", to: "ar"),
                                 await translator.translate(Phrases.gymDutch, from: "nl", to: "ar"),
                                 await translator.translate(Phrases.gymDutch, from: "nl", to: "so")]
