@@ -14,15 +14,6 @@ import TestSupport
         return path
     }
 
-    func problems(_ loader: ConfigurationLoader) -> [String] {
-        do {
-            _ = try loader.load()
-            return []
-        } catch {
-            return error.issues.map(\.description)
-        }
-    }
-
     @Test func theCommandLineWinsOverTheEnvironmentWhichWinsOverTheFileWhichWinsOverTheDefault() throws {
         let folder = TemporaryDirectory()
         _ = try write("123456:ABC-secret\n", to: "etc/secrets/telegram-token", in: folder)

@@ -154,14 +154,6 @@ func withTelegram(_ body: @escaping @Sendable (TestSchool, FakeBotAPI, TelegramP
     } }
 }
 
-func waitUntil(timeout: Duration = .seconds(5), _ condition: () throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while try !condition() {
-        guard ContinuousClock.now < deadline else { Issue.record("condition not met in time"); return }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-}
-
 /// A parent's Telegram app: sends texts and presses buttons as real updates, reads what the bot sent to this chat.
 final class TelegramParent: Sendable {
     let fake: FakeBotAPI

@@ -8,15 +8,6 @@ import Translation
 /// The translation settings come from the environment, the configuration file and the command line like the others;
 /// the key only from the environment or a file; every missing or wrong value is named with where it came from.
 @Suite(.timeLimit(.minutes(1))) struct TranslationConfigurationTests {
-    func problems(_ loader: ConfigurationLoader) -> [String] {
-        do {
-            _ = try loader.load()
-            return []
-        } catch {
-            return error.issues.map(\.description)
-        }
-    }
-
     @Test func withoutAProviderNothingIsTranslated() throws {
         #expect(try ConfigurationLoader(environment: [:]).load().configuration.translation == nil)
         #expect(try ConfigurationLoader(environment: ["SAMENSPRAAK_TRANSLATION_PROVIDER": "none", "SAMENSPRAAK_TRANSLATION_KEY": "k"]).load()

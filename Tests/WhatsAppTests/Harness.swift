@@ -67,14 +67,6 @@ func post(_ client: any TestClientProtocol, _ body: String, signature: String?? 
     return try await client.execute(uri: WhatsAppWebhook.path, method: .post, headers: headers, body: ByteBuffer(string: body)).status
 }
 
-func waitUntil(timeout: Duration = .seconds(5), _ condition: () throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while try !condition() {
-        guard ContinuousClock.now < deadline else { Issue.record("condition not met in time"); return }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-}
-
 /// A parent's WhatsApp: sends texts and presses buttons or list rows as Meta's webhooks would deliver them, and reads
 /// what the school sent to this number at the fake Graph API.
 final class WhatsAppParent: Sendable {
