@@ -1,3 +1,4 @@
+import ChannelKit
 import Foundation
 import Hummingbird
 import HTTPServer
@@ -22,12 +23,8 @@ public func buildApplication(_ runtime: Runtime, logger: Logger, pollTimeout: Du
         router.post(RouterPath(stringLiteral: TelegramWebhook.path)) { request, context -> Response in
             let body = try await request.body.collect(upTo: 1024 * 1024)
             let secret = request.headers.first { $0.name.canonicalName == TelegramWebhook.secretHeader.lowercased() }?.value
-            switch await telegramWebhook.receive(body: Data(body.readableBytesView), secretHeader: secret, requestLogger: context.logger) {
-            case .ok: return Response(status: .ok)
-            case .unauthorized: throw ChatError(.unauthorized, "The secret token is missing or wrong.")
-            case .badRequest(let reason): throw ChatError(.badRequest, reason)
-            case .retryLater: throw ChatError(.serviceUnavailable, "Not stored; please deliver again.")
-            }
+            let answer = await telegramWebhook.receive(body: Data(body.readableBytesView), secretHeader: secret, requestLogger: context.logger)
+            return try response(to: answer, unauthorized: "The secret token is missing or wrong.")
         }
     }
     if let whatsappWebhook {
@@ -42,12 +39,8 @@ public func buildApplication(_ runtime: Runtime, logger: Logger, pollTimeout: Du
         router.post(RouterPath(stringLiteral: WhatsAppWebhook.path)) { request, context -> Response in
             let body = try await request.body.collect(upTo: WhatsAppWebhook.maximumBodySize)
             let signature = request.headers.first { $0.name.canonicalName == WhatsAppWebhook.signatureHeader.lowercased() }?.value
-            switch await whatsappWebhook.receive(body: Data(body.readableBytesView), signature: signature, requestLogger: context.logger) {
-            case .ok: return Response(status: .ok)
-            case .unauthorized: throw ChatError(.unauthorized, "The signature is missing or wrong.")
-            case .badRequest(let reason): throw ChatError(.badRequest, reason)
-            case .retryLater: throw ChatError(.serviceUnavailable, "Not stored; please deliver again.")
-            }
+            let answer = await whatsappWebhook.receive(body: Data(body.readableBytesView), signature: signature, requestLogger: context.logger)
+            return try response(to: answer, unauthorized: "The signature is missing or wrong.")
         }
     }
     return Application(
@@ -55,4 +48,14 @@ public func buildApplication(_ runtime: Runtime, logger: Logger, pollTimeout: Du
         configuration: .init(address: .hostname(runtime.configuration.host, port: runtime.configuration.port), serverName: "samenspraak"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger)
+}
+
+/// A webhook's answer in HTTP: 200, 503 so the platform delivers it again, or 401 and 400 with the reason.
+private func response(to answer: WebhookAnswer, unauthorized: String) throws -> Response {
+    switch answer {
+    case .ok: return Response(status: .ok)
+    case .unauthorized: throw ChatError(.unauthorized, unauthorized)
+    case .badRequest(let reason): throw ChatError(.badRequest, reason)
+    case .retryLater: throw ChatError(.serviceUnavailable, "Not stored; please deliver again.")
+    }
 }

@@ -52,3 +52,13 @@ public enum WebhookSecurity {
         }
     }
 }
+
+/// What a platform's webhook POST came to; the HTTP layer answers it with the status the platform acts on.
+public enum WebhookAnswer: Equatable, Sendable {
+    case ok
+    /// The signature or shared secret is missing or wrong.
+    case unauthorized
+    case badRequest(String)
+    /// Not stored (the database is unavailable): the platform should deliver it again.
+    case retryLater
+}

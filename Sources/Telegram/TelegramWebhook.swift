@@ -29,16 +29,8 @@ public struct TelegramWebhook: Sendable {
         return String((0..<48).map { _ in alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))] })
     }
 
-    public enum Answer: Equatable, Sendable {
-        case ok
-        case unauthorized
-        case badRequest(String)
-        /// Not stored (the database is unavailable): Telegram should try again.
-        case retryLater
-    }
-
     /// Handles one POSTed update; `requestLogger` carries the HTTP request's id.
-    public func receive(body: Data, secretHeader: String?, requestLogger: Logger? = nil) async -> Answer {
+    public func receive(body: Data, secretHeader: String?, requestLogger: Logger? = nil) async -> WebhookAnswer {
         guard let given = secretHeader, WebhookSecurity.constantTimeEqual(given, secret) else { return .unauthorized }
         let update: Update
         do { update = try JSONDecoder().decode(Update.self, from: body) } catch {

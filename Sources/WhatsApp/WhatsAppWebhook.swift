@@ -37,16 +37,8 @@ public struct WhatsAppWebhook: Sendable {
         return challenge
     }
 
-    public enum Answer: Equatable, Sendable {
-        case ok
-        case unauthorized
-        case badRequest(String)
-        /// Not stored (the database is unavailable): Meta should deliver it again.
-        case retryLater
-    }
-
     /// Handles one POSTed body; `requestLogger` carries the HTTP request's id.
-    public func receive(body: Data, signature: String?, requestLogger: Logger? = nil) async -> Answer {
+    public func receive(body: Data, signature: String?, requestLogger: Logger? = nil) async -> WebhookAnswer {
         guard WebhookSecurity.validSHA256Signature(signature, body: body, secret: appSecret) else { return .unauthorized }
         let payload: WebhookPayload
         do { payload = try JSONDecoder().decode(WebhookPayload.self, from: body) } catch {
