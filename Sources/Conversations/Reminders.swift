@@ -51,7 +51,8 @@ enum Reminders {
     }
 
     /// The jobs that follow from the school file: the nudges to book (or to answer, in a preference round), planning a
-    /// preference round when it closes, and each teacher's agenda on every day with time for talks. Run at every start, so an edited school file is followed.
+    /// preference round when it closes, and each teacher's agenda on every day with time for talks. Run at every start,
+    /// so an edited school file is followed.
     static func planSchoolJobs(school: School, tx: Transaction, now: Date) throws {
         var wanted: [PlannedJob] = []
         for moment in school.booking.nudgeMoments(policy: school.unprompted, calendar: school.calendar) {
