@@ -55,7 +55,7 @@ let package = Package(
         .target(
             name: "Conversations",
             dependencies: [
-                "SamenspraakCore", "Dialogue", "Localization", "Storage", "Monitoring",
+                "SamenspraakCore", "Dialogue", "Localization", "Storage", "Monitoring", "Translation",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: settings

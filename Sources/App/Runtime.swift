@@ -156,10 +156,10 @@ public struct Runtime: Sendable {
         }
         let localizer = Localizer(catalogs: content.catalogs, timeZone: school.timeZone)
         let metrics = MetricsRegistry()
+        let translator = configuration.translation?.makeTranslator(logger: logger)
         let service = ConversationService(database: database, flows: content.flows, staffFlows: content.staffFlows, localizer: localizer, school: school, clock: clock,
-                                          publicURL: configuration.publicURL, logger: logger, monitoring: metrics.monitoring)
-        return Runtime(configuration: configuration, school: school, database: database, service: service, metrics: metrics,
-                       translator: configuration.translation?.makeTranslator(logger: logger))
+                                          publicURL: configuration.publicURL, logger: logger, monitoring: metrics.monitoring, translator: translator)
+        return Runtime(configuration: configuration, school: school, database: database, service: service, metrics: metrics, translator: translator)
     }
 
     /// One staff invite link per teacher of the school file, in its order; codes are made on first use.

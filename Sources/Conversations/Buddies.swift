@@ -72,6 +72,15 @@ struct BuddyMatchmaker {
         }
     }
 
+    /// One buddy's words for the other: `key` says whether they were translated (buddy.relay_translated, with the
+    /// original below), could not be (buddy.relay_untranslated) or needed no translation (buddy.relay).
+    func relay(_ text: String, original: String? = nil, key: String = "buddy.relay", introduction: BuddyIntroductionRecord, from household: Int64,
+               to other: Int64) throws -> Notice {
+        let sender = try profile(of: household)
+        return Notice(recipient: .household(other), key: key, values: sender.merging(["text": .text(text), "original": .text(original ?? text)]) { $1 },
+                      buttons: [Notice.Button(flow: "buddy_write", argument: String(introduction.id), label: "buddy.reply", values: sender)])
+    }
+
     /// The household can no longer be reached (it said "stop" everywhere, or blocked us): its pairings end and its open
     /// questions lapse, the other is told kindly, and a parent left waiting gets the next buddy proposed.
     func householdUnreachable(_ household: Int64) throws -> [Notice] {

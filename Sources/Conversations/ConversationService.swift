@@ -5,6 +5,7 @@ import Logging
 import Monitoring
 import SamenspraakCore
 import Storage
+import Translation
 
 /// The path of one inbound message: inbox (once) → contact → dialogue step → replies in the outbox,
 /// all in one transaction that is durable before anything is returned (and so before any reply leaves).
@@ -24,9 +25,11 @@ public final class ConversationService: Sendable {
     /// Messages in and the time of each step; the channels add what they send.
     public let monitoring: Monitoring
     let dayKeys: DayKeys
+    /// Translates what one buddy writes to the other, outside the step (`relayBuddyMessages`); nil: passed on as written.
+    public let translator: Translator?
 
     public init(database: AppDatabase, flows: FlowSet, staffFlows: FlowSet, localizer: Localizer, school: School, clock: any Clock,
-                publicURL: String, logger: Logger, monitoring: Monitoring = Monitoring()) {
+                publicURL: String, logger: Logger, monitoring: Monitoring = Monitoring(), translator: Translator? = nil) {
         self.database = database
         self.engine = DialogueEngine(flows: flows, renderer: localizer)
         self.staffEngine = DialogueEngine(flows: staffFlows, renderer: localizer)
@@ -38,6 +41,7 @@ public final class ConversationService: Sendable {
         self.dayKeys = DayKeys(calendar: school.calendar)
         self.logger = logger
         self.monitoring = monitoring
+        self.translator = translator
     }
 
     /// Someone a message was queued for.
@@ -48,7 +52,8 @@ public final class ConversationService: Sendable {
 
     public enum Outcome: Sendable, Equatable {
         /// The step ran; these outbox rows hold the replies, and `notified` got a notice about a shared talk;
-        /// `plannedJobs` when it planned a reminder (the scheduler may have to wake sooner).
+        /// `plannedJobs` when it planned a reminder (the scheduler may have to wake sooner) or queued a buddy's message for
+        /// translation (the relay loop may have work).
         case handled(contactID: Int64, outboxIDs: [Int64], notified: [Recipient], plannedJobs: Bool = false)
         /// The same platform message was handled before; nothing was done again.
         case duplicate
@@ -92,7 +97,10 @@ public final class ConversationService: Sendable {
         guard case .handled(_, let outboxIDs, let notified, let plannedJobs) = outcome else { return }
         let recipients = (outboxIDs.isEmpty ? [] : [Recipient(channel: event.channel, address: event.address)]) + notified
         await wakeups.signal(recipients: recipients)
-        if plannedJobs { await wakeups.signal(Wakeups.jobsKey) }
+        if plannedJobs {
+            await wakeups.signal(Wakeups.jobsKey)
+            await wakeups.signal(Wakeups.relaysKey)
+        }
     }
 
     func step(_ event: InboundEvent, inviteCode: String?, now: Date, tx: Transaction, logger: Logger, isStart: Bool = false) throws -> Outcome {
@@ -139,7 +147,7 @@ public final class ConversationService: Sendable {
             switch invitee {
             case .household(let household):
                 var host = SchoolHost(tx: tx, school: school, localizer: localizer, now: now, publicURL: publicURL, dayKeys: dayKeys,
-                                      household: household, contact: contact)
+                                      household: household, contact: contact, translatesBuddyMessages: translator != nil)
                 replies = try converse(input, engine: engine, session: &session, host: &host, defaultLanguage: defaultLanguage,
                                        conversation: contactID, logger: logger)
                 contact = host.contact
@@ -208,15 +216,20 @@ public final class ConversationService: Sendable {
             case .teacher(let id): try tx.contacts(teacher: id)
             }
             for contact in contacts where contact.receivesMessages {
-                var message = reply(notice.key, notice.values, language: language(of: contact))
-                message.choices = notice.buttons.map {
-                    Choice(id: DialogueEngine.commandChoiceID($0.flow, argument: $0.argument),
-                           label: localizer.text($0.label, $0.values, language: language(of: contact)))
-                }
+                let message = message(notice, language: language(of: contact))
                 if let recipient = try queue(message, to: contact, unprompted: unprompted, encoder: encoder, tx: tx, now: now) { recipients.append(recipient) }
             }
         }
         return recipients
+    }
+
+    /// A notice in `language`, with its buttons.
+    func message(_ notice: Notice, language: String) -> OutboundMessage {
+        var message = reply(notice.key, notice.values, language: language)
+        message.choices = notice.buttons.map {
+            Choice(id: DialogueEngine.commandChoiceID($0.flow, argument: $0.argument), label: localizer.text($0.label, $0.values, language: language))
+        }
+        return message
     }
 
     /// Queues `message` for `contact` and returns whom to wake for it (nil for a contact of an unknown channel).

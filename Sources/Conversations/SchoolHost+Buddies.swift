@@ -32,7 +32,7 @@ extension SchoolHost {
         "buddy.status_paired", "buddy.status_asking", "buddy.status_searching", "buddy.status_offer", "buddy.status_offer_paused",
         "buddy.status_none", "buddy.action_want", "buddy.action_withdraw", "buddy.action_offer", "buddy.action_change",
         "buddy.action_pause", "buddy.action_resume", "buddy.action_stop", "buddy.other_unreachable", "buddy.expired", "buddy.check_in",
-        "buddy.check_in_good", "buddy.check_in_poor", "buddy.suggested", "buddy.yes_find"]
+        "buddy.check_in_good", "buddy.check_in_poor", "buddy.suggested", "buddy.yes_find", "buddy.relay_translated", "buddy.relay_untranslated"]
         + BuddySituation.allCases.flatMap { ["buddy.need_\($0.rawValue)", "buddy.offer_\($0.rawValue)", "buddy.situation_\($0.rawValue)"] }
     /// How many parents one buddy may offer to support at once (the database allows up to 5).
     static let buddyCapacities = 1...3
@@ -111,9 +111,13 @@ extension SchoolHost {
             guard let (introduction, other) = try ownPairing(session.vars["introduction"]?.plain), case .text(let text)? = session.vars["relay_text"]
             else { return "gone" }
             session.vars["relay_text"] = nil
-            let sender = try matchmaker.profile(of: household)
-            notices.append(Notice(recipient: .household(other), key: "buddy.relay", values: sender.merging(["text": .text(text)]) { $1 },
-                                  buttons: [Notice.Button(flow: "buddy_write", argument: String(introduction.id), label: "buddy.reply", values: sender)]))
+            if translatesBuddyMessages {
+                // Translated and passed on by the relay loop, so this step never waits on the provider.
+                try tx.queueBuddyMessage(introductionID: introduction.id, from: household, language: language, text: text, at: now)
+                plannedJobs = true
+            } else {
+                notices.append(try matchmaker.relay(text, introduction: introduction, from: household, to: other))
+            }
             return "ok"
         case "share_buddy_contact":
             guard case (var introduction, let other)? = try ownPairing(session.vars["argument"]?.plain) else { return "gone" }

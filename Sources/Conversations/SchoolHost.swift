@@ -15,6 +15,8 @@ struct SchoolHost: ContactHost {
     let dayKeys: DayKeys
     let household: Int64
     var contact: ContactRecord
+    /// Whether a buddy's message waits for its translation (a provider is configured) instead of going at once.
+    var translatesBuddyMessages = false
     /// Messages for others caused by this step (the child's other household for joint talks, the teacher for an answer
     /// to a check-in), sent by the service with this step's replies.
     var notices: [Notice] = []
@@ -50,7 +52,7 @@ public enum SchoolHostCatalog {
                     "answer", "current_thing1", "current_thing2", "current_wish", "count", "date_label", "children",
                     "who", "what", "why", "when", "how", "question", "comment", "agreements", "name", "month", "end", "note", "interest",
                     "block_kind", "current", "total", "summary", "until", "status", "chosen_languages", "chosen_situations", "groups",
-                    "languages", "situation", "text", "phone"],
+                    "languages", "situation", "text", "phone", "original"],
         messages: Set(["booking.child_option", "booking.day_option", "booking.day_option_sibling", "booking.time_option",
                    "booking.time_option_sibling", "booking.time_option_teacher", "move.talk_option", "pretalk.child_option",
                    "pretalk.current", "menu.talk_line", "common.too_long", "common.text_only", "common.unavailable",

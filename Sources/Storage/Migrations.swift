@@ -431,6 +431,20 @@ extension AppDatabase {
                 CREATE INDEX buddyIntroduction_buddy ON buddyIntroduction(buddyID);
                 """)
         }
+        migrator.registerMigration("v16: buddy messages waiting for their translation") { db in
+            try db.execute(sql: """
+                -- A message one buddy wrote to the other while a translation provider is configured: kept here only
+                -- until it is translated (or the provider gave up) and queued for the other, outside the step.
+                CREATE TABLE buddyMessage (
+                    id INTEGER PRIMARY KEY,
+                    introductionID INTEGER NOT NULL REFERENCES buddyIntroduction(id) ON DELETE CASCADE,
+                    fromHouseholdID INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,
+                    language TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    createdAt DATETIME NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

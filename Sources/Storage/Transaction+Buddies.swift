@@ -155,4 +155,33 @@ extension Transaction {
         try Row.fetchAll(db, sql: "SELECT parentID, buddyID FROM buddyIntroduction WHERE state IN ('declined', 'expired', 'ended')")
             .map { ($0[0], $0[1]) }
     }
+
+    // MARK: Messages waiting for their translation
+
+    public func queueBuddyMessage(introductionID: Int64, from household: Int64, language: String, text: String, at now: Date) throws {
+        try db.execute(sql: "INSERT INTO buddyMessage (introductionID, fromHouseholdID, language, text, createdAt) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [introductionID, household, language, text, now])
+    }
+
+    /// The messages waiting, oldest first.
+    public func waitingBuddyMessages(limit: Int) throws -> [BuddyMessageRecord] {
+        try BuddyMessageRecord.fetchAll(db, sql: "SELECT * FROM buddyMessage ORDER BY id LIMIT ?", arguments: [limit])
+    }
+
+    /// Removes a message once it is queued for the other (the outbox has it now).
+    public func removeBuddyMessage(id: Int64) throws -> Bool {
+        try db.execute(sql: "DELETE FROM buddyMessage WHERE id = ?", arguments: [id])
+        return db.changesCount == 1
+    }
+}
+
+/// A buddy's message waiting for its translation.
+public struct BuddyMessageRecord: Sendable, Equatable, Codable, FetchableRecord {
+    public var id: Int64
+    public var introductionID: Int64
+    public var fromHouseholdID: Int64
+    /// The language the writer chats in.
+    public var language: String
+    public var text: String
+    public var createdAt: Date
 }

@@ -8,44 +8,23 @@ import TestSupport
 /// Buddies by chat through the service and a real SQLite file: offering help, asking for a buddy, the double opt-in,
 /// writing through Samenspraak, exchanging numbers only when both chose to, ending, and what the database refuses.
 @Suite struct BuddyTests {
-    /// A chat in `language` for the `skip`-th household whose guardians gave `rosterLanguage` to the school.
     func chat(_ school: TestSchool, rosterLanguage: String, skip: Int = 0, language: String) async throws -> (Conversation, Int64) {
-        let households = try school.runtime.database.readNow { tx in
-            try tx.households().filter { try tx.guardians(household: $0.id ?? 0).first?.language == rosterLanguage }
-        }
-        let household = try #require(households.dropFirst(skip).first)
-        let chat = Conversation(school, inviteCode: household.inviteCode)
-        try await chat.start(language: language)
-        try await chat.press(school.runtime.service.localizer.languageName(language))
-        return (chat, household.id ?? 0)
+        try await school.chat(rosterLanguage: rosterLanguage, skip: skip, language: language)
     }
 
     func phones(_ school: TestSchool, _ household: Int64) throws -> [String] {
         try school.runtime.database.readNow { try $0.guardians(household: household).map(\.phone) }
     }
 
-    /// A Dutch parent who also speaks Arabic offers to help with the language.
-    func volunteer(_ chat: Conversation) async throws {
-        try await chat.say("buddy")
-        try await chat.press("Ik wil buddy zijn")
-        try await chat.press("العربية")
-        try await chat.press("Klaar")
-        try await chat.press("Met de taal")
-        try await chat.press("Klaar")
-        try await chat.press("1 ouder")
-    }
-
     @Test func anArabicParentAndADutchBuddyAreIntroducedEachInTheirOwnLanguageAndTalkThroughSamenspraak() async throws {
         let school = try TestSchool()
         let (dutch, buddy) = try await chat(school, rosterLanguage: "nl", language: "nl")
         let (arabic, parent) = try await chat(school, rosterLanguage: "ar", language: "ar")
-        try await volunteer(dutch)
+        try await school.offerHelp(dutch)
         #expect(dutch.lastMessages.first?.text.hasPrefix("Dank u wel! U staat nu als buddy ingeschreven.") == true)
 
         // The Arabic parent asks for a buddy for the language: found at once, both asked separately.
-        try await arabic.say("buddy")
-        try await arabic.say("1")   // I'd like a buddy
-        try await arabic.say("1")   // Dutch and understanding school
+        try await school.askForHelp(arabic)   // I'd like a buddy: Dutch and understanding school
         let question = try #require(arabic.lastMessages.last)
         #expect(question.rightToLeft && question.choices.count == 2)
         let asked = try #require(try await dutch.receive().first)
@@ -95,11 +74,9 @@ extension BuddyTests {
         let (first, _) = try await chat(school, rosterLanguage: "nl", language: "nl")
         let (second, _) = try await chat(school, rosterLanguage: "nl", skip: 1, language: "nl")
         let (arabic, parent) = try await chat(school, rosterLanguage: "ar", language: "ar")
-        try await volunteer(first)
-        try await volunteer(second)
-        try await arabic.say("buddy")
-        try await arabic.say("1")
-        try await arabic.say("1")
+        try await school.offerHelp(first)
+        try await school.offerHelp(second)
+        try await school.askForHelp(arabic)
         // One of the two is asked (the best fit), and says no: the parent hears only that it does not go on.
         let (toFirst, toSecond) = (try await first.receive(), try await second.receive())
         #expect(toFirst.count + toSecond.count == 1)
@@ -125,16 +102,12 @@ extension BuddyTests {
     @Test func aParentNobodyFitsWaitsUntilSomeoneOffersAndThenBothAreAsked() async throws {
         let school = try TestSchool()
         let (arabic, parent) = try await chat(school, rosterLanguage: "ar", language: "ar")
-        try await arabic.say("buddy")
-        try await arabic.say("1")
-        try await arabic.say("1")
+        try await school.askForHelp(arabic)
         #expect(try school.runtime.database.readNow { try $0.openBuddyNeed(household: parent) }?.unmatched == "no_volunteers")
         try await arabic.say("buddy")
         try await arabic.say("1")   // now: stop looking … or is it? The menu shows what is possible.
         #expect(try school.runtime.database.readNow { try $0.openBuddyNeed(household: parent) } == nil)
-        try await arabic.say("buddy")
-        try await arabic.say("1")
-        try await arabic.say("1")
+        try await school.askForHelp(arabic)
         // A Dutch-only volunteer does not fit a language need.
         let (dutch, _) = try await chat(school, rosterLanguage: "nl", language: "nl")
         try await dutch.say("buddy")
@@ -180,10 +153,8 @@ extension BuddyTests {
         let school = try TestSchool()
         let (dutch, buddy) = try await chat(school, rosterLanguage: "nl", language: "nl")
         let (arabic, parent) = try await chat(school, rosterLanguage: "ar", language: "ar")
-        try await volunteer(dutch)
-        try await arabic.say("buddy")
-        try await arabic.say("1")
-        try await arabic.say("1")
+        try await school.offerHelp(dutch)
+        try await school.askForHelp(arabic)
         let export = try school.runtime.database.readNow { tx in try tx.export(household: try #require(try tx.household(id: buddy))) }
         #expect(export.buddies.offer?.languages == ["nl", "ar"] && export.buddies.introductions.map(\.role) == ["buddy"])
         try school.runtime.database.writeNow { tx in _ = try tx.erase(household: try #require(try tx.household(id: buddy)), makeInviteCode: { UUID().uuidString }) }
@@ -199,10 +170,8 @@ extension BuddyTests {
     func asked(_ school: TestSchool) async throws -> (dutch: Conversation, arabic: Conversation, question: OutboundMessage, proposal: OutboundMessage) {
         let (dutch, _) = try await chat(school, rosterLanguage: "nl", language: "nl")
         let (arabic, _) = try await chat(school, rosterLanguage: "ar", language: "ar")
-        try await volunteer(dutch)
-        try await arabic.say("buddy")
-        try await arabic.say("1")
-        try await arabic.say("1")
+        try await school.offerHelp(dutch)
+        try await school.askForHelp(arabic)
         let proposal = try #require(arabic.lastMessages.last)
         let question = try #require(try await dutch.receive().first)
         return (dutch, arabic, question, proposal)
