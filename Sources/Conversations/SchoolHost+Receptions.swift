@@ -4,7 +4,7 @@ import SamenspraakCore
 import Storage
 
 /// The parents' answers to a nieuwjaarsreceptie invitation (yes with how many people, maybe, no; changeable until it
-/// starts), and afterwards whether they would like a buddy or be one. Buttons name their reception; only a reception
+/// starts), and afterwards whether they would like a buddy or be one (which goes on in the buddy flows). Buttons name their reception; only a reception
 /// of one of this household's children's groups is answered.
 extension SchoolHost {
     static let receptionActions: [String: Set<String>] = [
@@ -12,7 +12,7 @@ extension SchoolHost {
         "answer_reception_yes": ["ok"],
         "answer_reception_maybe": ["ok"],
         "answer_reception_no": ["ok"],
-        "record_buddy_interest": ["ok", "gone"],
+        "record_buddy_interest": ["wants", "offers", "no", "gone"],
     ]
 
     /// Performs a reception action; nil when `action` is not one of them.
@@ -41,7 +41,7 @@ extension SchoolHost {
             guard parts.count == 2, ["wants", "offers", "no"].contains(parts[1]), try ownReception(parts[0], cancelledToo: true) != nil else { return "gone" }
             try tx.recordBuddyInterest(householdID: household, interest: parts[1], source: "reception:\(parts[0])", at: now)
             session.vars["interest"] = .text(parts[1])
-            return "ok"
+            return parts[1]
         default:
             return nil
         }

@@ -109,7 +109,7 @@ import TestSupport
         let question = try #require(try await dutch.receive().last)
         #expect(question.choices.map(\.label) == ["Ik wil graag een buddy", "Ik wil buddy zijn", "Nee, dank u"])
         try await dutch.press("Ik wil buddy zijn", in: question)
-        #expect(dutch.lastMessages.map(\.text) == ["Dank u! De school neemt dit mee."])
+        #expect(dutch.lastMessages.first?.text.hasPrefix("In welke talen kunt u een andere ouder helpen?") == true)   // on to offering help
         #expect(try school.runtime.database.readNow { try $0.buddyInterests() }.map(\.interest) == ["offers"])
         #expect(try await service.receptionOverview().first { $0.id == "g1-receptie" }.map { ($0.offerBuddy, $0.wantBuddy) } ?? (0, 0) == (1, 0))
         try await dutch.press("Ja, ik kom", in: invitation)   // too late to change
