@@ -81,6 +81,19 @@ struct BuddyMatchmaker {
                       buttons: [Notice.Button(flow: "buddy_write", argument: String(introduction.id), label: "buddy.reply", values: sender)])
     }
 
+    /// A teacher or staff think a buddy would help the household: unless it has an open request or a buddy already, or
+    /// cannot be reached, a need waits for the parent's yes, and this is the question to ask them.
+    func suggest(to household: Int64, situation: BuddySituation, source: String) throws -> (BuddyFlagOutcome, Notice?) {
+        guard try tx.openBuddyNeed(household: household) == nil,
+              try !tx.buddyIntroductions(household: household).contains(where: { $0.parentID == household && $0.state == "paired" })
+        else { return (.alreadyOpen, nil) }
+        guard try isReachable(household) else { return (.unreachable, nil) }
+        let need = try tx.openBuddyNeed(household: household, situation: situation.rawValue, source: source, acceptedAt: nil, at: now)
+        return (.asked, Notice(recipient: .household(household), key: "buddy.suggested", values: ["situation": .message("buddy.need_\(situation.rawValue)")],
+                               buttons: [Notice.Button(flow: "buddy_accept", argument: "\(need.id):yes", label: "buddy.yes_find"),
+                                         Notice.Button(flow: "buddy_accept", argument: "\(need.id):no", label: "buddy.no_thanks")]))
+    }
+
     /// The household can no longer be reached (it said "stop" everywhere, or blocked us): its pairings end and its open
     /// questions lapse, the other is told kindly, and a parent left waiting gets the next buddy proposed.
     func householdUnreachable(_ household: Int64) throws -> [Notice] {
@@ -204,15 +217,9 @@ extension ConversationService {
         let now = clock.now()
         let (outcome, recipients) = try await committer.perform { [self] tx -> (BuddyFlagOutcome, [Recipient]) in
             guard let household = try tx.household(key: key)?.id else { return (.noSuchHousehold, []) }
-            guard try tx.openBuddyNeed(household: household) == nil,
-                  try !tx.buddyIntroductions(household: household).contains(where: { $0.parentID == household && $0.state == "paired" })
-            else { return (.alreadyOpen, []) }
-            guard try BuddyMatchmaker(tx: tx, school: school, localizer: localizer, now: now).isReachable(household) else { return (.unreachable, []) }
-            let need = try tx.openBuddyNeed(household: household, situation: situation.rawValue, source: source, acceptedAt: nil, at: now)
-            let question = Notice(recipient: .household(household), key: "buddy.suggested", values: ["situation": .message("buddy.need_\(situation.rawValue)")],
-                                  buttons: [Notice.Button(flow: "buddy_accept", argument: "\(need.id):yes", label: "buddy.yes_find"),
-                                            Notice.Button(flow: "buddy_accept", argument: "\(need.id):no", label: "buddy.no_thanks")])
-            return (.asked, try deliver([question], unprompted: true, tx: tx, now: now))
+            let (outcome, question) = try BuddyMatchmaker(tx: tx, school: school, localizer: localizer, now: now)
+                .suggest(to: household, situation: situation, source: source)
+            return (outcome, try deliver(question.map { [$0] } ?? [], unprompted: true, tx: tx, now: now))
         }
         await wakeups.signal(recipients: recipients)
         return outcome

@@ -161,6 +161,7 @@ public final class ConversationService: Sendable {
                                        conversation: contactID, logger: logger)
                 contact = host.contact
                 plannedJobs = host.plannedJobs
+                notices = host.notices
             }
         }
         contact.session = String(decoding: try JSONEncoder().encode(session), as: UTF8.self)

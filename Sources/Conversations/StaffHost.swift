@@ -15,6 +15,8 @@ struct StaffHost: ContactHost {
     var contact: ContactRecord
     /// Set when this step saved an agreement, whose jobs the scheduler may have to wake for.
     var plannedJobs = false
+    /// Messages to parents caused by this step (a buddy suggested to a family), sent with its replies.
+    var notices: [Notice] = []
 
     static var catalog: HostCatalog { StaffHostCatalog.catalog }
 }
@@ -30,15 +32,16 @@ public enum StaffHostCatalog {
             "finish_follow_up": ["ok"],
             "move_follow_up": ["ok"],
             "reception_summary": ["some", "none"],
-        ].merging(StaffHost.recordActions) { own, _ in own }) { shared, _ in shared },
-        optionSources: Set(["languages", "talk_days", "school_days"]).union(StaffHost.recordOptionSources),
+        ].merging(StaffHost.recordActions) { own, _ in own }.merging(StaffHost.buddyActions) { own, _ in own }) { shared, _ in shared },
+        optionSources: Set(["languages", "talk_days", "school_days", "buddy_situations"]).union(StaffHost.recordOptionSources),
         variables: Set(["school", "teacher", "groups", "day", "talks", "count", "time", "child", "group", "place",
                         "who", "what", "why", "when", "how", "question", "comment", "answer", "agreements",
                         "receptions", "yes", "maybe", "no", "open", "people", "languages"] + SchoolHost.questions)
             .union(StaffHost.recordVariables),
         messages: Set(["staff.agenda", "staff.agenda_talk", "staff.agenda_answers", "staff.agenda_no_answers", "staff.day_option", "staff.other_day",
                    "staff.follow_up", "staff.follow_up_done", "staff.follow_up_tomorrow", "staff.follow_up_reschedule", "staff.school_day_option",
-                   "staff.disputed", "staff.check_in_answer", "staff.check_in_comment", "staff.look_back", "staff.weekly_summary", "staff.summary_line", "staff.reception_line", "staff.reception_languages"]).union(StaffHost.recordMessages))
+                   "staff.disputed", "staff.check_in_answer", "staff.check_in_comment", "staff.look_back", "staff.weekly_summary", "staff.summary_line", "staff.reception_line", "staff.reception_languages"]).union(StaffHost.recordMessages)
+                   .union(BuddySituation.allCases.map { "buddy.offer_\($0.rawValue)" }))
 }
 
 extension StaffHost {
@@ -66,6 +69,8 @@ extension StaffHost {
                 days.append(day)
             }
             return days.map { Option(id: $0.description, label: "staff.school_day_option", values: ["day": .day($0, in: school.calendar)]) }
+        case "buddy_situations":
+            return BuddySituation.allCases.map { Option(id: $0.rawValue, label: "buddy.offer_\($0.rawValue)") }
         default:
             return try recordOptions(source, session: session)
         }
@@ -109,6 +114,8 @@ extension StaffHost {
             try AgreementPlanner.planMoved(agreement, to: day, school: school, tx: tx, now: now)
             session.vars["day"] = .day(day, in: school.calendar)
             return "ok"
+        case "flag_buddy_need":
+            return try flagBuddyNeed(session: session)
         default:
             return try performRecordAction(action, session: &session)
         }

@@ -245,3 +245,31 @@ extension BuddyTests {
         #expect(try await dutch.receive().allSatisfy { !$0.text.contains("Kees") && !$0.text.contains("Emre") })
     }
 }
+
+extension BuddyTests {
+    @Test func aTeacherSuggestsABuddyAfterTheTalkAndTheParentsDecideInTheirOwnLanguage() async throws {
+        let school = try TestSchool()
+        let (arabic, parent) = try await chat(school, rosterLanguage: "ar", language: "ar")
+        let child = try #require(try school.runtime.database.readNow { try $0.children(household: parent) }.first)
+        let teacher = try #require(school.runtime.school.teachers(ofGroup: child.groupID).first)
+        let code = try #require(try school.runtime.staffInvites(now: school.clock.now()).first { $0.teacher.id == teacher.id }).code
+        let teacherChat = Conversation(school, inviteCode: code)
+        try await teacherChat.start()
+        try await teacherChat.say("buddy")
+        try await teacherChat.say(child.firstName)
+        if teacherChat.lastMessages.last?.text.hasPrefix("Voor welk kind") == true { try await teacherChat.say("1") }   // two children share the name
+        try await teacherChat.press("Leerproblemen zoals dyslexie")
+        #expect(teacherChat.lastMessages.first?.text.hasPrefix("De ouders van \(child.firstName) krijgen in hun eigen taal de vraag") == true)
+        let question = try #require(try await arabic.receive().first)
+        #expect(question.rightToLeft && question.choices.count == 2)
+        // Asking again while the parents decide changes nothing.
+        try await teacherChat.say("buddy")
+        try await teacherChat.say(child.firstName)
+        if teacherChat.lastMessages.last?.text.hasPrefix("Voor welk kind") == true { try await teacherChat.say("1") }
+        try await teacherChat.press("Leerproblemen zoals dyslexie")
+        #expect(teacherChat.lastMessages.first?.text == "De ouders van \(child.firstName) hebben al een buddy of een open vraag.")
+        try await arabic.press(question.choices[1].label, in: question)   // no, thank you
+        let needs = try school.runtime.database.readNow { try $0.buddyNeeds() }
+        #expect(needs.count == 1 && needs[0].source == "teacher:\(teacher.id)" && needs[0].situation == "learning" && needs[0].closedAt != nil && needs[0].acceptedAt == nil)
+    }
+}
