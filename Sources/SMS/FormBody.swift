@@ -54,8 +54,9 @@ public enum FormBody {
 }
 
 /// Twilio's request signature (X-Twilio-Signature): the base64 HMAC-SHA1, keyed with the account's auth token, of the
-/// URL Twilio called followed by every POST parameter's name and value, sorted by name, without separators.
-/// https://www.twilio.com/docs/usage/webhooks/webhooks-security
+/// URL Twilio called followed by every POST parameter's name and value, sorted by name, without separators. A name
+/// that comes more than once has its values sorted, and a repeated name-value pair counts once, as in Twilio's own
+/// libraries. https://www.twilio.com/docs/usage/webhooks/webhooks-security
 public enum TwilioSignature {
     public static let header = "X-Twilio-Signature"
 
@@ -64,7 +65,11 @@ public enum TwilioSignature {
             a.name == b.name ? a.value.utf8.lexicographicallyPrecedes(b.value.utf8) : a.name.utf8.lexicographicallyPrecedes(b.name.utf8)
         }
         var signed = url
-        for (name, value) in sorted { signed += name + value }
+        var previous: (name: String, value: String)?
+        for (name, value) in sorted where previous.map({ $0.name != name || $0.value != value }) ?? true {
+            signed += name + value
+            previous = (name, value)
+        }
         let code = HMAC<Insecure.SHA1>.authenticationCode(for: Data(signed.utf8), using: SymmetricKey(data: Data(authToken.utf8)))
         return Data(code).base64EncodedString()
     }

@@ -14,7 +14,7 @@ enum SMSRendering {
         if !message.choices.isEmpty {
             text += "\n\n" + message.choices.enumerated().map { "\($0.offset + 1). \($0.element.label)" }.joined(separator: "\n")
         }
-        return TextLimits.parts(of: text, maximum: maximumBody).filter { !$0.isEmpty }
+        return TextLimits.parts(of: text, maximum: maximumBody)
     }
 
     /// For a message whose choices all start a command from wherever the person is (a reminder's "Verzetten", an

@@ -57,6 +57,9 @@ import Testing
         #expect(!TwilioSignature.isValid("RSOYDt4T1cUTdK1PDd93/VVr8B8=", url: url + "&baz=3", parameters: parameters, authToken: "12345"))
         #expect(!TwilioSignature.isValid("RSOYDt4T1cUTdK1PDd93/VVr8B8=", url: url, parameters: parameters.dropLast() + [(name: "To", value: "+18005551213")], authToken: "12345"))
         #expect(!TwilioSignature.isValid(nil, url: url, parameters: parameters, authToken: "12345"))
+        // A repeated name: its values sorted, a repeated pair once (the vector of Twilio's libraries).
+        let repeated = [("Sid", "CA123"), ("SidAccount", "AC123"), ("Digits", "5678"), ("Digits", "1234"), ("Digits", "1234")].map { (name: $0.0, value: $0.1) }
+        #expect(TwilioSignature.compute(url: url, parameters: repeated, authToken: "12345") == "IK+Dwps556ElfBT0I3Rgjkr1wJU=")
         #expect(!TwilioSignature.isValid("", url: url, parameters: parameters, authToken: "12345"))
     }
 
