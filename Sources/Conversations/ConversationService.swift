@@ -212,7 +212,11 @@ public final class ConversationService: Sendable {
             case .teacher(let id): try tx.contacts(teacher: id)
             }
             for contact in contacts where contact.receivesMessages {
-                let message = reply(notice.key, notice.values, language: language(of: contact))
+                var message = reply(notice.key, notice.values, language: language(of: contact))
+                message.choices = notice.buttons.map {
+                    Choice(id: DialogueEngine.commandChoiceID($0.flow, argument: $0.argument),
+                           label: localizer.text($0.label, $0.values, language: language(of: contact)))
+                }
                 if let recipient = try queue(message, to: contact, unprompted: unprompted, encoder: encoder, tx: tx, now: now) { recipients.append(recipient) }
             }
         }

@@ -61,6 +61,9 @@ extension ConversationService {
     public func reachabilityChanged(channel: ChannelKind, address: String, tx: Transaction, now: Date) throws {
         guard let household = try tx.contact(channel: channel.rawValue, address: address)?.householdID else { return }
         _ = try Reminders.replan(household: household, school: school, tx: tx, now: now, reachabilityChanged: true)
+        // A buddy who can no longer be reached ends the pairing kindly for the other.
+        let notices = try BuddyMatchmaker(tx: tx, school: school, localizer: localizer, now: now).householdUnreachable(household)
+        _ = try deliver(notices, unprompted: true, tx: tx, now: now)
     }
 
     public func nextJobDue() async throws -> Date? {
@@ -161,6 +164,8 @@ extension ConversationService {
             return try receptionOutcome(of: job, now: now, tx: tx, encoder: encoder, report: &report)
         case AgreementPlanner.written, AgreementPlanner.followUp, AgreementPlanner.checkIn, AgreementPlanner.lookBack:
             return try agreementOutcome(of: job, now: now, tx: tx, encoder: encoder, report: &report)
+        case BuddyJobs.expire, BuddyJobs.checkIn:
+            return try buddyOutcome(of: job, now: now, tx: tx, report: &report)
         default:
             return .skipped("unknown kind of job '\(job.kind)'")
         }

@@ -43,13 +43,14 @@ public enum SchoolHostCatalog {
             "pretalk_child": ["ok", "choose", "none"],
             "save_answers": ["ok"],
         ].merging(SchoolHost.agreementActions) { own, _ in own }.merging(SchoolHost.receptionActions) { own, _ in own }
-            .merging(SchoolHost.preferenceActions) { own, _ in own }) { shared, _ in shared },
-        optionSources: ["languages", "children_to_book", "free_days", "free_times", "changeable_bookings", "pretalk_children", "people_counts",
-                        "suitabilities", "time_wishes"],
+            .merging(SchoolHost.preferenceActions) { own, _ in own }.merging(SchoolHost.buddyActions) { own, _ in own }) { shared, _ in shared },
+        optionSources: Set(["languages", "children_to_book", "free_days", "free_times", "changeable_bookings", "pretalk_children", "people_counts",
+                        "suitabilities", "time_wishes"]).union(SchoolHost.buddyOptionSources),
         variables: ["school", "child", "group", "teacher", "place", "day", "time", "ics_url", "talks", "opens", "closes", "sibling",
                     "answer", "current_thing1", "current_thing2", "current_wish", "count", "date_label", "children",
                     "who", "what", "why", "when", "how", "question", "comment", "agreements", "name", "month", "end", "note", "interest",
-                    "block_kind", "current", "total", "summary", "until"],
+                    "block_kind", "current", "total", "summary", "until", "status", "chosen_languages", "chosen_situations", "groups",
+                    "languages", "situation", "text", "phone"],
         messages: Set(["booking.child_option", "booking.day_option", "booking.day_option_sibling", "booking.time_option",
                    "booking.time_option_sibling", "booking.time_option_teacher", "move.talk_option", "pretalk.child_option",
                    "pretalk.current", "menu.talk_line", "common.too_long", "common.text_only", "common.unavailable",
@@ -61,6 +62,7 @@ public enum SchoolHostCatalog {
                    "reception.reminder_yes", "reception.reminder_maybe", "reception.moved", "reception.cancelled", "reception.planned",
                    "reception.after", "reception.buddy_wants", "reception.buddy_offers", "reception.buddy_no",
                    "preferences.current", "preferences.summary_line", "plan.published", "plan.published_unanswered", "plan.unplaced"]
+                   + SchoolHost.buddyMessages
                    + BlockKind.allCases.map { "preferences.kind_\($0.rawValue)" }
                    + TalkPlanner.Suitability.allCases.map { "preferences.\($0.rawValue)" } + SchoolHost.wishes.map { "preferences.wish_\($0)" }
                    + Agreement.Party.allCases.map { "agreement.who_\($0.rawValue)" } + Agreement.Means.allCases.map { "agreement.how_\($0.rawValue)" }
@@ -77,6 +79,16 @@ struct Notice: Sendable {
     let recipient: Invitee
     let key: String
     let values: [String: MessageValue]
+    /// Buttons under the message, each starting a button flow wherever the recipient is.
+    var buttons: [Button] = []
+
+    struct Button: Sendable {
+        /// The flow's name under `buttons:` in commands.yaml, and what it acts on.
+        let flow: String
+        let argument: String
+        let label: String
+        var values: [String: MessageValue] = [:]
+    }
 }
 
 extension SchoolHost {
@@ -141,7 +153,8 @@ extension SchoolHost {
         case "pretalk_children":
             return try pretalkBookings().map { Option(id: $0.childID, label: "pretalk.child_option", values: ["child": .text($0.childFirstName)]) }
         default:
-            throw DialogueError(description: "unknown option source '\(source)'")
+            guard let options = try buddyOptions(source, session: session) else { throw DialogueError(description: "unknown option source '\(source)'") }
+            return options
         }
     }
 
@@ -153,6 +166,11 @@ extension SchoolHost {
             if action != "set_language" {
                 changedHouseholds.insert(household)
                 reachabilityChanged = true
+            }
+            if action == "stop_messages" {
+                // Stored now, so the buddies see this household as gone: its pairings end kindly for the other.
+                try tx.updateContact(contact)
+                try proposeBuddiesAfter(unreachable: household)
             }
             return outcome
         }
@@ -265,7 +283,7 @@ extension SchoolHost {
             return "ok"
         default:
             if let outcome = try performAgreementAction(action, session: &session) ?? performReceptionAction(action, session: &session)
-                ?? performPreferenceAction(action, session: &session) { return outcome }
+                ?? performPreferenceAction(action, session: &session) ?? performBuddyAction(action, session: &session) { return outcome }
             throw DialogueError(description: "unknown action '\(action)'")
         }
     }

@@ -41,6 +41,42 @@ public struct BuddyRequest: Sendable {
     public var groups: [String]
 }
 
+/// What the care coordinator sees of the buddies: open requests (and why nobody fits), pairs, and the volunteers.
+public struct BuddyOverview: Sendable {
+    public struct Need: Sendable {
+        public var household: String
+        public var groups: [String]
+        public var languages: [String]
+        public var situation: String
+        /// "parent", "teacher:<id>" or "staff:<user>".
+        public var source: String
+        public var since: Date
+        /// waiting for the parent to accept a flagged need, asking a buddy now, or searching.
+        public var status: String
+        /// Why nobody could be proposed ("no_volunteers", "no_shared_language:ar,nl", "full", "declined").
+        public var unmatched: String?
+    }
+    public struct Pair: Sendable {
+        public var parent: String
+        public var buddy: String
+        public var language: String
+        public var state: String
+        public var since: Date
+        public var checkIns: [String]
+    }
+    public struct Volunteer: Sendable {
+        public var household: String
+        public var languages: [String]
+        public var situations: [String]
+        public var capacity: Int
+        public var active: Int
+        public var paused: Bool
+    }
+    public var needs: [Need]
+    public var pairs: [Pair]
+    public var volunteers: [Volunteer]
+}
+
 extension ConversationService {
     public func groupTalks(_ groupID: String) async throws -> [ChildTalk] {
         try await database.read { tx in
@@ -108,6 +144,33 @@ extension ConversationService {
                                     languages: Array(Set(try tx.contacts(household: interest.householdID).compactMap(\.language))).sorted(),
                                     groups: Array(Set(children.map(\.groupID))).sorted())
             }
+        }
+    }
+
+    public func buddyOverview() async throws -> BuddyOverview {
+        try await database.read { [self] tx in
+            let matchmaker = BuddyMatchmaker(tx: tx, school: school, localizer: localizer, now: clock.now())
+            let key = { (id: Int64) in try tx.household(id: id)?.key ?? "–" }
+            let introductions = try tx.buddyIntroductions()
+            let needs = try tx.buddyNeeds().filter { $0.closedAt == nil }.map { need in
+                BuddyOverview.Need(household: try key(need.householdID), groups: try matchmaker.groups(of: need.householdID),
+                                   languages: try matchmaker.languages(of: need.householdID), situation: need.situation, source: need.source,
+                                   since: need.createdAt,
+                                   status: need.acceptedAt == nil ? "to_accept"
+                                       : introductions.contains { $0.needID == need.id && $0.state == "asking" } ? "asking" : "searching",
+                                   unmatched: need.unmatched)
+            }
+            let pairs = try introductions.filter { ["asking", "paired"].contains($0.state) }.map { introduction in
+                BuddyOverview.Pair(parent: try key(introduction.parentID), buddy: try key(introduction.buddyID), language: introduction.language,
+                                   state: introduction.state, since: introduction.decisionState.pairedAt ?? introduction.askedAt,
+                                   checkIns: [introduction.parentCheckIn, introduction.buddyCheckIn].compactMap { $0 })
+            }
+            let counts = try tx.activeBuddyCounts()
+            let volunteers = try tx.buddyVolunteers().map { volunteer in
+                BuddyOverview.Volunteer(household: try key(volunteer.householdID), languages: volunteer.languages, situations: volunteer.situations,
+                                        capacity: volunteer.capacity, active: counts[volunteer.householdID] ?? 0, paused: volunteer.pausedAt != nil)
+            }
+            return BuddyOverview(needs: needs, pairs: pairs, volunteers: volunteers)
         }
     }
 }

@@ -42,6 +42,7 @@ public struct StaffAPIController: Sendable {
             guard try await service.cancelReception(id: try receptionID(context)) else { throw ChatError(.notFound, "There is no such reception (or it was cancelled).") }
             return Response(status: .noContent)
         }
+        router.post("/api/buddy-needs", use: flagBuddyNeed)
         router.get("/api/coverage") { request, context in
             try await authorise(request, context)
             return WebChatController.json(try await service.coverage())
@@ -91,6 +92,26 @@ public struct StaffAPIController: Sendable {
             try await audit("record agreement \(record.id ?? 0)", subject: "child \(record.childID)")
             return WebChatController.json(try await json(record.id ?? 0), status: .created)
         case .failure(let problem): throw error(problem)
+        }
+    }
+
+    /// A teacher or the care coordinator flags that a household could use a buddy, after the startgesprek:
+    /// `{"household": "H00012", "situation": "learning", "teacher": "t-jansen"}`. The parent is asked first.
+    @Sendable func flagBuddyNeed(_ request: Request, context: AppRequestContext) async throws -> Response {
+        struct Flag: Decodable { var household: String; var situation: String; var teacher: String? }
+        try await authorise(request, context)
+        let flag = try await decode(Flag.self, request, expecting: "'household' and 'situation' (and optionally 'teacher')")
+        if let teacher = flag.teacher, service.school.teacher(teacher) == nil { throw ChatError(.unprocessableContent, "There is no teacher '\(teacher)' in the school file.") }
+        let source = flag.teacher.map { "teacher:\($0)" } ?? "staff:api"
+        switch try await service.flagBuddyNeed(household: flag.household, situation: flag.situation, source: source) {
+        case .asked:
+            try await audit("flag buddy need", subject: "household \(flag.household)")
+            return WebChatController.json(["status": "asked"], status: .created)
+        case .alreadyOpen: throw ChatError(.conflict, "This household already has an open buddy request, or a buddy.")
+        case .noSuchHousehold: throw ChatError(.notFound, "There is no household '\(flag.household)'.")
+        case .unreachable: throw ChatError(.unprocessableContent, "This household has no chat Samenspraak can write to; ask them in person.")
+        case .unknownSituation:
+            throw ChatError(.unprocessableContent, "'situation' must be one of: " + BuddySituation.allCases.map(\.rawValue).joined(separator: ", ") + ".")
         }
     }
 

@@ -4,7 +4,7 @@ import Hummingbird
 import SamenspraakCore
 import Storage
 
-/// Agreements and overdue follow-ups, buddy requests, who could not be reached, and a family's data (export, erase).
+/// Agreements and overdue follow-ups, buddies, who could not be reached, and a family's data (export, erase).
 extension StaffPages {
     /// The communicatieplannen: each agreement with what the parents said of it, and what is overdue. Teachers see their
     /// own groups; the office and the care coordinator all.
@@ -33,17 +33,66 @@ extension StaffPages {
         return page("agreements", viewer, ["agreements": rows, "overdue": late])
     }
 
-    /// Parents who asked for a buddy or offered to be one (so far from the reception's question); matching is issue 7.
+    /// The care coordinator's view of the buddies: open requests (with why nobody fits yet), pairs with their check-ins,
+    /// the volunteers, what parents said after the reception, and a form to suggest a buddy to a family.
     @Sendable func buddies(_ request: Request, context: AppRequestContext, viewer: Viewer) async throws -> Response {
+        try await buddiesPage(viewer, notice: request.uri.queryParameters["done"].flatMap { viewer.t["msg_\($0)"] } ?? "")
+    }
+
+    func buddiesPage(_ viewer: Viewer, notice: String = "", error: String = "", status: HTTPResponse.Status = .ok) async throws -> Response {
         guard viewer.seesCare else { return forbidden(viewer) }
         let school = service.school
-        let rows = try await service.buddyRequests().filter { $0.interest != "no" }.map { request -> [String: Any] in
-            ["household": request.household, "interest": viewer.text(request.interest),
-             "languages": request.languages.map(service.localizer.languageName).joined(separator: ", "),
-             "groups": request.groups.map { school.group($0)?.name ?? $0 }.joined(separator: ", ")]
+        let names = { (codes: [String]) in codes.map(self.service.localizer.languageName).joined(separator: ", ") }
+        let groups = { (ids: [String]) in ids.map { school.group($0)?.name ?? $0 }.joined(separator: ", ") }
+        let situation = { (code: String) in viewer.text("situation_\(code)") }
+        let overview = try await service.buddyOverview()
+        let needs = overview.needs.map { need -> [String: Any] in
+            var status = viewer.text("need_\(need.status)")
+            if need.status == "searching", let unmatched = need.unmatched {
+                let parts = unmatched.split(separator: ":", maxSplits: 1).map(String.init)
+                status += ": " + viewer.text("unmatched_\(parts[0])", ["languages": parts.count == 2 ? names(parts[1].split(separator: ",").map(String.init)) : ""])
+            }
+            return ["household": need.household, "groups": groups(need.groups), "languages": names(need.languages), "situation": situation(need.situation),
+                    "since": dayAndTime(need.since, viewer),
+                    "source": need.source == "parent" ? viewer.text("source_parent")
+                        : need.source.hasPrefix("teacher:") ? teacherName(String(need.source.dropFirst("teacher:".count))) : viewer.text("source_staff"),
+                    "status": status]
+        }
+        let pairs = overview.pairs.map { pair -> [String: Any] in
+            ["parent": pair.parent, "buddy": pair.buddy, "language": service.localizer.languageName(pair.language),
+             "state": viewer.text("pair_\(pair.state)"), "since": dayAndTime(pair.since, viewer),
+             "checkIns": pair.checkIns.map { viewer.text("check_in_\($0)") }.joined(separator: ", ")]
+        }
+        let volunteers = overview.volunteers.map { volunteer -> [String: Any] in
+            ["household": volunteer.household, "languages": names(volunteer.languages),
+             "situations": volunteer.situations.map(situation).joined(separator: ", "),
+             "load": "\(volunteer.active) / \(volunteer.capacity)" + (volunteer.paused ? " (" + viewer.text("paused") + ")" : "")]
+        }
+        let interests = try await service.buddyRequests().filter { $0.interest != "no" }.map { request -> [String: Any] in
+            ["household": request.household, "interest": viewer.text(request.interest), "languages": names(request.languages), "groups": groups(request.groups)]
         }
         try await audit(viewer, "view buddies", "")
-        return page("buddies", viewer, ["requests": rows])
+        return page("buddies", viewer, ["needs": needs, "pairs": pairs, "volunteers": volunteers, "requests": interests, "notice": notice, "error": error,
+                                        "situations": BuddySituation.allCases.map { ["id": $0.rawValue, "label": situation($0.rawValue)] }],
+                    status: status)
+    }
+
+    /// The care coordinator suggests a buddy to a family (after the startgesprek): the parent is asked in their language.
+    @Sendable func flagBuddyNeed(_ request: Request, context: AppRequestContext, viewer: Viewer) async throws -> Response {
+        struct FlagForm: Decodable { var household: String; var situation: String }
+        guard viewer.seesCare else { return forbidden(viewer) }
+        guard let form = try await form(FlagForm.self, request) else { return try await buddiesPage(viewer, error: viewer.text("flag_incomplete"), status: .badRequest) }
+        let key = form.household.trimmingCharacters(in: .whitespaces)
+        let outcome = try await service.flagBuddyNeed(household: key, situation: form.situation, source: "staff:\(viewer.account.email)")
+        switch outcome {
+        case .asked:
+            try await audit(viewer, "flag buddy need", "household \(key)")
+            return redirect("/staff/buddies?done=flagged")
+        case .noSuchHousehold: return try await buddiesPage(viewer, error: viewer.text("no_household"), status: .notFound)
+        case .alreadyOpen: return try await buddiesPage(viewer, error: viewer.text("flag_already"), status: .conflict)
+        case .unreachable: return try await buddiesPage(viewer, error: viewer.text("flag_unreachable"), status: .unprocessableContent)
+        case .unknownSituation: return try await buddiesPage(viewer, error: viewer.text("flag_incomplete"), status: .badRequest)
+        }
     }
 
     /// Contacts who blocked the chat and messages given up on, with the reason: for the office to reach them otherwise.

@@ -62,6 +62,7 @@ public struct StaffPages: Sendable {
         router.get("/staff/agenda", use: signedIn(agenda))
         router.get("/staff/agreements", use: signedIn(agreements))
         router.get("/staff/buddies", use: signedIn(buddies))
+        router.post("/staff/buddies/flag", use: signedIn(flagBuddyNeed))
         router.get("/staff/deliveries", use: signedIn(deliveries))
         router.get("/staff/households", use: signedIn(household))
         router.get("/staff/households/:household/export", use: signedIn(export))

@@ -194,6 +194,24 @@ public struct BuddyIntroduction: Sendable, Equatable {
         return .paired
     }
 
+    /// A question nobody (or only one) answered within `answerWithin` lapses; true when it did now.
+    public mutating func expire(at now: Date) -> Bool {
+        guard state == .asking, now >= askedAt + Self.answerWithin else { return false }
+        state = .expired
+        return true
+    }
+
+    /// Ends the question or the pairing because one of the two can no longer be reached: a pairing ends, an open
+    /// question lapses. False when it was decided already.
+    public mutating func withdraw() -> Bool {
+        switch state {
+        case .paired: state = .ended
+        case .asking: state = .expired
+        default: return false
+        }
+        return true
+    }
+
     /// Either may end a pairing; ending twice (or one that never began) changes nothing.
     public mutating func end() -> Bool {
         guard state == .paired else { return false }

@@ -378,6 +378,59 @@ extension AppDatabase {
                 CREATE INDEX outbox_platform_message ON outbox(channel, platformMessageID) WHERE platformMessageID IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v15: buddies: volunteers, requests, introductions with both consents") { db in
+            try db.execute(sql: """
+                -- A parent who offered to be a buddy: the languages they speak and the situations they can help with
+                -- (comma-separated codes), how many parents they can support at once, and whether they paused.
+                CREATE TABLE buddyVolunteer (
+                    householdID INTEGER PRIMARY KEY REFERENCES household(id) ON DELETE CASCADE,
+                    languages TEXT NOT NULL CHECK (languages <> ''),
+                    situations TEXT NOT NULL CHECK (situations <> ''),
+                    capacity INTEGER NOT NULL CHECK (capacity BETWEEN 1 AND 5),
+                    pausedAt DATETIME,
+                    createdAt DATETIME NOT NULL
+                );
+                -- A parent asking for a buddy ("parent"), or flagged by a teacher ("teacher:<id>") or staff ("staff:<user>"),
+                -- which the parent must then accept (acceptedAt) before anyone is asked. Closed when paired or withdrawn;
+                -- `unmatched` says why nobody could be proposed at the last try.
+                CREATE TABLE buddyNeed (
+                    id INTEGER PRIMARY KEY,
+                    householdID INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,
+                    situation TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    createdAt DATETIME NOT NULL,
+                    acceptedAt DATETIME,
+                    closedAt DATETIME,
+                    unmatched TEXT
+                );
+                CREATE UNIQUE INDEX buddyNeed_one_open ON buddyNeed(householdID) WHERE closedAt IS NULL;
+                -- Two parents asked separately whether they want to be introduced. The database refuses a pairing
+                -- without both consents, and a parent paired with themselves.
+                CREATE TABLE buddyIntroduction (
+                    id INTEGER PRIMARY KEY,
+                    needID INTEGER NOT NULL REFERENCES buddyNeed(id) ON DELETE CASCADE,
+                    parentID INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,
+                    buddyID INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,
+                    language TEXT NOT NULL,
+                    askedAt DATETIME NOT NULL,
+                    parentConsentAt DATETIME,
+                    buddyConsentAt DATETIME,
+                    state TEXT NOT NULL CHECK (state IN ('asking', 'paired', 'declined', 'expired', 'ended')),
+                    endedAt DATETIME,
+                    -- Each chose to give the other their phone number (passed on only once both chose so).
+                    parentSharesContact BOOLEAN NOT NULL DEFAULT 0,
+                    buddySharesContact BOOLEAN NOT NULL DEFAULT 0,
+                    -- Each one's answer to the check-in two weeks after pairing: good or poor.
+                    parentCheckIn TEXT,
+                    buddyCheckIn TEXT,
+                    CHECK (parentID <> buddyID),
+                    CHECK (state NOT IN ('paired', 'ended') OR (parentConsentAt IS NOT NULL AND buddyConsentAt IS NOT NULL))
+                );
+                CREATE UNIQUE INDEX buddyIntroduction_one_open ON buddyIntroduction(needID) WHERE state IN ('asking', 'paired');
+                CREATE INDEX buddyIntroduction_parent ON buddyIntroduction(parentID);
+                CREATE INDEX buddyIntroduction_buddy ON buddyIntroduction(buddyID);
+                """)
+        }
         return migrator
     }
 }

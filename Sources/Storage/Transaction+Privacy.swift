@@ -30,6 +30,21 @@ public struct HouseholdExport: Codable, Sendable {
     public struct CheckIn: Codable, Sendable { public var agreement: Int64; public var day, answer: String; public var comment: String? }
     public struct ReceptionAnswer: Codable, Sendable { public var reception, answer: String; public var people: Int }
     public struct BuddyInterest: Codable, Sendable { public var interest, source: String }
+    /// The household's buddy offer, its requests, and its introductions (the other household only as "parent" or "buddy").
+    public struct Buddies: Codable, Sendable {
+        public struct Offer: Codable, Sendable { public var languages, situations: [String]; public var capacity: Int; public var pausedAt: Date? }
+        public struct Request: Codable, Sendable { public var situation, source: String; public var createdAt: Date; public var acceptedAt, closedAt: Date? }
+        public struct Introduction: Codable, Sendable {
+            /// "parent" when this household asked for the buddy, "buddy" when it was the buddy.
+            public var role, state: String
+            public var askedAt: Date
+            public var consentedAt, endedAt: Date?
+            public var sharedPhone: Bool
+        }
+        public var offer: Offer?
+        public var requests: [Request]
+        public var introductions: [Introduction]
+    }
     public struct Preferences: Codable, Sendable { public var blocks: [String: String]; public var wish: String; public var rounds: [String: String] }
     public struct Message: Codable, Sendable {
         public var direction, channel: String
@@ -48,6 +63,7 @@ public struct HouseholdExport: Codable, Sendable {
     public var checkIns: [CheckIn]
     public var receptionAnswers: [ReceptionAnswer]
     public var buddyInterest: [BuddyInterest]
+    public var buddies: Buddies
     /// What the household said in the planning round (block → good/possible/not_possible) and how it fared per round.
     public var preferences: Preferences
     public var messages: [Message]
@@ -116,6 +132,7 @@ extension Transaction {
                 .map { .init(reception: $0[0], answer: $0[1], people: $0[2]) },
             buddyInterest: try Row.fetchAll(db, sql: "SELECT interest, source FROM buddyInterest WHERE householdID = ?", arguments: [id])
                 .map { .init(interest: $0[0], source: $0[1]) },
+            buddies: try buddyExport(household: id),
             preferences: .init(blocks: answers?.blocks ?? [:], wish: answers?.wish ?? "none",
                                rounds: Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT roundID, outcome FROM roundOutcome WHERE householdID = ?",
                                                                                         arguments: [id]).map { ($0[0], $0[1]) })),
@@ -136,8 +153,11 @@ extension Transaction {
             try db.execute(sql: "DELETE FROM outbox WHERE contactID = ?", arguments: [contactID])
             try db.execute(sql: "DELETE FROM contact WHERE id = ?", arguments: [contactID])
         }
+        // A pairing with another household goes too: it cannot go on without this one.
+        try db.execute(sql: "DELETE FROM buddyIntroduction WHERE parentID = ? OR buddyID = ?", arguments: [id, id])
+        report.answers += db.changesCount
         for table in ["preTalkAnswer", "agreementResponse", "checkInAnswer", "receptionAnswer", "buddyInterest", "blockPreference", "timeWish",
-                      "roundOutcome"] {
+                      "roundOutcome", "buddyNeed", "buddyVolunteer"] {
             try db.execute(sql: "DELETE FROM \(table) WHERE householdID = ?", arguments: [id])
             report.answers += db.changesCount
         }
@@ -147,5 +167,18 @@ extension Transaction {
         try db.execute(sql: "UPDATE booking SET icsToken = lower(hex(randomblob(16))) WHERE householdID = ?", arguments: [id])
         try db.execute(sql: "UPDATE household SET inviteCode = ? WHERE id = ?", arguments: [try unusedInviteCode(makeInviteCode), id])
         return report
+    }
+
+    func buddyExport(household id: Int64) throws -> HouseholdExport.Buddies {
+        HouseholdExport.Buddies(
+            offer: try buddyVolunteer(household: id).map { .init(languages: $0.languages, situations: $0.situations, capacity: $0.capacity, pausedAt: $0.pausedAt) },
+            requests: try BuddyNeedRecord.filter(Column("householdID") == id).order(Column("id")).fetchAll(db)
+                .map { .init(situation: $0.situation, source: $0.source, createdAt: $0.createdAt, acceptedAt: $0.acceptedAt, closedAt: $0.closedAt) },
+            introductions: try buddyIntroductions(household: id).reversed().map { introduction in
+                let asParent = introduction.parentID == id
+                return .init(role: asParent ? "parent" : "buddy", state: introduction.state, askedAt: introduction.askedAt,
+                             consentedAt: asParent ? introduction.parentConsentAt : introduction.buddyConsentAt, endedAt: introduction.endedAt,
+                             sharedPhone: asParent ? introduction.parentSharesContact : introduction.buddySharesContact)
+            })
     }
 }

@@ -14,8 +14,8 @@ extension Transaction {
     /// follow-ups and check-ins, receptions and their answers, planned and finished jobs, messages (as retention deletes
     /// them: none still in flight) and staff's login sessions. Each chat's conversation starts afresh in its language
     /// (`resetSession` gives the stored session for a language). Households, their chats and guardians, children,
-    /// staff accounts, invites and calendar feeds, the audit log and how each household fared in the planning rounds
-    /// (the next round's fairness) stay. Returns the rows cleared per table.
+    /// staff accounts, invites and calendar feeds, the audit log, how each household fared in the planning rounds
+    /// (the next round's fairness) and buddies (offers, requests and pairings are between parents, not of a year) stay. Returns the rows cleared per table.
     public func clearSchoolYear(resetSession: (String?) throws -> String) throws -> [(table: String, rows: Int)] {
         let messages = try purgeMessages(before: .distantFuture)
         var cleared: [(table: String, rows: Int)] = [("inbox", messages.inbox), ("outbox", messages.outbox)]
