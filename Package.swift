@@ -104,6 +104,17 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        // SMS through Twilio: a signed form-encoded webhook in, Programmable Messaging out (numbered choices, segments counted).
+        .target(
+            name: "SMS",
+            dependencies: [
+                "SamenspraakCore", "ChannelKit", "Conversations", "Dialogue", "Storage", "Monitoring",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings
+        ),
         // Free text translated for parents (LibreTranslate, DeepL) behind a deadline and a cache; never throws.
         .target(
             name: "Translation",
@@ -117,7 +128,7 @@ let package = Package(
             name: "App",
             dependencies: [
                 "SamenspraakCore", "DataFiles", "Localization", "Dialogue", "SchoolSetup", "Storage", "Conversations", "HTTPServer", "ChannelKit", "Telegram", "WhatsApp",
-                "Monitoring", "Translation",
+                "SMS", "Monitoring", "Translation",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -164,6 +175,14 @@ let package = Package(
             name: "WhatsAppTests",
             dependencies: [
                 "WhatsApp", "ChannelKit", "App", "Conversations", "HTTPServer", "Monitoring", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "SMSTests",
+            dependencies: [
+                "SMS", "ChannelKit", "App", "Conversations", "HTTPServer", "Monitoring", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: settings

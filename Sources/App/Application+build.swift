@@ -3,22 +3,24 @@ import Foundation
 import Hummingbird
 import HTTPServer
 import Logging
+import SMS
 import Telegram
 import WhatsApp
 
 /// The daemon: HTTP server with the web chat, calendar files, health check and metrics.
 /// `pollTimeout` is how long a web chat poll waits for a reply; tests shorten it.
 /// `telegramWebhook` adds the route Telegram posts updates to (webhook mode); `whatsappWebhook` the one Meta verifies
-/// (GET) and posts messages and statuses to.
+/// (GET) and posts messages and statuses to; `smsWebhook` the two Twilio posts texted messages and status callbacks to.
 public func buildApplication(_ runtime: Runtime, logger: Logger, pollTimeout: Duration = .seconds(25), telegramWebhook: TelegramWebhook? = nil,
-                             whatsappWebhook: WhatsAppWebhook? = nil,
+                             whatsappWebhook: WhatsAppWebhook? = nil, smsWebhook: TwilioWebhook? = nil,
                              onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
     let router = buildRouter(service: runtime.service, assets: try StaticAssets.fromBundle(), pollTimeout: pollTimeout,
                              staffToken: runtime.configuration.staffToken,
                              staffPages: try StaffPages(service: runtime.service, publicURL: runtime.configuration.publicURL),
                              operations: OperationsController(service: runtime.service, registry: runtime.metrics.prometheus,
                                                               telegramMode: runtime.configuration.telegram?.mode.rawValue,
-                                                              whatsapp: whatsappWebhook != nil, token: runtime.configuration.metricsToken))
+                                                              whatsapp: whatsappWebhook != nil, sms: smsWebhook != nil,
+                                                              token: runtime.configuration.metricsToken))
     if let telegramWebhook {
         router.post(RouterPath(stringLiteral: TelegramWebhook.path)) { request, context -> Response in
             let body = try await request.body.collect(upTo: 1024 * 1024)
@@ -43,6 +45,21 @@ public func buildApplication(_ runtime: Runtime, logger: Logger, pollTimeout: Du
             return try response(to: answer, unauthorized: "The signature is missing or wrong.")
         }
     }
+    if let smsWebhook {
+        @Sendable func signature(_ request: Request) -> String? {
+            request.headers.first { $0.name.canonicalName == TwilioSignature.header.lowercased() }?.value
+        }
+        router.post(RouterPath(stringLiteral: TwilioWebhook.path)) { request, context -> Response in
+            let body = try await request.body.collect(upTo: TwilioWebhook.maximumBodySize)
+            let answer = await smsWebhook.receiveMessage(body: Data(body.readableBytesView), signature: signature(request), requestLogger: context.logger)
+            return try twimlResponse(to: answer)
+        }
+        router.post(RouterPath(stringLiteral: TwilioWebhook.statusPath)) { request, context -> Response in
+            let body = try await request.body.collect(upTo: TwilioWebhook.maximumBodySize)
+            let answer = await smsWebhook.receiveStatus(body: Data(body.readableBytesView), signature: signature(request), requestLogger: context.logger)
+            return try twimlResponse(to: answer)
+        }
+    }
     return Application(
         router: router,
         configuration: .init(address: .hostname(runtime.configuration.host, port: runtime.configuration.port), serverName: "samenspraak"),
@@ -58,4 +75,11 @@ private func response(to answer: WebhookAnswer, unauthorized: String) throws -> 
     case .badRequest(let reason): throw ChatError(.badRequest, reason)
     case .retryLater: throw ChatError(.serviceUnavailable, "Not stored; please deliver again.")
     }
+}
+
+/// Twilio's webhooks: 200 with empty TwiML, so Twilio sends nothing of its own (our replies go through the outbox);
+/// otherwise as every webhook.
+private func twimlResponse(to answer: WebhookAnswer) throws -> Response {
+    guard answer == .ok else { return try response(to: answer, unauthorized: "The X-Twilio-Signature is missing or wrong.") }
+    return Response(status: .ok, headers: [.contentType: "text/xml"], body: .init(byteBuffer: ByteBuffer(string: TwilioWebhook.emptyTwiML)))
 }

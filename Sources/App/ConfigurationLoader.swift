@@ -1,6 +1,7 @@
 import DataFiles
 import Foundation
 import SamenspraakCore
+import SMS
 import Telegram
 import WhatsApp
 
@@ -95,6 +96,12 @@ public struct ConfigurationLoader {
         let whatsappAPIURL = value(.whatsappAPIURL, default: WhatsAppSettings.defaultAPIURL, Parse.url)
         let whatsappGraphVersion = value(.whatsappGraphVersion, default: WhatsAppSettings.defaultGraphVersion, Parse.graphVersion)
         let whatsappTemplates = value(.whatsappTemplates, default: [:], Parse.templates)
+        let smsProvider = value(.smsProvider, default: SMSSettings.Provider.none, Parse.smsProvider)
+        let twilioAccountSID = value(.twilioAccountSID, default: nil, { Parse.twilioSID($0, prefix: "AC", what: "the Account SID (Twilio console, Account info)").map(Optional.some) })
+        let twilioFrom = value(.twilioFrom, default: nil, { Parse.e164($0).map(Optional.some) })
+        let twilioService = value(.twilioMessagingServiceSID, default: nil, {
+            Parse.twilioSID($0, prefix: "MG", what: "a Messaging Service SID (Twilio console, Messaging → Services)").map(Optional.some) })
+        let twilioAPIURL = value(.twilioAPIURL, default: SMSSettings.defaultAPIURL, Parse.url)
         let translationProvider = value(.translationProvider, default: TranslationSettings.Name.none, Parse.translationProvider)
         let translationURL = value(.translationURL, default: nil, { Parse.url($0).map(Optional.some) })
         let translationTimeout = value(.translationTimeoutMS, default: TranslationSettings.defaultTimeoutMilliseconds, Parse.translationTimeout)
@@ -114,6 +121,7 @@ public struct ConfigurationLoader {
         let whatsappToken = secret(.whatsappToken)
         let whatsappAppSecret = secret(.whatsappAppSecret)
         let whatsappVerifyToken = secret(.whatsappVerifyToken)
+        let twilioAuthToken = secret(.twilioAuthToken)
         let translationKey = secret(.translationKey)
         if whatsappToken != nil {
             // Every part is needed at once: without the app secret no webhook request can be trusted, without the
@@ -128,6 +136,34 @@ public struct ConfigurationLoader {
             if !(publicURL ?? "").hasPrefix("https://") {
                 issues.append((origins[.publicURL] ?? .defaultValue).issue(
                     "must be an https:// address when WhatsApp is configured (Meta posts to <public_url>/whatsapp/webhook only over HTTPS)", about: .publicURL))
+            }
+        }
+
+        let smsOrigin = origins[.smsProvider] ?? .defaultValue
+        switch smsProvider {
+        case .twilio:
+            // Every part is needed at once: without the auth token nothing can be sent and no webhook request trusted.
+            let missing = [(twilioAccountSID == nil, "twilio_account_sid (the Account SID, AC…)"),
+                           (twilioAuthToken == nil, "the auth token (SAMENSPRAAK_TWILIO_AUTH_TOKEN or twilio_auth_token_file)"),
+                           (twilioFrom == nil && twilioService == nil, "twilio_from (the school's number, such as +3197010203040) or twilio_messaging_service_sid")]
+                .filter(\.0).map(\.1)
+            if !missing.isEmpty { issues.append(smsOrigin.issue("is twilio, which also needs " + missing.joined(separator: ", "), about: .smsProvider)) }
+            if twilioFrom != nil, twilioService != nil, let origin = origins[.twilioMessagingServiceSID] {
+                issues.append(origin.issue("and twilio_from are both set; give one of them (the Messaging Service picks the number itself)",
+                                           about: .twilioMessagingServiceSID))
+            }
+            if !(publicURL ?? "").hasPrefix("https://") {
+                issues.append((origins[.publicURL] ?? .defaultValue).issue(
+                    "must be an https:// address when SMS is configured (Twilio posts to <public_url>/sms/twilio and signs that address)", about: .publicURL))
+            }
+        case .none:
+            // Twilio's values without the provider are a half-finished set-up: say so rather than ignore them.
+            for setting in [Setting.twilioAccountSID, .twilioFrom, .twilioMessagingServiceSID] {
+                guard let origin = origins[setting], origin != .defaultValue else { continue }
+                issues.append(origin.issue("is set but sms_provider is not twilio", about: setting))
+            }
+            if twilioAuthToken != nil {
+                issues.append(FileIssue(file: Secret.twilioAuthToken.environmentVariable, line: nil, message: "is set but sms_provider is not twilio"))
             }
         }
 
@@ -157,13 +193,17 @@ public struct ConfigurationLoader {
                                         phoneNumberID: whatsappPhoneNumberID, number: whatsappNumber, apiURL: whatsappAPIURL,
                                         graphVersion: whatsappGraphVersion, templates: whatsappTemplates)
         }
+        var sms: SMSSettings?
+        if smsProvider == .twilio, let twilioAccountSID, let twilioAuthToken, let sender = twilioService.map(TwilioClient.Sender.messagingService) ?? twilioFrom.map(TwilioClient.Sender.number) {
+            sms = SMSSettings(accountSID: twilioAccountSID, authToken: twilioAuthToken, sender: sender, apiURL: twilioAPIURL)
+        }
         let translation: TranslationSettings? = switch translationProvider {
         case .none: nil
         case .libretranslate: translationURL.map { TranslationSettings(provider: .libreTranslate(url: $0, key: translationKey), timeout: .milliseconds(translationTimeout)) }
         case .deepl: translationKey.map { TranslationSettings(provider: .deepL(key: $0, url: translationURL), timeout: .milliseconds(translationTimeout)) }
         }
         let configuration = AppConfiguration(databasePath: database, schoolFile: school, conversationsDirectory: conversations, localesDirectory: locales,
-                                             host: host, port: port, publicURL: publicURL, telegram: telegram, whatsapp: whatsapp, staffToken: staffToken,
+                                             host: host, port: port, publicURL: publicURL, telegram: telegram, whatsapp: whatsapp, sms: sms, staffToken: staffToken,
                                              metricsToken: metricsToken, retention: retentionDays.map { .days($0) } ?? .standard, archiveYears: archiveYears,
                                              translation: translation)
         return LoadedConfiguration(configuration: configuration, dataDirectory: data, telegramBot: bot, whatsappNumber: whatsappNumber, origins: origins)
@@ -341,6 +381,30 @@ enum Parse {
             templates[halves[0]] = WhatsAppTemplate(name: named[0], languageCode: named[1])
         }
         return .success(templates)
+    }
+
+    static func smsProvider(_ text: String) -> Result<SMSSettings.Provider, Problem> {
+        SMSSettings.Provider(rawValue: text).map { .success($0) }
+            ?? .failure(Problem("must be one of \(SMSSettings.Provider.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(text)\""))
+    }
+
+    /// "AC" or "MG" and 32 hexadecimal digits, as the Twilio console shows them.
+    static func twilioSID(_ text: String, prefix: String, what: String) -> Result<String, Problem> {
+        let hex = text.dropFirst(2)
+        guard text.hasPrefix(prefix), hex.count == 32, hex.allSatisfy({ $0.isASCII && $0.isHexDigit }) else {
+            return .failure(Problem("must be \(what): \(prefix) and 32 hexadecimal digits, not \"\(text)\""))
+        }
+        return .success(text)
+    }
+
+    /// A number in E.164, as Twilio wants it: "+31 97 0102 03040" becomes +3197010203040.
+    static func e164(_ text: String) -> Result<String, Problem> {
+        let digits = text.filter { !" -().".contains($0) }
+        guard digits.hasPrefix("+"), (8...15).contains(digits.count - 1), digits.dropFirst().allSatisfy({ $0.isASCII && $0.isNumber }),
+              !digits.dropFirst().hasPrefix("0") else {
+            return .failure(Problem("must be the school's Twilio number in international form with + and the country code, such as +3197010203040, not \"\(text)\""))
+        }
+        return .success(digits)
     }
 
     static func translationProvider(_ text: String) -> Result<TranslationSettings.Name, Problem> {

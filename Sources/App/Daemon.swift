@@ -3,6 +3,7 @@ import Conversations
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import SMS
 import Telegram
 import WhatsApp
 
@@ -41,10 +42,21 @@ public func runDaemon(_ runtime: Runtime, logger: Logger) async throws {
         logger.info("WhatsApp", metadata: ["webhook": "\(runtime.configuration.publicURL)\(WhatsAppWebhook.path)", "api": "\(whatsapp.apiURL)/\(whatsapp.graphVersion)",
                                            "templates": "\(whatsapp.templates.keys.sorted().joined(separator: ","))"])
     }
+    var smsWebhook: TwilioWebhook?
+    if let sms = runtime.configuration.sms {
+        let publicURL = runtime.configuration.publicURL
+        let api = TwilioClient(http: HTTPClient.shared, baseURL: sms.apiURL, accountSID: sms.accountSID, authToken: sms.authToken, sender: sms.sender,
+                               statusCallback: publicURL + TwilioWebhook.statusPath)
+        smsWebhook = TwilioWebhook(inbound: SMSInbound(service: runtime.service, api: api, logger: logger), accountSID: sms.accountSID,
+                                   authToken: sms.authToken, publicURL: publicURL, logger: logger)
+        services.append(BackgroundLoop { await SMSSender(api: api, service: runtime.service, limits: sms.limits, logger: logger).run() })
+        logger.info("SMS", metadata: ["provider": "twilio", "webhook": "\(publicURL)\(TwilioWebhook.path)", "api": "\(sms.apiURL)"])
+    }
     if let translation = runtime.configuration.translation {
         logger.info("Translation", metadata: ["provider": "\(translation)"])
     }
-    services.insert(try buildApplication(runtime, logger: logger, telegramWebhook: webhook, whatsappWebhook: whatsappWebhook), at: 0)
+    services.insert(try buildApplication(runtime, logger: logger, telegramWebhook: webhook, whatsappWebhook: whatsappWebhook,
+                                         smsWebhook: smsWebhook), at: 0)
     let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
                                                   gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await group.run()

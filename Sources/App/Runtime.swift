@@ -25,6 +25,8 @@ public struct AppConfiguration: Sendable {
     public var telegram: TelegramSettings?
     /// Set when a WhatsApp Business number is configured.
     public var whatsapp: WhatsAppSettings?
+    /// Set when an SMS provider (Twilio) is configured.
+    public var sms: SMSSettings?
     /// The bearer token of the staff JSON API (a secret, from the environment only); nil: the API is off.
     public var staffToken: String?
     /// When set (a secret, from the environment or a file only), /metrics needs it as a bearer token and /healthz shows
@@ -40,7 +42,7 @@ public struct AppConfiguration: Sendable {
     public init(databasePath: String = "data/samenspraak.sqlite", schoolFile: String = "data/school.yaml",
                 conversationsDirectory: String = "conversations", localesDirectory: String = "locales",
                 host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, telegram: TelegramSettings? = nil,
-                whatsapp: WhatsAppSettings? = nil, staffToken: String? = nil, metricsToken: String? = nil, retention: Retention = .standard,
+                whatsapp: WhatsAppSettings? = nil, sms: SMSSettings? = nil, staffToken: String? = nil, metricsToken: String? = nil, retention: Retention = .standard,
                 archiveYears: Int = ArchiveRetention.defaultYears, translation: TranslationSettings? = nil) {
         self.databasePath = databasePath
         self.schoolFile = schoolFile
@@ -51,6 +53,7 @@ public struct AppConfiguration: Sendable {
         self.publicURL = publicURL ?? "http://\(host):\(port)"
         self.telegram = telegram
         self.whatsapp = whatsapp
+        self.sms = sms
         self.staffToken = staffToken
         self.metricsToken = metricsToken
         self.retention = retention

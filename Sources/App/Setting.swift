@@ -1,8 +1,8 @@
 /// Every setting of the daemon, spelled one way in each place: `public_url` in the configuration file,
 /// `SAMENSPRAAK_PUBLIC_URL` in the environment, `--public-url` on the command line. A command-line option wins over
 /// the environment, which wins over the file, which wins over the default.
-/// Secrets (the Telegram bot's token, WhatsApp's access token, app secret and verify token, the staff API's token, the metrics token,
-/// the translation provider's key) are no settings: they come from the environment, or from a file the `*_token_file`,
+/// Secrets (the Telegram bot's token, WhatsApp's access token, app secret and verify token, Twilio's auth token, the staff API's
+/// token, the metrics token, the translation provider's key) are no settings: they come from the environment, or from a file the `*_token_file`,
 /// `*_secret_file` and `translation_key_file` settings name, never from the command line or the configuration file itself.
 public enum Setting: String, CaseIterable, Sendable {
     case data, database, school, conversations, locales, host, port
@@ -21,6 +21,12 @@ public enum Setting: String, CaseIterable, Sendable {
     case whatsappTokenFile = "whatsapp_token_file"
     case whatsappAppSecretFile = "whatsapp_app_secret_file"
     case whatsappVerifyTokenFile = "whatsapp_verify_token_file"
+    case smsProvider = "sms_provider"
+    case twilioAccountSID = "twilio_account_sid"
+    case twilioFrom = "twilio_from"
+    case twilioMessagingServiceSID = "twilio_messaging_service_sid"
+    case twilioAPIURL = "twilio_api_url"
+    case twilioAuthTokenFile = "twilio_auth_token_file"
     case staffTokenFile = "staff_token_file"
     case metricsTokenFile = "metrics_token_file"
     case retentionDays = "retention_days"
@@ -38,7 +44,7 @@ public enum Setting: String, CaseIterable, Sendable {
     var isPath: Bool {
         switch self {
         case .data, .database, .school, .conversations, .locales, .telegramTokenFile, .staffTokenFile, .metricsTokenFile, .whatsappTokenFile,
-             .whatsappAppSecretFile, .whatsappVerifyTokenFile, .translationKeyFile: true
+             .whatsappAppSecretFile, .whatsappVerifyTokenFile, .twilioAuthTokenFile, .translationKeyFile: true
         default: false
         }
     }
@@ -88,6 +94,7 @@ struct Secret: Sendable {
     static let whatsappToken = Secret(name: "whatsapp_token", environmentVariable: "SAMENSPRAAK_WHATSAPP_TOKEN", file: .whatsappTokenFile)
     static let whatsappAppSecret = Secret(name: "whatsapp_app_secret", environmentVariable: "SAMENSPRAAK_WHATSAPP_APP_SECRET", file: .whatsappAppSecretFile)
     static let whatsappVerifyToken = Secret(name: "whatsapp_verify_token", environmentVariable: "SAMENSPRAAK_WHATSAPP_VERIFY_TOKEN", file: .whatsappVerifyTokenFile)
+    static let twilioAuthToken = Secret(name: "twilio_auth_token", environmentVariable: "SAMENSPRAAK_TWILIO_AUTH_TOKEN", file: .twilioAuthTokenFile)
     static let translationKey = Secret(name: "translation_key", environmentVariable: "SAMENSPRAAK_TRANSLATION_KEY", file: .translationKeyFile)
-    static let all = [telegramToken, staffToken, metricsToken, whatsappToken, whatsappAppSecret, whatsappVerifyToken, translationKey]
+    static let all = [telegramToken, staffToken, metricsToken, whatsappToken, whatsappAppSecret, whatsappVerifyToken, twilioAuthToken, translationKey]
 }

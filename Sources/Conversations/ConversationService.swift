@@ -63,24 +63,26 @@ public final class ConversationService: Sendable {
 
     /// Handles one inbound event. `inviteCode` binds a new sender to a household or, with a staff invite, to a teacher
     /// (web chat link, Telegram deep link). `logger` is the request's (with its id), when there is one.
-    public func handle(_ event: InboundEvent, inviteCode: String? = nil, logger: Logger? = nil) async throws -> Outcome {
-        try await perform(event, inviteCode: inviteCode, isStart: false, logger: logger ?? self.logger)
+    /// `answeredByPlatform`: the platform itself confirms this message to the person (an SMS provider's reply to STOP or
+    /// START), so the step runs and is recorded but its replies to the sender are not queued.
+    public func handle(_ event: InboundEvent, inviteCode: String? = nil, answeredByPlatform: Bool = false, logger: Logger? = nil) async throws -> Outcome {
+        try await perform(event, inviteCode: inviteCode, isStart: false, quiet: answeredByPlatform, logger: logger ?? self.logger)
     }
 
     /// Starts the conversation for a newly opened chat, as if the person said hello.
     public func start(channel: ChannelKind, address: String, platformMessageID: String, inviteCode: String, languageHint: String?,
                       logger: Logger? = nil) async throws -> Outcome {
         let event = InboundEvent(channel: channel, address: address, platformMessageID: platformMessageID, content: .text(""), languageHint: languageHint)
-        return try await perform(event, inviteCode: inviteCode, isStart: true, logger: logger ?? self.logger)
+        return try await perform(event, inviteCode: inviteCode, isStart: true, quiet: false, logger: logger ?? self.logger)
     }
 
     /// Runs one step in the next group commit, counting the message and timing the step until its replies are durable.
-    func perform(_ event: InboundEvent, inviteCode: String?, isStart: Bool, logger: Logger) async throws -> Outcome {
+    func perform(_ event: InboundEvent, inviteCode: String?, isStart: Bool, quiet: Bool, logger: Logger) async throws -> Outcome {
         monitoring.received(on: event.channel)
         let started = ContinuousClock.now
         let now = clock.now()
         let outcome = try await committer.perform { [self] tx in
-            try step(event, inviteCode: inviteCode, now: now, tx: tx, logger: logger, isStart: isStart)
+            try step(event, inviteCode: inviteCode, now: now, tx: tx, logger: logger, isStart: isStart, quiet: quiet)
         }
         await announce(outcome, to: event)
         let took = ContinuousClock.now - started
@@ -103,7 +105,8 @@ public final class ConversationService: Sendable {
         }
     }
 
-    func step(_ event: InboundEvent, inviteCode: String?, now: Date, tx: Transaction, logger: Logger, isStart: Bool = false) throws -> Outcome {
+    func step(_ event: InboundEvent, inviteCode: String?, now: Date, tx: Transaction, logger: Logger, isStart: Bool = false,
+              quiet: Bool = false) throws -> Outcome {
         var contact = try tx.contact(channel: event.channel.rawValue, address: event.address)
         var isNew = false
         if let code = inviteCode.flatMap(InviteCode.normalise) {
@@ -171,6 +174,7 @@ public final class ConversationService: Sendable {
             plannedJobs = try Reminders.replan(household: household, school: school, tx: tx, now: now,
                                                reachabilityChanged: reachabilityChanged && household == contact.householdID) || plannedJobs
         }
+        if quiet { replies = [] }
         let encoder = JSONEncoder()
         let outboxIDs = try replies.map { reply in
             try tx.enqueue(contactID: contactID, channel: contact.channel, address: contact.address,

@@ -67,7 +67,7 @@ public struct DialogueEngine: Sendable {
     public static func commandChoiceID(_ command: String, argument: String? = nil) -> String {
         commandPrefix + command + (argument.map { ":" + $0 } ?? "")
     }
-    static let commandPrefix = "g:"
+    public static let commandPrefix = "g:"
 
     /// The flow and argument of a `commandChoiceID`.
     func buttonFlow(_ id: String) -> (flow: String, argument: String?)? {

@@ -17,14 +17,18 @@ public struct OperationsController: Sendable {
     let telegramMode: String?
     /// Whether a WhatsApp number is configured.
     let whatsapp: Bool
+    /// Whether an SMS provider is configured.
+    let sms: Bool
     /// SAMENSPRAAK_METRICS_TOKEN; nil: both routes are open.
     let token: String?
 
-    public init(service: ConversationService, registry: PrometheusCollectorRegistry, telegramMode: String?, whatsapp: Bool = false, token: String? = nil) {
+    public init(service: ConversationService, registry: PrometheusCollectorRegistry, telegramMode: String?, whatsapp: Bool = false, sms: Bool = false,
+                token: String? = nil) {
         self.service = service
         self.registry = registry
         self.telegramMode = telegramMode
         self.whatsapp = whatsapp
+        self.sms = sms
         self.token = token
     }
 
@@ -64,6 +68,9 @@ public struct OperationsController: Sendable {
         if whatsapp {
             channels[ChannelKind.whatsapp.rawValue] = ["lastWebhook": Self.moment(activity.last(.whatsappWebhook)),
                                                        "lastSend": Self.moment(activity.last(.whatsappSend))]
+        }
+        if sms {
+            channels[ChannelKind.sms.rawValue] = ["lastWebhook": Self.moment(activity.last(.smsWebhook)), "lastSend": Self.moment(activity.last(.smsSend))]
         }
         var body: [String: Any] = ["status": snapshot.error == nil ? "ok" : "unavailable", "database": database, "channels": channels]
         if let pending = snapshot.pendingOutbox, let lag = snapshot.schedulerLag {

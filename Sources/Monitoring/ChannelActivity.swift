@@ -3,7 +3,7 @@ import SamenspraakCore
 
 /// When each channel last worked, kept in memory (since the start) for /healthz: a web chat request answered,
 /// a Telegram getUpdates (or webhook update) received, a Telegram message sent, a WhatsApp webhook taken, a WhatsApp
-/// message accepted by the Graph API.
+/// message accepted by the Graph API, an SMS webhook taken, an SMS accepted by the provider.
 public final class ChannelActivity: @unchecked Sendable {
     public enum Contact: Sendable, CaseIterable {
         case webchatRequest
@@ -11,12 +11,15 @@ public final class ChannelActivity: @unchecked Sendable {
         case telegramSend
         case whatsappWebhook
         case whatsappSend
+        case smsWebhook
+        case smsSend
 
         /// A message accepted by `channel`'s platform, for the channels that send through the outbox.
         public static func send(on channel: ChannelKind) -> Self? {
             switch channel {
             case .telegram: .telegramSend
             case .whatsapp: .whatsappSend
+            case .sms: .smsSend
             case .webchat, .terminal: nil
             }
         }
@@ -45,6 +48,8 @@ extension ChannelActivity.Contact {
         case .telegramSend: 2
         case .whatsappWebhook: 3
         case .whatsappSend: 4
+        case .smsWebhook: 5
+        case .smsSend: 6
         }
     }
 }

@@ -79,12 +79,14 @@ struct PerChannel<Value: Sendable>: Sendable {
     let terminal: Value
     let telegram: Value
     let whatsapp: Value
+    let sms: Value
 
     init(_ make: (ChannelKind) -> Value) {
         webchat = make(.webchat)
         terminal = make(.terminal)
         telegram = make(.telegram)
         whatsapp = make(.whatsapp)
+        sms = make(.sms)
     }
 
     subscript(channel: ChannelKind) -> Value {
@@ -93,6 +95,7 @@ struct PerChannel<Value: Sendable>: Sendable {
         case .terminal: terminal
         case .telegram: telegram
         case .whatsapp: whatsapp
+        case .sms: sms
         }
     }
 }

@@ -6,6 +6,7 @@ public enum ChannelKind: String, Sendable, Codable, CaseIterable {
     case terminal
     case telegram
     case whatsapp
+    case sms
 }
 
 /// What a person sent, normalised by its channel.

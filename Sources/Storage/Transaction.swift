@@ -327,6 +327,12 @@ public struct Transaction {
                                   arguments: [channel, address, afterID, limit])
     }
 
+    /// The newest message sent to one address: what a person who answers by typing a number saw last (SMS).
+    public func lastSentOutbox(channel: String, address: String) throws -> OutboxRecord? {
+        try OutboxRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM outbox WHERE channel = ? AND address = ? AND status = 'sent' ORDER BY id DESC LIMIT 1"),
+                                  arguments: [channel, address])
+    }
+
     // MARK: - Scheduled jobs
 
     /// Makes `pending` (what is planned now for one subject) match `wanted`: a wanted job is planned (written only when

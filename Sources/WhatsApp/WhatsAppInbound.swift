@@ -1,3 +1,4 @@
+import ChannelKit
 import Conversations
 import Foundation
 import Logging
@@ -37,32 +38,13 @@ public struct WhatsAppInbound: Sendable {
         }
     }
 
-    /// The invite code in a message: the whole text, or an XXXX-XXXX-XXXX group anywhere in it (the pre-filled text
-    /// may have been added to).
-    static func inviteCode(in text: String) -> String? {
-        if let code = InviteCode.normalise(text.trimmingCharacters(in: .whitespacesAndNewlines)) { return code }
-        let words = text.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "-") })
-        return words.lazy.filter { $0.count == 14 && $0.filter { $0 == "-" }.count == 2 }.compactMap { InviteCode.normalise(String($0)) }.first
-    }
-
-    /// The language a number's country suggests, for a stranger's answer and until a parent chooses a language.
-    static func languageHint(for number: String) -> String? {
-        let prefixes: [(String, String)] = [
-            ("380", "uk"), ("90", "tr"), ("48", "pl"), ("31", "nl"), ("32", "nl"), ("44", "en"), ("1", "en"),
-            ("212", "ar"), ("213", "ar"), ("216", "ar"), ("218", "ar"), ("20", "ar"), ("961", "ar"), ("962", "ar"), ("963", "ar"),
-            ("964", "ar"), ("965", "ar"), ("966", "ar"), ("967", "ar"), ("968", "ar"), ("970", "ar"), ("971", "ar"), ("973", "ar"),
-            ("974", "ar"), ("249", "ar"),
-        ]
-        return prefixes.filter { number.hasPrefix($0.0) }.max { $0.0.count < $1.0.count }?.1
-    }
-
     /// Handles one message; when this returns its step is committed (or it was a duplicate).
     public func handle(_ message: InboundMessage) async throws {
         guard let content = Self.content(of: message) else { return }
-        let hint = Self.languageHint(for: message.from)
+        let hint = PhoneChannel.languageHint(for: message.from)
         let event = InboundEvent(channel: .whatsapp, address: message.from, platformMessageID: message.id, content: content, languageHint: hint)
         var outcome: ConversationService.Outcome
-        if case .text(let text) = content, let code = Self.inviteCode(in: text) {
+        if case .text(let text) = content, let code = PhoneChannel.inviteCode(in: text) {
             outcome = try await service.start(channel: .whatsapp, address: message.from, platformMessageID: message.id, inviteCode: code, languageHint: hint)
             if outcome == .unknownSender {
                 // An old or mistyped code from a parent we already know: an ordinary message.

@@ -41,6 +41,13 @@ struct Locations: ParsableArguments {
     @Option(help: "WhatsApp: the Graph API version (default: v23.0).") var whatsappGraphVersion: String?
     @Option(help: "WhatsApp: the approved template per language for messages outside the 24-hour window, e.g. \"nl=samenspraak_bericht:nl, en=samenspraak_message:en_US\".")
     var whatsappTemplates: String?
+    @Option(help: "SMS: the provider, none (default) or twilio (the auth token comes from SAMENSPRAAK_TWILIO_AUTH_TOKEN or twilio_auth_token_file only).")
+    var smsProvider: String?
+    @Option(name: .customLong("twilio-account-sid"), help: "Twilio: the Account SID (AC…).") var twilioAccountSID: String?
+    @Option(help: "Twilio: the school's number messages come from, such as +3197010203040.") var twilioFrom: String?
+    @Option(name: .customLong("twilio-messaging-service-sid"), help: "Twilio: a Messaging Service (MG…) to send through instead of twilio-from.")
+    var twilioMessagingServiceSID: String?
+    @Option(name: .customLong("twilio-api-url"), help: "Twilio: the API address (default: https://api.twilio.com).") var twilioAPIURL: String?
     @Option(help: "Delete conversation messages this many days after they were sent (at least 7; default: 30 days after the end of the school year).")
     var retentionDays: String?
     @Option(help: "Delete the rollover's archive of a school year this many years after that year ended, on 1 August (1 to 10; default: 1).")
@@ -54,7 +61,8 @@ struct Locations: ParsableArguments {
                                          .telegramMode: telegramMode, .telegramChatInterval: telegramChatInterval, .telegramPerSecond: telegramPerSecond,
                                          .retentionDays: retentionDays, .archiveYears: archiveYears, .whatsappPhoneNumberID: whatsappPhoneNumberID,
                                          .whatsappNumber: whatsappNumber, .whatsappAPIURL: whatsappAPIURL, .whatsappGraphVersion: whatsappGraphVersion,
-                                         .whatsappTemplates: whatsappTemplates]
+                                         .whatsappTemplates: whatsappTemplates, .smsProvider: smsProvider, .twilioAccountSID: twilioAccountSID,
+                                         .twilioFrom: twilioFrom, .twilioMessagingServiceSID: twilioMessagingServiceSID, .twilioAPIURL: twilioAPIURL]
         return try await reportingFileIssues { try ConfigurationLoader(commandLine: given.compactMapValues { $0 }, configFile: config).load() }
     }
 

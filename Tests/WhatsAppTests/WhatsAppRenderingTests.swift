@@ -82,19 +82,19 @@ import Testing
     }
 
     @Test func theInviteCodeIsFoundInThePrefilledTextAndNowhereElse() {
-        #expect(WhatsAppInbound.inviteCode(in: "K7QM-3XPA-9RTD") == "K7QM3XPA9RTD")
-        #expect(WhatsAppInbound.inviteCode(in: " k7qm3xpa9rtd ") == "K7QM3XPA9RTD")
-        #expect(WhatsAppInbound.inviteCode(in: "Hallo! Mijn code is K7QM-3XPA-9RTD, groet Sanne") == "K7QM3XPA9RTD")
-        #expect(WhatsAppInbound.inviteCode(in: "ik wil het startgesprek verzetten") == nil)
-        #expect(WhatsAppInbound.inviteCode(in: "K7QM-3XPA-9RT0") == nil)
+        #expect(PhoneChannel.inviteCode(in: "K7QM-3XPA-9RTD") == "K7QM3XPA9RTD")
+        #expect(PhoneChannel.inviteCode(in: " k7qm3xpa9rtd ") == "K7QM3XPA9RTD")
+        #expect(PhoneChannel.inviteCode(in: "Hallo! Mijn code is K7QM-3XPA-9RTD, groet Sanne") == "K7QM3XPA9RTD")
+        #expect(PhoneChannel.inviteCode(in: "ik wil het startgesprek verzetten") == nil)
+        #expect(PhoneChannel.inviteCode(in: "K7QM-3XPA-9RT0") == nil)
     }
 
     @Test func aNumbersCountrySuggestsALanguage() {
-        #expect(WhatsAppInbound.languageHint(for: "31612345678") == "nl")
-        #expect(WhatsAppInbound.languageHint(for: "905321234567") == "tr")
-        #expect(WhatsAppInbound.languageHint(for: "380501234567") == "uk")
-        #expect(WhatsAppInbound.languageHint(for: "212612345678") == "ar")
-        #expect(WhatsAppInbound.languageHint(for: "4917612345678") == nil)
+        #expect(PhoneChannel.languageHint(for: "31612345678") == "nl")
+        #expect(PhoneChannel.languageHint(for: "905321234567") == "tr")
+        #expect(PhoneChannel.languageHint(for: "380501234567") == "uk")
+        #expect(PhoneChannel.languageHint(for: "212612345678") == "ar")
+        #expect(PhoneChannel.languageHint(for: "4917612345678") == nil)
     }
 
     @Test func theSignatureIsTheHMACOfTheRawBody() {
