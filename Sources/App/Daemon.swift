@@ -13,7 +13,7 @@ import WhatsApp
 public func runDaemon(_ runtime: Runtime, logger: Logger) async throws {
     var services: [any Service] = [BackgroundLoop { await JobScheduler(service: runtime.service, logger: logger).run() }]
     services.append(BackgroundLoop { await MessagePurge.daily(runtime, logger: logger) })
-    if runtime.translator != nil { services.append(BackgroundLoop { await runtime.service.runBuddyRelay(logger: logger) }) }
+    if runtime.translator != nil { services.append(BackgroundLoop { await runtime.service.runTranslations(logger: logger) }) }
     var webhook: TelegramWebhook?
     if let telegram = runtime.configuration.telegram {
         let api = BotAPIClient(http: HTTPClient.shared, baseURL: telegram.apiURL, token: telegram.token)

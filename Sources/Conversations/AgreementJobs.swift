@@ -15,13 +15,26 @@ extension ConversationService {
               let id = agreement.id else { return .skipped("the agreement was cancelled") }
         let text = AgreementText(school: school)
         func values(_ language: String) throws -> [String: MessageValue] { try text.values(agreement, localizer: localizer, language: language, tx: tx) }
+        /// The parents' message with the translation's note under it.
+        func noted(_ message: OutboundMessage) throws -> OutboundMessage {
+            var message = message
+            if let note = try text.translationNote(agreement, localizer: localizer, language: message.language, translating: translator != nil, tx: tx) {
+                message.text += "\n\n" + note
+            }
+            return message
+        }
+        // The teacher's words go to parents translated when that takes a moment: wait for it, but not long.
+        if translator != nil, let household = job.householdID, [AgreementPlanner.written, AgreementPlanner.checkIn].contains(job.kind),
+           try text.waitsForTranslation(agreement, household: household, localizer: localizer, now: now, tx: tx) {
+            return .postponed(now + 15, "waiting for the translation")
+        }
         switch job.kind {
         case AgreementPlanner.written:
             guard let household = job.householdID else { return .skipped("no household") }
             // The written record of what was agreed in the talk: parents expect it, so the weekly limit does not hold it back.
             return try send(to: household, job: job, now: now, tx: tx, encoder: encoder, report: &report, capped: false) { language in
-                reply("agreement.written", try values(language), language: language,
-                      choices: [("agreement_matches", "agreement.matches"), ("agreement_differs", "agreement.differs")], argument: String(id))
+                try noted(reply("agreement.written", try values(language), language: language,
+                                choices: [("agreement_matches", "agreement.matches"), ("agreement_differs", "agreement.differs")], argument: String(id)))
             }
         case AgreementPlanner.followUp:
             guard let day = subject.day else { return .skipped("no day in the job") }
@@ -40,7 +53,7 @@ extension ConversationService {
                     Choice(id: DialogueEngine.commandChoiceID("check_in", argument: "\(id):\(day):\(answer)"),
                            label: localizer.text("check_in.\(answer)", [:], language: language))
                 }
-                return message
+                return try noted(message)
             }
         case AgreementPlanner.lookBack:
             guard let day = subject.day else { return .skipped("no day in the job") }

@@ -41,6 +41,7 @@ extension ConversationService {
         let now = clock.now()
         let result = try await committer.perform { [self] tx in try Self.save(draft, id: id, school: school, tx: tx, now: now) }
         await wakeups.signal(Wakeups.jobsKey)
+        await wakeups.signal(Wakeups.translationsKey)
         return result
     }
 
@@ -56,6 +57,7 @@ extension ConversationService {
             record.createdAt = existing.createdAt
             try tx.updateAgreement(record)
             try tx.forgetResponses(agreementID: id)
+            try tx.forgetTranslations(agreementID: id)
         } else {
             record = try tx.insertAgreement(record)
         }
@@ -242,11 +244,43 @@ struct AgreementText {
         }.joined(separator: "; ")
     }
 
-    /// The agreement's message values with "when" rendered for `language`.
+    /// The agreement's message values with "when" rendered for `language`, and the teacher's words in it when they
+    /// were translated.
     func values(_ agreement: AgreementRecord, localizer: Localizer, language: String, tx: Transaction) throws -> [String: MessageValue] {
         var values = try values(agreement, tx: tx)
         values["when"] = .text(when(agreement.moments, localizer: localizer, language: language))
+        if language != localizer.baseLanguage, let id = agreement.id, let translated = try tx.agreementTranslation(agreementID: id, language: language),
+           let what = translated.what, let why = translated.why {
+            values["what"] = .text(what)
+            values["why"] = .text(why)
+            if let question = translated.question { values["question"] = .text(question) }
+        }
         return values
+    }
+
+    /// A line under a parent's message when a translation provider is configured: the teacher's own words under a
+    /// translation, or that they could not be translated (yet). Nil when nothing was translated for `language`.
+    func translationNote(_ agreement: AgreementRecord, localizer: Localizer, language: String, translating: Bool, tx: Transaction) throws -> String? {
+        guard translating, language != localizer.baseLanguage, let id = agreement.id else { return nil }
+        let original: [String: MessageValue] = ["what": .text(agreement.what), "why": .text(agreement.why)]
+        guard let translated = try tx.agreementTranslation(agreementID: id, language: language), !translated.failed else {
+            return localizer.text("agreement.untranslated", original, language: language)
+        }
+        return localizer.text("agreement.translated", original, language: language)
+    }
+
+    /// Whether a message about `agreement` to `household` should wait a little for its translation: a provider is
+    /// configured, a chat of the household reads another language than the teacher wrote in, and the agreement was saved
+    /// less than `translationWait` ago.
+    static let translationWait: TimeInterval = 120
+    func waitsForTranslation(_ agreement: AgreementRecord, household: Int64, localizer: Localizer, now: Date, tx: Transaction) throws -> Bool {
+        guard let id = agreement.id, now < agreement.updatedAt + Self.translationWait else { return false }
+        for contact in try tx.contacts(household: household) where contact.receivesMessages {
+            if let language = contact.language, language != localizer.baseLanguage, try tx.agreementTranslation(agreementID: id, language: language) == nil {
+                return true
+            }
+        }
+        return false
     }
 }
 

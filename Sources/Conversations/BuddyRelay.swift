@@ -54,18 +54,4 @@ extension ConversationService {
         await wakeups.signal(recipients: recipients)
         return waiting.count
     }
-
-    /// The relay loop: runs at start (messages stored before a crash go now) and whenever a step queued one.
-    public func runBuddyRelay(logger: Logger) async {
-        while !Task.isCancelled {
-            let seen = await wakeups.version(Wakeups.relaysKey)
-            do {
-                if try await relayBuddyMessages() > 0 { continue }
-            } catch {
-                if Task.isCancelled { return }
-                logger.error("passing on buddies' messages failed", metadata: ["error": "\(error)"])
-            }
-            await wakeups.wait(Wakeups.relaysKey, after: seen, timeout: .seconds(60))
-        }
-    }
 }

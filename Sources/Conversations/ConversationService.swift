@@ -101,7 +101,7 @@ public final class ConversationService: Sendable {
         await wakeups.signal(recipients: recipients)
         if plannedJobs {
             await wakeups.signal(Wakeups.jobsKey)
-            await wakeups.signal(Wakeups.relaysKey)
+            await wakeups.signal(Wakeups.translationsKey)
         }
     }
 

@@ -57,7 +57,7 @@ public enum SchoolHostCatalog {
                    "booking.time_option_sibling", "booking.time_option_teacher", "move.talk_option", "pretalk.child_option",
                    "pretalk.current", "menu.talk_line", "common.too_long", "common.text_only", "common.unavailable",
                    "telegram.need_invite", "telegram.private_only", "whatsapp.need_invite", "whatsapp.choose", "sms.need_invite", "reminder.talk", "reminder.nudge", "notice.school_moved", "notice.school_cancelled",
-                   "agreement.written", "agreement.matches", "agreement.differs", "agreement.look_back", "agreement.line",
+                   "agreement.written", "agreement.translated", "agreement.untranslated", "agreement.matches", "agreement.differs", "agreement.look_back", "agreement.line",
                    "check_in.question", "check_in.good", "check_in.fair", "check_in.poor", "check_in.tell",
                    "when.day", "when.week_after", "when.early", "when.mid", "when.late", "when.every_week", "when.every_weeks",
                    "reception.invite", "reception.yes", "reception.maybe", "reception.no", "reception.people_option", "reception.nudge",

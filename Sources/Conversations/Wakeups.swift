@@ -15,8 +15,8 @@ public actor Wakeups {
     public static func channelKey(_ channel: ChannelKind) -> String { "channel:" + channel.rawValue }
     /// The key the job scheduler waits on: a job was planned that may be due sooner than it thought.
     public static let jobsKey = "jobs"
-    /// Buddies' messages waiting for their translation.
-    public static let relaysKey = "relays"
+    /// Buddies' messages and agreements waiting for their translation.
+    public static let translationsKey = "translations"
 
     public func version(_ address: String) -> Int { versions[address, default: 0] }
 

@@ -445,6 +445,22 @@ extension AppDatabase {
                 );
                 """)
         }
+        migrator.registerMigration("v17: agreements translated for the parents") { db in
+            try db.execute(sql: """
+                -- What a teacher wrote in an agreement (what, why, the check-in question), translated into a language one
+                -- of the child's households reads; all NULL with failed = 1 when the provider could not (tried again later).
+                CREATE TABLE agreementTranslation (
+                    agreementID INTEGER NOT NULL REFERENCES agreement(id) ON DELETE CASCADE,
+                    language TEXT NOT NULL,
+                    what TEXT,
+                    why TEXT,
+                    question TEXT,
+                    failed BOOLEAN NOT NULL DEFAULT 0,
+                    createdAt DATETIME NOT NULL,
+                    PRIMARY KEY (agreementID, language)
+                );
+                """)
+        }
         return migrator
     }
 }

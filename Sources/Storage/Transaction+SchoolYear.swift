@@ -20,7 +20,7 @@ extension Transaction {
         let messages = try purgeMessages(before: .distantFuture)
         var cleared: [(table: String, rows: Int)] = [("inbox", messages.inbox), ("outbox", messages.outbox)]
         // Children before parents, so each table's own rows are counted (a cascade would hide them).
-        for table in ["job", "preTalkAnswer", "bookingAttendee", "booking", "slot", "agreementResponse", "checkInAnswer", "followUp", "agreement",
+        for table in ["job", "preTalkAnswer", "bookingAttendee", "booking", "slot", "agreementResponse", "checkInAnswer", "followUp", "agreementTranslation", "agreement",
                       "receptionAnswer", "reception", "buddyInterest", "staffSession",
                       "plannedTalk", "planningRound", "blockPreference", "timeWish"] {
             try db.execute(sql: "DELETE FROM \(table)")
