@@ -162,6 +162,8 @@ extension BuddyTests {
             (try tx.buddyVolunteer(household: buddy), try tx.buddyIntroductions(household: parent), try tx.openBuddyNeed(household: parent))
         }
         #expect(offer == nil && introductions.isEmpty && need != nil)
+        let traces = try StoredRows(path: school.runtime.configuration.databasePath).mentioning(household: buddy, children: [], texts: [])
+        #expect(traces.filter { $0.hasPrefix("buddy") } == [])
     }
 }
 

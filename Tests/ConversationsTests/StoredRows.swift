@@ -33,7 +33,7 @@ struct StoredRows {
             for row in rows {
                 let mentions = row.contains { column, value in
                     switch column {
-                    case "householdID": return Int64.fromDatabaseValue(value) == household
+                    case "householdID", "parentID", "buddyID", "fromHouseholdID": return Int64.fromDatabaseValue(value) == household
                     case "id" where table == "household": return Int64.fromDatabaseValue(value) == household
                     case "childID": return String.fromDatabaseValue(value).map(children.contains) ?? false
                     case "id" where table == "child": return String.fromDatabaseValue(value).map(children.contains) ?? false
