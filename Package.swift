@@ -78,7 +78,7 @@ let package = Package(
         .target(
             name: "ChannelKit",
             dependencies: [
-                "SamenspraakCore", "Conversations", "Storage", "Monitoring",
+                "SamenspraakCore", "Conversations", "Dialogue", "Storage", "Monitoring",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -115,6 +115,17 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        // Matrix's client-server API: /sync long polling in (the since token stored with each batch), room messages out
+        // with transaction ids from the outbox row (numbered choices).
+        .target(
+            name: "Matrix",
+            dependencies: [
+                "SamenspraakCore", "ChannelKit", "Conversations", "Storage", "Monitoring",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings
+        ),
         // Free text translated for parents (LibreTranslate, DeepL) behind a deadline and a cache; never throws.
         .target(
             name: "Translation",
@@ -128,7 +139,7 @@ let package = Package(
             name: "App",
             dependencies: [
                 "SamenspraakCore", "DataFiles", "Localization", "Dialogue", "SchoolSetup", "Storage", "Conversations", "HTTPServer", "ChannelKit", "Telegram", "WhatsApp",
-                "SMS", "Monitoring", "Translation",
+                "SMS", "Matrix", "Monitoring", "Translation",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -184,6 +195,15 @@ let package = Package(
             dependencies: [
                 "SMS", "ChannelKit", "App", "Conversations", "HTTPServer", "Monitoring", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "MatrixTests",
+            dependencies: [
+                "Matrix", "ChannelKit", "App", "Conversations", "HTTPServer", "Monitoring", "Storage", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: settings
         ),

@@ -20,6 +20,7 @@ public func buildApplication(_ runtime: Runtime, logger: Logger, pollTimeout: Du
                              operations: OperationsController(service: runtime.service, registry: runtime.metrics.prometheus,
                                                               telegramMode: runtime.configuration.telegram?.mode.rawValue,
                                                               whatsapp: whatsappWebhook != nil, sms: smsWebhook != nil,
+                                                              matrix: runtime.configuration.matrix != nil,
                                                               token: runtime.configuration.metricsToken))
     if let telegramWebhook {
         router.post(RouterPath(stringLiteral: TelegramWebhook.path)) { request, context -> Response in

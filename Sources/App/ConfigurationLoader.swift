@@ -1,5 +1,6 @@
 import DataFiles
 import Foundation
+import Matrix
 import SamenspraakCore
 import SMS
 import Telegram
@@ -102,6 +103,9 @@ public struct ConfigurationLoader {
         let twilioService = value(.twilioMessagingServiceSID, default: nil, {
             Parse.twilioSID($0, prefix: "MG", what: "a Messaging Service SID (Twilio console, Messaging → Services)").map(Optional.some) })
         let twilioAPIURL = value(.twilioAPIURL, default: SMSSettings.defaultAPIURL, Parse.url)
+        let matrixHomeserver = value(.matrixHomeserver, default: nil, { Parse.httpsURL($0).map(Optional.some) })
+        let matrixUser = value(.matrixUser, default: nil, { Parse.matrixUser($0).map(Optional.some) })
+        let matrixAllowedServers = value(.matrixAllowedServers, default: nil, { Parse.serverNames($0).map(Optional.some) })
         let translationProvider = value(.translationProvider, default: TranslationSettings.Name.none, Parse.translationProvider)
         let translationURL = value(.translationURL, default: nil, { Parse.url($0).map(Optional.some) })
         let translationTimeout = value(.translationTimeoutMS, default: TranslationSettings.defaultTimeoutMilliseconds, Parse.translationTimeout)
@@ -123,6 +127,8 @@ public struct ConfigurationLoader {
         let whatsappVerifyToken = secret(.whatsappVerifyToken)
         let twilioAuthToken = secret(.twilioAuthToken)
         let translationKey = secret(.translationKey)
+        let matrixPassword = secret(.matrixPassword)
+        let matrixAccessToken = secret(.matrixAccessToken)
         if whatsappToken != nil {
             // Every part is needed at once: without the app secret no webhook request can be trusted, without the
             // verify token Meta cannot register the webhook, without the id nothing can be sent.
@@ -167,6 +173,31 @@ public struct ConfigurationLoader {
             }
         }
 
+        // Matrix: the homeserver, the bot's user id and one way of logging in, all at once, or none of it.
+        let matrixGiven = [origins[.matrixHomeserver], origins[.matrixUser], origins[.matrixAllowedServers]].contains { $0 != nil && $0 != .defaultValue }
+            || matrixPassword != nil || matrixAccessToken != nil
+        if matrixGiven {
+            let missing = [(matrixHomeserver == nil, "matrix_homeserver (the homeserver's https:// address, such as https://matrix.school.nl)"),
+                           (matrixUser == nil, "matrix_user (the bot's user id, such as @samenspraak:school.nl)"),
+                           (matrixPassword == nil && matrixAccessToken == nil,
+                            "a password (SAMENSPRAAK_MATRIX_PASSWORD or matrix_password_file) or an access token (SAMENSPRAAK_MATRIX_ACCESS_TOKEN or matrix_access_token_file)")]
+                .filter(\.0).map(\.1)
+            if !missing.isEmpty {
+                let message = "is set, so Matrix also needs " + missing.joined(separator: ", ")
+                let given = [Setting.matrixHomeserver, .matrixUser, .matrixAllowedServers].first { origins[$0] != nil && origins[$0] != .defaultValue }
+                if let given, let origin = origins[given] {
+                    issues.append(origin.issue(message, about: given))
+                } else {
+                    let secret = matrixPassword != nil ? Secret.matrixPassword : Secret.matrixAccessToken
+                    issues.append(FileIssue(file: secret.environmentVariable, line: nil, message: message))
+                }
+            }
+            if matrixPassword != nil, matrixAccessToken != nil {
+                issues.append(FileIssue(file: Secret.matrixAccessToken.environmentVariable, line: nil,
+                                        message: "and the Matrix password are both set; give one of them"))
+            }
+        }
+
         if telegramToken != nil, mode == .webhook, let origin = origins[.telegramMode] {
             if !(publicURL ?? "").hasPrefix("https://") {
                 issues.append(origin.issue("is webhook, which needs public_url to be an https:// address (Telegram posts only over HTTPS)", about: .telegramMode))
@@ -197,13 +228,17 @@ public struct ConfigurationLoader {
         if smsProvider == .twilio, let twilioAccountSID, let twilioAuthToken, let sender = twilioService.map(TwilioClient.Sender.messagingService) ?? twilioFrom.map(TwilioClient.Sender.number) {
             sms = SMSSettings(accountSID: twilioAccountSID, authToken: twilioAuthToken, sender: sender, apiURL: twilioAPIURL)
         }
+        var matrix: MatrixSettings?
+        if let matrixHomeserver, let matrixUser, let credentials = matrixPassword.map(MatrixCredentials.password) ?? matrixAccessToken.map(MatrixCredentials.accessToken) {
+            matrix = MatrixSettings(homeserver: matrixHomeserver, userID: matrixUser, credentials: credentials, allowedServers: matrixAllowedServers)
+        }
         let translation: TranslationSettings? = switch translationProvider {
         case .none: nil
         case .libretranslate: translationURL.map { TranslationSettings(provider: .libreTranslate(url: $0, key: translationKey), timeout: .milliseconds(translationTimeout)) }
         case .deepl: translationKey.map { TranslationSettings(provider: .deepL(key: $0, url: translationURL), timeout: .milliseconds(translationTimeout)) }
         }
         let configuration = AppConfiguration(databasePath: database, schoolFile: school, conversationsDirectory: conversations, localesDirectory: locales,
-                                             host: host, port: port, publicURL: publicURL, telegram: telegram, whatsapp: whatsapp, sms: sms, staffToken: staffToken,
+                                             host: host, port: port, publicURL: publicURL, telegram: telegram, whatsapp: whatsapp, sms: sms, matrix: matrix, staffToken: staffToken,
                                              metricsToken: metricsToken, retention: retentionDays.map { .days($0) } ?? .standard, archiveYears: archiveYears,
                                              translation: translation)
         return LoadedConfiguration(configuration: configuration, dataDirectory: data, telegramBot: bot, whatsappNumber: whatsappNumber, origins: origins)
@@ -381,6 +416,52 @@ enum Parse {
             templates[halves[0]] = WhatsAppTemplate(name: named[0], languageCode: named[1])
         }
         return .success(templates)
+    }
+
+    /// An https:// address (a homeserver: the access token travels with every request).
+    static func httpsURL(_ text: String) -> Result<String, Problem> {
+        switch url(text) {
+        case .success(let address) where address.lowercased().hasPrefix("https://"): return .success(address)
+        case .success: return .failure(Problem("must be an https:// address such as https://matrix.school.nl, not \"\(text)\""))
+        case .failure(let problem): return .failure(Problem(problem.message.replacingOccurrences(of: "an http:// or https://", with: "an https://")))
+        }
+    }
+
+    /// "@localpart:server.name", as Matrix writes user ids.
+    static func matrixUser(_ text: String) -> Result<String, Problem> {
+        let parts = text.dropFirst().split(separator: ":", maxSplits: 1)
+        let localpart = parts.first ?? ""
+        guard text.hasPrefix("@"), parts.count == 2, !localpart.isEmpty,
+              localpart.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || "._=-/+".contains($0)) }), case .success = serverName(String(parts[1])) else {
+            return .failure(Problem("must be the bot's Matrix user id, such as @samenspraak:school.nl, not \"\(text)\""))
+        }
+        return .success(text)
+    }
+
+    /// "matrix.org" or "school.nl:8448": a homeserver's name as user ids end.
+    static func serverName(_ text: String) -> Result<String, Problem> {
+        let halves = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        let host = halves.first ?? ""
+        let portOK = halves.count == 1 || (halves[1].count <= 5 && !halves[1].isEmpty && halves[1].allSatisfy(\.isNumber))
+        guard !host.isEmpty, host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }), !host.hasPrefix("."),
+              !host.hasSuffix("."), portOK else {
+            return .failure(Problem("must name homeservers as user ids end, such as school.nl, matrix.org; not \"\(text)\""))
+        }
+        return .success(text.lowercased())
+    }
+
+    /// Homeservers separated by commas ("school.nl, matrix.org").
+    static func serverNames(_ text: String) -> Result<[String], Problem> {
+        let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !names.isEmpty else { return .failure(Problem("must name at least one homeserver, such as school.nl, matrix.org")) }
+        var servers: [String] = []
+        for name in names {
+            switch serverName(name) {
+            case .success(let server): servers.append(server)
+            case .failure(let problem): return .failure(problem)
+            }
+        }
+        return .success(servers)
     }
 
     static func smsProvider(_ text: String) -> Result<SMSSettings.Provider, Problem> {

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Conversations
 import Hummingbird
 import Logging
+import Matrix
 import ServiceLifecycle
 import SMS
 import Telegram
@@ -51,6 +52,13 @@ public func runDaemon(_ runtime: Runtime, logger: Logger) async throws {
                                    authToken: sms.authToken, publicURL: publicURL, logger: logger)
         services.append(BackgroundLoop { await SMSSender(api: api, service: runtime.service, limits: sms.limits, logger: logger).run() })
         logger.info("SMS", metadata: ["provider": "twilio", "webhook": "\(publicURL)\(TwilioWebhook.path)", "api": "\(sms.apiURL)"])
+    }
+    if let matrix = runtime.configuration.matrix {
+        let api = MatrixClient(http: HTTPClient.shared, homeserver: matrix.homeserver, userID: matrix.userID, credentials: matrix.credentials)
+        let inbound = MatrixInbound(service: runtime.service, api: api, allowedServers: matrix.allowedServers, logger: logger)
+        services.append(BackgroundLoop { await MatrixPoller(api: api, inbound: inbound, logger: logger).run() })
+        services.append(BackgroundLoop { await MatrixSender(api: api, service: runtime.service, limits: matrix.limits, logger: logger).run() })
+        logger.info("Matrix", metadata: ["homeserver": "\(matrix.homeserver)", "invitations": "\(matrix.allowedServers?.joined(separator: ",") ?? "anyone")"])
     }
     if let translation = runtime.configuration.translation {
         logger.info("Translation", metadata: ["provider": "\(translation)"])

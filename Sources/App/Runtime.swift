@@ -27,6 +27,8 @@ public struct AppConfiguration: Sendable {
     public var whatsapp: WhatsAppSettings?
     /// Set when an SMS provider (Twilio) is configured.
     public var sms: SMSSettings?
+    /// Set when a Matrix bot account is configured.
+    public var matrix: MatrixSettings?
     /// The bearer token of the staff JSON API (a secret, from the environment only); nil: the API is off.
     public var staffToken: String?
     /// When set (a secret, from the environment or a file only), /metrics needs it as a bearer token and /healthz shows
@@ -42,7 +44,7 @@ public struct AppConfiguration: Sendable {
     public init(databasePath: String = "data/samenspraak.sqlite", schoolFile: String = "data/school.yaml",
                 conversationsDirectory: String = "conversations", localesDirectory: String = "locales",
                 host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, telegram: TelegramSettings? = nil,
-                whatsapp: WhatsAppSettings? = nil, sms: SMSSettings? = nil, staffToken: String? = nil, metricsToken: String? = nil, retention: Retention = .standard,
+                whatsapp: WhatsAppSettings? = nil, sms: SMSSettings? = nil, matrix: MatrixSettings? = nil, staffToken: String? = nil, metricsToken: String? = nil, retention: Retention = .standard,
                 archiveYears: Int = ArchiveRetention.defaultYears, translation: TranslationSettings? = nil) {
         self.databasePath = databasePath
         self.schoolFile = schoolFile
@@ -54,6 +56,7 @@ public struct AppConfiguration: Sendable {
         self.telegram = telegram
         self.whatsapp = whatsapp
         self.sms = sms
+        self.matrix = matrix
         self.staffToken = staffToken
         self.metricsToken = metricsToken
         self.retention = retention

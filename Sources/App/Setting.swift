@@ -1,9 +1,9 @@
 /// Every setting of the daemon, spelled one way in each place: `public_url` in the configuration file,
 /// `SAMENSPRAAK_PUBLIC_URL` in the environment, `--public-url` on the command line. A command-line option wins over
 /// the environment, which wins over the file, which wins over the default.
-/// Secrets (the Telegram bot's token, WhatsApp's access token, app secret and verify token, Twilio's auth token, the staff API's
-/// token, the metrics token, the translation provider's key) are no settings: they come from the environment, or from a file the `*_token_file`,
-/// `*_secret_file` and `translation_key_file` settings name, never from the command line or the configuration file itself.
+/// Secrets (the Telegram bot's token, WhatsApp's access token, app secret and verify token, Twilio's auth token, the Matrix bot's
+/// password or access token, the staff API's token, the metrics token, the translation provider's key) are no settings: they come
+/// from the environment, or from a file the `*_token_file`, `*_secret_file`, `matrix_password_file` and `translation_key_file` settings name, never from the command line or the configuration file itself.
 public enum Setting: String, CaseIterable, Sendable {
     case data, database, school, conversations, locales, host, port
     case publicURL = "public_url"
@@ -27,6 +27,11 @@ public enum Setting: String, CaseIterable, Sendable {
     case twilioMessagingServiceSID = "twilio_messaging_service_sid"
     case twilioAPIURL = "twilio_api_url"
     case twilioAuthTokenFile = "twilio_auth_token_file"
+    case matrixHomeserver = "matrix_homeserver"
+    case matrixUser = "matrix_user"
+    case matrixAllowedServers = "matrix_allowed_servers"
+    case matrixPasswordFile = "matrix_password_file"
+    case matrixAccessTokenFile = "matrix_access_token_file"
     case staffTokenFile = "staff_token_file"
     case metricsTokenFile = "metrics_token_file"
     case retentionDays = "retention_days"
@@ -44,7 +49,8 @@ public enum Setting: String, CaseIterable, Sendable {
     var isPath: Bool {
         switch self {
         case .data, .database, .school, .conversations, .locales, .telegramTokenFile, .staffTokenFile, .metricsTokenFile, .whatsappTokenFile,
-             .whatsappAppSecretFile, .whatsappVerifyTokenFile, .twilioAuthTokenFile, .translationKeyFile: true
+             .whatsappAppSecretFile, .whatsappVerifyTokenFile, .twilioAuthTokenFile, .translationKeyFile,
+             .matrixPasswordFile, .matrixAccessTokenFile: true
         default: false
         }
     }
@@ -96,5 +102,8 @@ struct Secret: Sendable {
     static let whatsappVerifyToken = Secret(name: "whatsapp_verify_token", environmentVariable: "SAMENSPRAAK_WHATSAPP_VERIFY_TOKEN", file: .whatsappVerifyTokenFile)
     static let twilioAuthToken = Secret(name: "twilio_auth_token", environmentVariable: "SAMENSPRAAK_TWILIO_AUTH_TOKEN", file: .twilioAuthTokenFile)
     static let translationKey = Secret(name: "translation_key", environmentVariable: "SAMENSPRAAK_TRANSLATION_KEY", file: .translationKeyFile)
-    static let all = [telegramToken, staffToken, metricsToken, whatsappToken, whatsappAppSecret, whatsappVerifyToken, twilioAuthToken, translationKey]
+    static let matrixPassword = Secret(name: "matrix_password", environmentVariable: "SAMENSPRAAK_MATRIX_PASSWORD", file: .matrixPasswordFile)
+    static let matrixAccessToken = Secret(name: "matrix_access_token", environmentVariable: "SAMENSPRAAK_MATRIX_ACCESS_TOKEN", file: .matrixAccessTokenFile)
+    static let all = [telegramToken, staffToken, metricsToken, whatsappToken, whatsappAppSecret, whatsappVerifyToken, twilioAuthToken, translationKey,
+                      matrixPassword, matrixAccessToken]
 }

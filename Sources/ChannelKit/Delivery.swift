@@ -49,4 +49,11 @@ public enum DeliveryOutcome: Sendable, Equatable {
 /// One platform's way of sending a row; the `OutboxSender` does the claiming, ordering, pacing and retrying.
 public protocol OutboxTransport: Sendable {
     func send(_ row: OutboxRecord) async -> DeliveryOutcome
+    /// Whether the platform takes a row at most once however often it is sent (an idempotency key made of the row):
+    /// then a row a crash interrupted is sent again rather than failed.
+    static var isIdempotent: Bool { get }
+}
+
+extension OutboxTransport {
+    public static var isIdempotent: Bool { false }
 }

@@ -11,7 +11,8 @@ import Storage
 ///
 /// Rows are claimed ("sending") in a commit before the requests and marked "sent" in one after them. A crash in
 /// between leaves it "sending"; at start such rows are marked failed ("may not have arrived") rather than sent
-/// again, because a chat message cannot be taken back: never twice beats maybe twice.
+/// again, because a chat message cannot be taken back: never twice beats maybe twice. A transport whose platform takes
+/// a row once however often it is sent (`isIdempotent`: Matrix's transaction ids) has them sent again instead.
 public struct OutboxSender<Transport: OutboxTransport>: Sendable {
     let channel: ChannelKind
     let transport: Transport
@@ -33,8 +34,13 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
     public func run() async {
         let channelName = name
         do {
-            let interrupted = try await service.database.write { try $0.failInterruptedSends(channel: channelName) }
-            if interrupted > 0 { logger.warning("messages interrupted by a crash were marked failed", metadata: ["channel": "\(name)", "count": "\(interrupted)"]) }
+            if Transport.isIdempotent {
+                let interrupted = try await service.database.write { try $0.requeueInterruptedSends(channel: channelName) }
+                if interrupted > 0 { logger.warning("messages interrupted by a crash are sent again", metadata: ["channel": "\(name)", "count": "\(interrupted)"]) }
+            } else {
+                let interrupted = try await service.database.write { try $0.failInterruptedSends(channel: channelName) }
+                if interrupted > 0 { logger.warning("messages interrupted by a crash were marked failed", metadata: ["channel": "\(name)", "count": "\(interrupted)"]) }
+            }
         } catch {
             logger.error("could not check for interrupted messages", metadata: ["channel": "\(name)", "error": "\(error)"])
         }

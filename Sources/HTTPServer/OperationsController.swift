@@ -19,16 +19,19 @@ public struct OperationsController: Sendable {
     let whatsapp: Bool
     /// Whether an SMS provider is configured.
     let sms: Bool
+    /// Whether a Matrix bot account is configured.
+    let matrix: Bool
     /// SAMENSPRAAK_METRICS_TOKEN; nil: both routes are open.
     let token: String?
 
     public init(service: ConversationService, registry: PrometheusCollectorRegistry, telegramMode: String?, whatsapp: Bool = false, sms: Bool = false,
-                token: String? = nil) {
+                matrix: Bool = false, token: String? = nil) {
         self.service = service
         self.registry = registry
         self.telegramMode = telegramMode
         self.whatsapp = whatsapp
         self.sms = sms
+        self.matrix = matrix
         self.token = token
     }
 
@@ -71,6 +74,9 @@ public struct OperationsController: Sendable {
         }
         if sms {
             channels[ChannelKind.sms.rawValue] = ["lastWebhook": Self.moment(activity.last(.smsWebhook)), "lastSend": Self.moment(activity.last(.smsSend))]
+        }
+        if matrix {
+            channels[ChannelKind.matrix.rawValue] = ["lastSync": Self.moment(activity.last(.matrixSync)), "lastSend": Self.moment(activity.last(.matrixSend))]
         }
         var body: [String: Any] = ["status": snapshot.error == nil ? "ok" : "unavailable", "database": database, "channels": channels]
         if let pending = snapshot.pendingOutbox, let lag = snapshot.schedulerLag {

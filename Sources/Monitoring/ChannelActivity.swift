@@ -3,7 +3,8 @@ import SamenspraakCore
 
 /// When each channel last worked, kept in memory (since the start) for /healthz: a web chat request answered,
 /// a Telegram getUpdates (or webhook update) received, a Telegram message sent, a WhatsApp webhook taken, a WhatsApp
-/// message accepted by the Graph API, an SMS webhook taken, an SMS accepted by the provider.
+/// message accepted by the Graph API, an SMS webhook taken, an SMS accepted by the provider,
+/// a Matrix /sync answered, a Matrix message accepted by the homeserver.
 public final class ChannelActivity: @unchecked Sendable {
     public enum Contact: Sendable, CaseIterable {
         case webchatRequest
@@ -13,6 +14,8 @@ public final class ChannelActivity: @unchecked Sendable {
         case whatsappSend
         case smsWebhook
         case smsSend
+        case matrixSync
+        case matrixSend
 
         /// A message accepted by `channel`'s platform, for the channels that send through the outbox.
         public static func send(on channel: ChannelKind) -> Self? {
@@ -20,6 +23,7 @@ public final class ChannelActivity: @unchecked Sendable {
             case .telegram: .telegramSend
             case .whatsapp: .whatsappSend
             case .sms: .smsSend
+            case .matrix: .matrixSend
             case .webchat, .terminal: nil
             }
         }
@@ -50,6 +54,8 @@ extension ChannelActivity.Contact {
         case .whatsappSend: 4
         case .smsWebhook: 5
         case .smsSend: 6
+        case .matrixSync: 7
+        case .matrixSend: 8
         }
     }
 }

@@ -80,6 +80,7 @@ struct PerChannel<Value: Sendable>: Sendable {
     let telegram: Value
     let whatsapp: Value
     let sms: Value
+    let matrix: Value
 
     init(_ make: (ChannelKind) -> Value) {
         webchat = make(.webchat)
@@ -87,6 +88,7 @@ struct PerChannel<Value: Sendable>: Sendable {
         telegram = make(.telegram)
         whatsapp = make(.whatsapp)
         sms = make(.sms)
+        matrix = make(.matrix)
     }
 
     subscript(channel: ChannelKind) -> Value {
@@ -96,6 +98,7 @@ struct PerChannel<Value: Sendable>: Sendable {
         case .telegram: telegram
         case .whatsapp: whatsapp
         case .sms: sms
+        case .matrix: matrix
         }
     }
 }

@@ -7,6 +7,7 @@ public enum ChannelKind: String, Sendable, Codable, CaseIterable {
     case telegram
     case whatsapp
     case sms
+    case matrix
 }
 
 /// What a person sent, normalised by its channel.

@@ -461,6 +461,17 @@ extension AppDatabase {
                 );
                 """)
         }
+        migrator.registerMigration("v18: Matrix: the sync position") { db in
+            try db.execute(sql: """
+                -- Where a long-polling channel goes on after a restart (Matrix's next_batch token), written in the same
+                -- commit as the batch it follows, so a batch is never skipped nor stored twice.
+                CREATE TABLE syncPosition (
+                    channel TEXT PRIMARY KEY,
+                    position TEXT NOT NULL,
+                    updatedAt DATETIME NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

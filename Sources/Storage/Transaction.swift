@@ -59,6 +59,19 @@ public struct Transaction {
             .execute(arguments: [now, channel, platformMessageID])
     }
 
+    /// Where a long-polling channel goes on after a restart (Matrix's `since` token); nil before its first batch.
+    public func syncPosition(channel: String) throws -> String? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT position FROM syncPosition WHERE channel = ?"), arguments: [channel])
+    }
+
+    /// Stores the position after a batch, in the commit that stores the batch.
+    public func storeSyncPosition(channel: String, position: String, at now: Date) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO syncPosition (channel, position, updatedAt) VALUES (?, ?, ?)
+            ON CONFLICT (channel) DO UPDATE SET position = excluded.position, updatedAt = excluded.updatedAt
+            """).execute(arguments: [channel, position, now])
+    }
+
     // MARK: - Contacts and sessions
 
     public func contact(channel: String, address: String) throws -> ContactRecord? {
@@ -430,6 +443,16 @@ public struct Transaction {
     public func failInterruptedSends(channel: String) throws -> Int {
         try db.cachedStatement(sql: """
             UPDATE outbox SET status = 'failed', lastError = 'interrupted while sending: may not have arrived'
+            WHERE channel = ? AND status = 'sending'
+            """).execute(arguments: [channel])
+        return db.changesCount
+    }
+
+    /// For a platform that takes a message at most once however often it is sent (Matrix's transaction ids): rows a crash
+    /// interrupted while sending go out again, with the same id.
+    public func requeueInterruptedSends(channel: String) throws -> Int {
+        try db.cachedStatement(sql: """
+            UPDATE outbox SET status = 'pending', nextAttemptAt = NULL, lastError = 'interrupted while sending: sent again'
             WHERE channel = ? AND status = 'sending'
             """).execute(arguments: [channel])
         return db.changesCount

@@ -1,0 +1,157 @@
+import Foundation
+import Logging
+import SamenspraakCore
+import Storage
+
+/// `/sync` long polling: accepts the bot's invitations, then stores each batch's room messages in the inbox together
+/// with the batch's `next_batch` token in ONE commit, and only then hands the messages to per-room queues. After a
+/// restart polling goes on from the stored token; messages stored and never handled (a crash) are handled first. A
+/// batch whose invitations could not be answered is fetched again (joining twice is harmless, the inbox drops repeats).
+public struct MatrixPoller: Sendable {
+    let api: MatrixClient
+    let inbound: MatrixInbound
+    let logger: Logger
+    /// How long the homeserver holds a /sync open when there is nothing new.
+    let pollTimeout: Duration
+    /// Messages received but not yet handled before polling pauses (so a slow database is not overrun).
+    let maximumBacklog: Int
+    /// The longest wait after failures in a row.
+    let longestBackoff: Duration
+
+    public init(api: MatrixClient, inbound: MatrixInbound, logger: Logger, pollTimeout: Duration = .seconds(30), maximumBacklog: Int = 500,
+                longestBackoff: Duration = .seconds(30)) {
+        self.api = api
+        self.inbound = inbound
+        self.logger = logger
+        self.pollTimeout = pollTimeout
+        self.maximumBacklog = maximumBacklog
+        self.longestBackoff = longestBackoff
+    }
+
+    static let channel = ChannelKind.matrix.rawValue
+
+    /// Runs until the task is cancelled.
+    public func run() async {
+        let queues = RoomQueues(inbound: inbound, logger: logger)
+        await handleLeftovers()
+        var since: String?
+        var backoff = min(.seconds(1), longestBackoff)
+        while !Task.isCancelled {
+            do {
+                since = try await inbound.service.database.read { try $0.syncPosition(channel: Self.channel) }
+                break
+            } catch {
+                logger.error("Matrix: the sync position could not be read", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: backoff)
+            }
+        }
+        while !Task.isCancelled {
+            do {
+                while await queues.backlog > maximumBacklog { try await Task.sleep(for: .milliseconds(20)) }
+                let response = try await api.sync(since: since, timeout: pollTimeout)
+                inbound.service.monitoring.activity.record(.matrixSync)
+                let batch = SyncBatch(response, me: api.userID)
+                if batch.unreadable > 0 { logger.warning("Matrix: events that could not be read were left out", metadata: ["count": "\(batch.unreadable)"]) }
+                for invite in batch.invites { try await refusalsAside("an invitation") { try await inbound.accept(invite) } }
+                for room in batch.crowdedRooms {
+                    logger.info("Matrix: leaving a room with more than two members")
+                    try await refusalsAside("leaving a room") { try await api.leave(room: room) }
+                }
+                let crowded = Set(batch.crowdedRooms)
+                let messages = batch.messages.filter { !crowded.contains($0.room) }
+                let encoder = JSONEncoder()
+                let stored = try messages.map { (MatrixInbound.platformID($0), String(decoding: try encoder.encode($0), as: UTF8.self)) }
+                let now = Date()
+                let position = batch.nextBatch
+                try await inbound.service.database.write { tx in
+                    try tx.storeReceived(channel: Self.channel, messages: stored, at: now)
+                    try tx.storeSyncPosition(channel: Self.channel, position: position, at: now)
+                }
+                since = position
+                await queues.enqueue(messages)
+                backoff = min(.seconds(1), longestBackoff)
+            } catch {
+                if Task.isCancelled { break }
+                var wait = backoff
+                if case MatrixError.rateLimited(let asked?, _) = error { wait = max(asked, .milliseconds(100)) } else {
+                    backoff = min(backoff * 2, longestBackoff)
+                }
+                logger.warning("Matrix sync failed; trying again", metadata: ["error": "\(error)", "wait": "\(wait)"])
+                try? await Task.sleep(for: wait)
+            }
+        }
+        await queues.drain()
+    }
+
+    /// Runs `body`; a refusal (the room is gone, or we may not join it) is logged and passed over, while a failure worth
+    /// trying again is thrown, so the batch is fetched again.
+    func refusalsAside(_ what: String, _ body: () async throws -> Void) async throws {
+        do { try await body() } catch let error as MatrixError {
+            switch error {
+            case .forbidden, .rejected: logger.warning("Matrix: \(what) was refused", metadata: ["error": "\(error)"])
+            case .rateLimited, .unauthorised, .unavailable: throw error
+            }
+        }
+    }
+
+    /// Messages stored before a crash and never handled, in the order they came.
+    func handleLeftovers() async {
+        do {
+            let leftovers = try await inbound.service.database.read { try $0.unprocessedInbox(channel: Self.channel) }
+            guard !leftovers.isEmpty else { return }
+            logger.info("Matrix: handling messages stored before a restart", metadata: ["count": "\(leftovers.count)"])
+            let decoder = JSONDecoder()
+            for leftover in leftovers {
+                guard let message = try? decoder.decode(RoomMessage.self, from: Data(leftover.payload.utf8)) else { continue }
+                try await inbound.handle(message)
+            }
+        } catch {
+            logger.error("Matrix: stored messages could not be handled", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// One queue per room: its messages are handled one after the other, other rooms' at the same time.
+actor RoomQueues {
+    let inbound: MatrixInbound
+    let logger: Logger
+    private var tails: [String: Task<Void, Never>] = [:]
+    private var queued: [String: Int] = [:]
+    private(set) var backlog = 0
+
+    init(inbound: MatrixInbound, logger: Logger) {
+        self.inbound = inbound
+        self.logger = logger
+    }
+
+    func enqueue(_ messages: [RoomMessage]) {
+        for message in messages {
+            let room = message.room
+            let previous = tails[room]
+            backlog += 1
+            queued[room, default: 0] += 1
+            tails[room] = Task { [inbound, logger] in
+                await previous?.value
+                do { try await inbound.handle(message) } catch {
+                    // Stays unhandled in the inbox; handled at the next start.
+                    logger.error("Matrix message could not be handled", metadata: ["error": "\(error)"])
+                }
+                self.finished(room)
+            }
+        }
+    }
+
+    private func finished(_ room: String) {
+        backlog -= 1
+        queued[room, default: 1] -= 1
+        if queued[room] == 0 {
+            queued[room] = nil
+            tails[room] = nil
+        }
+    }
+
+    /// Waits for everything queued (a graceful stop).
+    func drain() async {
+        while let task = tails.values.first { await task.value }
+    }
+}

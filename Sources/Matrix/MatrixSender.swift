@@ -1,0 +1,45 @@
+import ChannelKit
+import Conversations
+import Foundation
+import Logging
+import SamenspraakCore
+import Storage
+
+/// Delivers the outbox's Matrix rows through the shared `OutboxSender` (in order per room, paced, retried, never twice):
+/// M_LIMIT_EXCEEDED waits `retry_after_ms`, 5xx and network errors retry with growing backoff, M_FORBIDDEN (the bot was
+/// kicked from the room, or banned) marks the room unreachable, other 4xx fail with the errcode.
+public struct MatrixSender: Sendable {
+    public typealias Limits = OutboxLimits
+
+    let sender: OutboxSender<MatrixTransport>
+
+    public init(api: MatrixClient, service: ConversationService, limits: Limits = Limits(perSecond: 10), logger: Logger) {
+        sender = OutboxSender(channel: .matrix, transport: MatrixTransport(api: api), service: service, limits: limits, logger: logger)
+    }
+
+    /// Runs until the task is cancelled.
+    public func run() async { await sender.run() }
+}
+
+/// Sends one row as room messages, each with a transaction id made of the row's id, so sending it again (a retry after
+/// a timeout whose request did arrive) gives the same event rather than a second message.
+struct MatrixTransport: OutboxTransport {
+    let api: MatrixClient
+
+    static var isIdempotent: Bool { true }
+
+    func send(_ row: OutboxRecord) async -> DeliveryOutcome {
+        guard let id = row.id, let message = try? JSONDecoder().decode(OutboundMessage.self, from: Data(row.payload.utf8)) else { return .unreadable }
+        do {
+            var eventID = ""
+            for (index, content) in MatrixRendering.contents(for: message).enumerated() {
+                eventID = try await api.send(room: row.address, content: content, transactionID: MatrixRendering.transactionID(outboxID: id, part: index))
+            }
+            return .sent(platformMessageID: eventID)
+        } catch let error as MatrixError {
+            return .failed(error.delivery)
+        } catch {
+            return .failed(.unavailable("\(type(of: error))"))
+        }
+    }
+}
