@@ -48,6 +48,7 @@ final class FakeHomeserver: Sendable {
         var joins: [String] = []
         var leaves: [String] = []
         var nextEvent = 0
+        var tokenValid = true
     }
 
     enum Kind {
@@ -66,6 +67,9 @@ final class FakeHomeserver: Sendable {
     var joins: [String] { state.withLock { $0.joins } }
     var leaves: [String] { state.withLock { $0.leaves } }
     var position: Int { state.withLock { $0.log.count } }
+
+    /// The homeserver forgets the bot's access token (logged out elsewhere, or expired).
+    func forgetToken() { state.withLock { $0.tokenValid = false } }
 
     func failNextSends(_ faults: [Fault]) { state.withLock { $0.sendFaults += faults } }
     func failNextSyncs(_ faults: [Fault]) { state.withLock { $0.syncFaults += faults } }
@@ -137,7 +141,10 @@ final class FakeHomeserver: Sendable {
                   (json["identifier"] as? [String: Any])?["user"] as? String == Self.bot, json["password"] as? String == Self.password else {
                 return Self.error(.forbidden, "M_FORBIDDEN", "Invalid username or password")
             }
-            self.state.withLock { $0.logins += 1 }
+            self.state.withLock {
+                $0.logins += 1
+                $0.tokenValid = true
+            }
             return .json(#"{"user_id":"\#(Self.bot)","access_token":"\#(Self.token)","device_id":"\#(json["device_id"] as? String ?? "X")","home_server":"school.example"}"#)
         }
         router.get("/_matrix/client/v3/sync") { request, _ -> Response in
@@ -184,7 +191,9 @@ final class FakeHomeserver: Sendable {
         return router
     }
 
-    func authorised(_ request: Request) -> Bool { request.headers[.authorization] == "Bearer \(Self.token)" }
+    func authorised(_ request: Request) -> Bool {
+        request.headers[.authorization] == "Bearer \(Self.token)" && state.withLock { $0.tokenValid }
+    }
 
     private func send(room: String, transactionID: String, body: String, formatted: String?) -> Response {
         state.withLock { state in

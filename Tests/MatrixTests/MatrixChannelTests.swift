@@ -222,6 +222,17 @@ import TestSupport
         }
     }
 
+    @Test func aForgottenTokenMeansLoggingInAgain() async throws {
+        try await withMatrix { school, fake, parent in
+            try await parent.inviteBot()
+            #expect(fake.logins == 1)
+            fake.forgetToken()
+            parent.say("hoi")
+            _ = try await parent.waitForMessage { $0.body.hasPrefix("Welkom! Stuur de code") }
+            #expect(fake.logins == 2)
+        }
+    }
+
     @Test func anAccessTokenIsUsedWithoutLoggingIn() async throws {
         let school = try TestSchool()
         let fake = FakeHomeserver()
