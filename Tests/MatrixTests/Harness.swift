@@ -19,8 +19,8 @@ enum MatrixHarness {
         return logger
     }
 
-    static func client(port: Int, credentials: MatrixCredentials = .password(FakeHomeserver.password)) -> MatrixClient {
-        MatrixClient(http: HTTPClient.shared, homeserver: "http://127.0.0.1:\(port)", userID: FakeHomeserver.bot, credentials: credentials)
+    static func client(port: Int, userID: String = FakeHomeserver.bot, credentials: MatrixCredentials = .password(FakeHomeserver.password)) -> MatrixClient {
+        MatrixClient(http: HTTPClient.shared, homeserver: "http://127.0.0.1:\(port)", userID: userID, credentials: credentials)
     }
 }
 
@@ -29,9 +29,9 @@ struct MatrixBot: Sendable {
     let poller: MatrixPoller
     let sender: MatrixSender
 
-    init(school: TestSchool, port: Int, allowedServers: [String]? = nil, credentials: MatrixCredentials = .password(FakeHomeserver.password),
-         logger: Logger = MatrixHarness.quietLogger) {
-        let api = MatrixHarness.client(port: port, credentials: credentials)
+    init(school: TestSchool, port: Int, allowedServers: [String]? = nil, userID: String = FakeHomeserver.bot,
+         credentials: MatrixCredentials = .password(FakeHomeserver.password), logger: Logger = MatrixHarness.quietLogger) {
+        let api = MatrixHarness.client(port: port, userID: userID, credentials: credentials)
         let inbound = MatrixInbound(service: school.runtime.service, api: api, allowedServers: allowedServers, logger: logger)
         poller = MatrixPoller(api: api, inbound: inbound, logger: logger, pollTimeout: .milliseconds(300), longestBackoff: .milliseconds(200))
         sender = MatrixSender(api: api, service: school.runtime.service, limits: MatrixHarness.limits, logger: logger)
