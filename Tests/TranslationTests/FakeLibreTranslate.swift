@@ -1,3 +1,4 @@
+import App
 import Foundation
 import Hummingbird
 import TestSupport
@@ -36,5 +37,14 @@ final class FakeLibreTranslate: Sendable {
             return FakeProviderState.json(answer)
         }
         return try await TestSupport.serving(router, label: "fake-translation-provider") { try await body("http://127.0.0.1:\($0)") }
+    }
+}
+
+extension FakeLibreTranslate {
+    /// A demo school that translates through this fake (deadline 300 ms), for the length of `body`.
+    func school<T: Sendable>(_ body: (TestSchool) async throws -> T) async throws -> T {
+        try await serving { baseURL in
+            try await body(try TestSchool(translation: TranslationSettings(provider: .libreTranslate(url: baseURL, key: nil), timeout: .milliseconds(300))))
+        }
     }
 }
