@@ -51,15 +51,13 @@ struct BuddyMatchmaker {
 
     /// Each of the two is asked separately, in their own language, about the other.
     func questions(_ introduction: BuddyIntroductionRecord, situation: BuddySituation) throws -> [Notice] {
-        let answers = { (party: Int64) in
-            [Notice.Button(flow: "buddy_answer", argument: "\(introduction.id):yes", label: "buddy.yes_introduce"),
-             Notice.Button(flow: "buddy_answer", argument: "\(introduction.id):no", label: "buddy.no_thanks")]
-        }
+        let answers = [Notice.Button(flow: "buddy_answer", argument: "\(introduction.id):yes", label: "buddy.yes_introduce"),
+                       Notice.Button(flow: "buddy_answer", argument: "\(introduction.id):no", label: "buddy.no_thanks")]
         return [Notice(recipient: .household(introduction.parentID), key: "buddy.proposal_parent",
-                       values: try profile(of: introduction.buddyID), buttons: answers(introduction.parentID)),
+                       values: try profile(of: introduction.buddyID), buttons: answers),
                 Notice(recipient: .household(introduction.buddyID), key: "buddy.proposal_buddy",
                        values: try profile(of: introduction.parentID).merging(["situation": .message("buddy.situation_\(situation.rawValue)")]) { $1 },
-                       buttons: answers(introduction.buddyID))]
+                       buttons: answers)]
     }
 
     /// Both said yes: each is introduced to the other, with buttons to write and to exchange phone numbers.

@@ -78,7 +78,6 @@ extension SchoolHost {
                 try tx.saveBuddyNeed(need)
             }
             try proposeBuddies()
-            plannedJobs = true
             return notices.contains { $0.key == "buddy.proposal_parent" && $0.recipient == .household(household) } ? "proposed" : "waiting"
         case "begin_buddy_offer":
             let offer = try tx.buddyVolunteer(household: household)
@@ -260,6 +259,14 @@ extension SchoolHost {
             guard var need = try tx.openBuddyNeed(household: household) else { return "gone" }
             need.closedAt = now
             try tx.saveBuddyNeed(need)
+            // A buddy being asked for this need hears it does not go ahead, and is free again.
+            for var introduction in try tx.buddyIntroductions(household: household) where introduction.needID == need.id {
+                var decision = introduction.decisionState
+                guard decision.state == .asking, decision.withdraw() else { continue }
+                introduction.state = decision.state.rawValue
+                try tx.saveBuddyIntroduction(introduction)
+                notices.append(Notice(recipient: .household(introduction.buddyID), key: "buddy.not_going_ahead", values: try matchmaker.profile(of: household)))
+            }
             return "withdrawn"
         case "write", "share", "end":
             guard parts.count == 2 else { return "gone" }

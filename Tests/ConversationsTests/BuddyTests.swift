@@ -275,3 +275,21 @@ extension BuddyTests {
         #expect(needs.count == 1 && needs[0].source == "teacher:\(teacher.id)" && needs[0].situation == "learning" && needs[0].closedAt != nil && needs[0].acceptedAt == nil)
     }
 }
+
+extension BuddyTests {
+    @Test func aParentWhoStopsLookingWhileABuddyIsAskedFreesTheBuddy() async throws {
+        let school = try TestSchool()
+        let (dutch, _) = try await chat(school, rosterLanguage: "nl", language: "nl")
+        let (arabic, _) = try await chat(school, rosterLanguage: "ar", language: "ar")
+        try await school.offerHelp(dutch)
+        try await school.askForHelp(arabic)
+        let question = try #require(try await dutch.receive().first)
+        try await arabic.say("buddy")
+        try await arabic.say("1")   // stop looking
+        #expect(try await dutch.receive().first?.text.hasPrefix("De kennismaking met ") == true)
+        #expect(try school.runtime.database.readNow { try $0.buddyIntroductions() }.map(\.state) == ["expired"])
+        #expect(try school.runtime.database.readNow { try $0.activeBuddyCounts() }.isEmpty)
+        try await dutch.press("Ja, graag", in: question)
+        #expect(dutch.lastMessages.first?.text == "Over deze kennismaking is al beslist, of de tijd om te antwoorden is voorbij.")
+    }
+}

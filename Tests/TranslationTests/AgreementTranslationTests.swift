@@ -24,8 +24,7 @@ import TestSupport
 
     @Test func theWrittenAgreementWaitsForItsTranslationAndKeepsTheTeachersWords() async throws {
         let provider = FakeLibreTranslate()
-        try await provider.serving { baseURL in
-            let school = try TestSchool(translation: TranslationSettings(provider: .libreTranslate(url: baseURL, key: nil), timeout: .milliseconds(300)))
+        try await provider.school { school in
             let service = school.runtime.service
             let (chat, draft) = try await arabicFamily(school)
             _ = try await service.saveAgreement(draft).get()
@@ -50,8 +49,7 @@ import TestSupport
 
     @Test func aFailingProviderLetsTheAgreementGoInDutchWithANoteAfterAShortWait() async throws {
         let provider = FakeLibreTranslate()
-        try await provider.serving { baseURL in
-            let school = try TestSchool(translation: TranslationSettings(provider: .libreTranslate(url: baseURL, key: nil), timeout: .milliseconds(300)))
+        try await provider.school { school in
             let service = school.runtime.service
             let (chat, draft) = try await arabicFamily(school)
             _ = try await service.saveAgreement(draft).get()

@@ -1,3 +1,4 @@
+import App
 import Foundation
 import Hummingbird
 import TestSupport
@@ -36,5 +37,15 @@ final class FakeLibreTranslate: Sendable {
             return FakeProviderState.json(answer)
         }
         return try await TestSupport.serving(router, label: "fake-translation-provider") { try await body("http://127.0.0.1:\($0)") }
+    }
+}
+
+extension FakeLibreTranslate {
+    /// A demo school that translates through this fake, for the length of `body`. The deadline is generous unless a test
+    /// is about it, so a loaded machine does not turn a translation into a timeout.
+    func school<T: Sendable>(timeout: Duration = .seconds(5), _ body: (TestSchool) async throws -> T) async throws -> T {
+        try await serving { baseURL in
+            try await body(try TestSchool(translation: TranslationSettings(provider: .libreTranslate(url: baseURL, key: nil), timeout: timeout)))
+        }
     }
 }
