@@ -99,7 +99,7 @@ import TestSupport
             fake.failNextSends([.tooManyRequests(retryAfter: 1), .serverError])
             parent.send(text: "/start \(InviteCode.display(try school.household().code))", command: true)
             let started = ContinuousClock.now
-            let welcome = try await parent.waitForMessage(timeout: .seconds(8)) { $0.buttons.contains { $0.label == "Nederlands" } }
+            let welcome = try await parent.waitForMessage(timeout: .seconds(30)) { $0.buttons.contains { $0.label == "Nederlands" } }   // a bound, not a speed: 429, then 500 and its backoff
             #expect(ContinuousClock.now - started >= .seconds(1), "retry_after was honoured")
             #expect(fake.sent.filter { $0.text == welcome.text }.count == 1, "sent once, after the failures")
 
