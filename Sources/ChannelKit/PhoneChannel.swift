@@ -1,8 +1,9 @@
+import Conversations
 import Foundation
 import SamenspraakCore
 
 /// What the channels that know a person by their phone number share (WhatsApp, SMS): finding the invite code in a
-/// first message, and the language a number's country suggests.
+/// first message (Matrix too), and the language a number's country suggests.
 public enum PhoneChannel {
     /// The invite code in a message: the whole text, or an XXXX-XXXX-XXXX group anywhere in it (a pre-filled text
     /// may have been added to).
@@ -23,5 +24,19 @@ public enum PhoneChannel {
             ("974", "ar"), ("249", "ar"),
         ]
         return prefixes.filter { digits.hasPrefix($0.0) }.max { $0.0.count < $1.0.count }?.1
+    }
+}
+
+extension ConversationService {
+    /// A message on a channel where a parent binds their chat by sending the invite code (WhatsApp, SMS, Matrix): with a
+    /// valid code in its text the sender is bound (and starts afresh); an old or mistyped code from someone already
+    /// known is an ordinary message, as is every other message.
+    public func handleBindingInviteCode(_ event: InboundEvent) async throws -> Outcome {
+        if case .text(let text) = event.content, let code = PhoneChannel.inviteCode(in: text) {
+            let outcome = try await start(channel: event.channel, address: event.address, platformMessageID: event.platformMessageID,
+                                          inviteCode: code, languageHint: event.languageHint)
+            if outcome != .unknownSender { return outcome }
+        }
+        return try await handle(event)
     }
 }

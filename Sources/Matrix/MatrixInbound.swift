@@ -37,14 +37,7 @@ public struct MatrixInbound: Sendable {
         }
         let content = try await content(of: message)
         let event = InboundEvent(channel: .matrix, address: message.room, platformMessageID: platformID, content: content, languageHint: nil)
-        var outcome: ConversationService.Outcome
-        if case .text(let text) = content, let code = PhoneChannel.inviteCode(in: text) {
-            outcome = try await service.start(channel: .matrix, address: message.room, platformMessageID: platformID, inviteCode: code, languageHint: nil)
-            // An old or mistyped code from a parent we already know: an ordinary message.
-            if outcome == .unknownSender { outcome = try await service.handle(event) }
-        } else {
-            outcome = try await service.handle(event)
-        }
+        let outcome = try await service.handleBindingInviteCode(event)
         guard outcome == .unknownSender else { return }
         // Marked processed (without text or sender), so a restart does not answer it again.
         try await markProcessed(platformID)

@@ -63,14 +63,7 @@ public struct SMSInbound: Sendable {
             outcome = try await service.handle(event, answeredByPlatform: true)
         case .content(let content):
             let event = InboundEvent(channel: .sms, address: message.from, platformMessageID: message.messageSID, content: content, languageHint: hint)
-            if case .text(let text) = content, let code = PhoneChannel.inviteCode(in: text) {
-                outcome = try await service.start(channel: .sms, address: message.from, platformMessageID: message.messageSID, inviteCode: code,
-                                                  languageHint: hint)
-                // An old or mistyped code from a parent we already know: an ordinary message.
-                if outcome == .unknownSender { outcome = try await service.handle(event) }
-            } else {
-                outcome = try await service.handle(event)
-            }
+            outcome = try await service.handleBindingInviteCode(event)
         }
         guard outcome == .unknownSender else { return }
         // Recorded (without text or sender) so a second delivery of the same message is not answered twice.

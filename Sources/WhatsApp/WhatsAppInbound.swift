@@ -43,16 +43,7 @@ public struct WhatsAppInbound: Sendable {
         guard let content = Self.content(of: message) else { return }
         let hint = PhoneChannel.languageHint(for: message.from)
         let event = InboundEvent(channel: .whatsapp, address: message.from, platformMessageID: message.id, content: content, languageHint: hint)
-        var outcome: ConversationService.Outcome
-        if case .text(let text) = content, let code = PhoneChannel.inviteCode(in: text) {
-            outcome = try await service.start(channel: .whatsapp, address: message.from, platformMessageID: message.id, inviteCode: code, languageHint: hint)
-            if outcome == .unknownSender {
-                // An old or mistyped code from a parent we already know: an ordinary message.
-                outcome = try await service.handle(event)
-            }
-        } else {
-            outcome = try await service.handle(event)
-        }
+        let outcome = try await service.handleBindingInviteCode(event)
         guard outcome == .unknownSender else { return }
         // Recorded (without text or sender) so a second delivery of the same message is not answered twice.
         let now = service.clock.now()
