@@ -115,13 +115,16 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        // libolm from the system (Debian's libolm-dev), for Matrix's end-to-end encryption (Olm and Megolm).
+        .systemLibrary(name: "COlm", pkgConfig: "olm", providers: [.apt(["libolm-dev"])]),
         // Matrix's client-server API: /sync long polling in (the since token stored with each batch), room messages out
         // with transaction ids from the outbox row (numbered choices).
         .target(
             name: "Matrix",
             dependencies: [
-                "SamenspraakCore", "ChannelKit", "Conversations", "Storage", "Monitoring",
+                "SamenspraakCore", "ChannelKit", "Conversations", "Storage", "Monitoring", "COlm",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: settings
@@ -203,9 +206,9 @@ let package = Package(
             dependencies: [
                 "Matrix", "ChannelKit", "App", "Conversations", "HTTPServer", "Monitoring", "Storage", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             ],
-            exclude: ["synapse.sh"],  // runs a real Synapse for the end-to-end test
+            exclude: ["synapse.sh", "nio_parent.py"],  // a real Synapse and an encrypting parent (matrix-nio) for the end-to-end tests
             swiftSettings: settings
         ),
         .testTarget(

@@ -129,6 +129,7 @@ public struct ConfigurationLoader {
         let translationKey = secret(.translationKey)
         let matrixPassword = secret(.matrixPassword)
         let matrixAccessToken = secret(.matrixAccessToken)
+        let matrixPickleKey = secret(.matrixPickleKey)
         if whatsappToken != nil {
             // Every part is needed at once: without the app secret no webhook request can be trusted, without the
             // verify token Meta cannot register the webhook, without the id nothing can be sent.
@@ -175,7 +176,7 @@ public struct ConfigurationLoader {
 
         // Matrix: the homeserver, the bot's user id and one way of logging in, all at once, or none of it.
         let matrixGiven = [origins[.matrixHomeserver], origins[.matrixUser], origins[.matrixAllowedServers]].contains { $0 != nil && $0 != .defaultValue }
-            || matrixPassword != nil || matrixAccessToken != nil
+            || matrixPassword != nil || matrixAccessToken != nil || matrixPickleKey != nil
         if matrixGiven {
             let missing = [(matrixHomeserver == nil, "matrix_homeserver (the homeserver's https:// address, such as https://matrix.school.nl)"),
                            (matrixUser == nil, "matrix_user (the bot's user id, such as @samenspraak:school.nl)"),
@@ -188,7 +189,7 @@ public struct ConfigurationLoader {
                 if let given, let origin = origins[given] {
                     issues.append(origin.issue(message, about: given))
                 } else {
-                    let secret = matrixPassword != nil ? Secret.matrixPassword : Secret.matrixAccessToken
+                    let secret = matrixPassword != nil ? Secret.matrixPassword : matrixAccessToken != nil ? Secret.matrixAccessToken : Secret.matrixPickleKey
                     issues.append(FileIssue(file: secret.environmentVariable, line: nil, message: message))
                 }
             }
@@ -230,7 +231,8 @@ public struct ConfigurationLoader {
         }
         var matrix: MatrixSettings?
         if let matrixHomeserver, let matrixUser, let credentials = matrixPassword.map(MatrixCredentials.password) ?? matrixAccessToken.map(MatrixCredentials.accessToken) {
-            matrix = MatrixSettings(homeserver: matrixHomeserver, userID: matrixUser, credentials: credentials, allowedServers: matrixAllowedServers)
+            matrix = MatrixSettings(homeserver: matrixHomeserver, userID: matrixUser, credentials: credentials, allowedServers: matrixAllowedServers,
+                                    pickleKey: matrixPickleKey)
         }
         let translation: TranslationSettings? = switch translationProvider {
         case .none: nil

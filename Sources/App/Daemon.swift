@@ -55,10 +55,12 @@ public func runDaemon(_ runtime: Runtime, logger: Logger) async throws {
     }
     if let matrix = runtime.configuration.matrix {
         let api = MatrixClient(http: HTTPClient.shared, homeserver: matrix.homeserver, userID: matrix.userID, credentials: matrix.credentials)
-        let inbound = MatrixInbound(service: runtime.service, api: api, allowedServers: matrix.allowedServers, logger: logger)
+        let crypto = matrix.pickleKey.map { MatrixCrypto(api: api, database: runtime.database, pickleSecret: $0, logger: logger) }
+        let inbound = MatrixInbound(service: runtime.service, api: api, allowedServers: matrix.allowedServers, crypto: crypto, logger: logger)
         services.append(BackgroundLoop { await MatrixPoller(api: api, inbound: inbound, logger: logger).run() })
-        services.append(BackgroundLoop { await MatrixSender(api: api, service: runtime.service, limits: matrix.limits, logger: logger).run() })
-        logger.info("Matrix", metadata: ["homeserver": "\(matrix.homeserver)", "invitations": "\(matrix.allowedServers?.joined(separator: ",") ?? "anyone")"])
+        services.append(BackgroundLoop { await MatrixSender(api: api, service: runtime.service, limits: matrix.limits, crypto: crypto, logger: logger).run() })
+        logger.info("Matrix", metadata: ["homeserver": "\(matrix.homeserver)", "invitations": "\(matrix.allowedServers?.joined(separator: ",") ?? "anyone")",
+                                "encryption": "\(crypto != nil)"])
     }
     if let translation = runtime.configuration.translation {
         logger.info("Translation", metadata: ["provider": "\(translation)"])

@@ -10,9 +10,13 @@ public struct MatrixSettings: Sendable, CustomStringConvertible {
     /// nil: anyone may invite the bot.
     public var allowedServers: [String]?
     public var limits: MatrixSender.Limits
+    /// The secret the device's encryption keys are stored under; nil: no end-to-end encryption (encrypted messages
+    /// are answered with "I can only read text", in plain text).
+    public var pickleKey: String?
 
     public init(homeserver: String, userID: String, credentials: MatrixCredentials, allowedServers: [String]? = nil,
-                limits: MatrixSender.Limits = .init(perSecond: 10)) {
+                limits: MatrixSender.Limits = .init(perSecond: 10), pickleKey: String? = nil) {
+        self.pickleKey = pickleKey
         self.homeserver = homeserver
         self.userID = userID
         self.credentials = credentials
@@ -26,6 +30,7 @@ public struct MatrixSettings: Sendable, CustomStringConvertible {
         case .accessToken: "access token"
         }
         let invites = allowedServers.map { "invitations from \($0.joined(separator: ", "))" } ?? "invitations from anyone"
-        return "Matrix bot \(userID) at \(homeserver), \(how) hidden, \(invites)"
+        let encryption = pickleKey == nil ? "no end-to-end encryption (no pickle key)" : "end-to-end encryption (pickle key hidden)"
+        return "Matrix bot \(userID) at \(homeserver), \(how) hidden, \(invites), \(encryption)"
     }
 }

@@ -3,7 +3,7 @@
 /// the environment, which wins over the file, which wins over the default.
 /// Secrets (the Telegram bot's token, WhatsApp's access token, app secret and verify token, Twilio's auth token, the Matrix bot's
 /// password or access token, the staff API's token, the metrics token, the translation provider's key) are no settings: they come
-/// from the environment, or from a file the `*_token_file`, `*_secret_file`, `matrix_password_file` and `translation_key_file` settings name, never from the command line or the configuration file itself.
+/// from the environment, or from a file the `*_token_file`, `*_secret_file`, `matrix_password_file`, `matrix_pickle_key_file` and `translation_key_file` settings name, never from the command line or the configuration file itself.
 public enum Setting: String, CaseIterable, Sendable {
     case data, database, school, conversations, locales, host, port
     case publicURL = "public_url"
@@ -32,6 +32,7 @@ public enum Setting: String, CaseIterable, Sendable {
     case matrixAllowedServers = "matrix_allowed_servers"
     case matrixPasswordFile = "matrix_password_file"
     case matrixAccessTokenFile = "matrix_access_token_file"
+    case matrixPickleKeyFile = "matrix_pickle_key_file"
     case staffTokenFile = "staff_token_file"
     case metricsTokenFile = "metrics_token_file"
     case retentionDays = "retention_days"
@@ -50,7 +51,7 @@ public enum Setting: String, CaseIterable, Sendable {
         switch self {
         case .data, .database, .school, .conversations, .locales, .telegramTokenFile, .staffTokenFile, .metricsTokenFile, .whatsappTokenFile,
              .whatsappAppSecretFile, .whatsappVerifyTokenFile, .twilioAuthTokenFile, .translationKeyFile,
-             .matrixPasswordFile, .matrixAccessTokenFile: true
+             .matrixPasswordFile, .matrixAccessTokenFile, .matrixPickleKeyFile: true
         default: false
         }
     }
@@ -104,6 +105,8 @@ struct Secret: Sendable {
     static let translationKey = Secret(name: "translation_key", environmentVariable: "SAMENSPRAAK_TRANSLATION_KEY", file: .translationKeyFile)
     static let matrixPassword = Secret(name: "matrix_password", environmentVariable: "SAMENSPRAAK_MATRIX_PASSWORD", file: .matrixPasswordFile)
     static let matrixAccessToken = Secret(name: "matrix_access_token", environmentVariable: "SAMENSPRAAK_MATRIX_ACCESS_TOKEN", file: .matrixAccessTokenFile)
+    /// What the Matrix device's encryption keys are stored under (encrypted) in the database; without it, no end-to-end encryption.
+    static let matrixPickleKey = Secret(name: "matrix_pickle_key", environmentVariable: "SAMENSPRAAK_MATRIX_PICKLE_KEY", file: .matrixPickleKeyFile)
     static let all = [telegramToken, staffToken, metricsToken, whatsappToken, whatsappAppSecret, whatsappVerifyToken, twilioAuthToken, translationKey,
-                      matrixPassword, matrixAccessToken]
+                      matrixPassword, matrixAccessToken, matrixPickleKey]
 }

@@ -57,8 +57,9 @@ public final class MatrixClient: Sendable {
     let credentials: MatrixCredentials
     let token: TokenBox
 
-    /// The device the bot logs in as, the same at every start, so the homeserver keeps one device for it.
-    static let deviceID = "SAMENSPRAAK"
+    /// The device the bot logs in as, the same at every start, so the homeserver keeps one device for it (and parents'
+    /// clients keep trusting its encryption keys).
+    public static let deviceID = "SAMENSPRAAK"
 
     public init(http: HTTPClient, homeserver: String, userID: String, credentials: MatrixCredentials) {
         self.http = http
@@ -110,10 +111,67 @@ public final class MatrixClient: Sendable {
         return sent.eventID
     }
 
+    // MARK: - End-to-end encryption
+
+    /// `GET /account/whoami`: the device an access token made elsewhere belongs to.
+    public func whoAmI() async throws -> (userID: String, deviceID: String?) {
+        let answer: JSONValue = try await call(.GET, "/_matrix/client/v3/account/whoami", body: Optional<Empty>.none, what: "whoami")
+        return (answer["user_id"]?.string ?? userID, answer["device_id"]?.string)
+    }
+
+    /// `POST /keys/upload`: device keys and one-time keys; answers how many one-time keys the homeserver holds.
+    func uploadKeys(_ body: JSONValue) async throws -> Int {
+        let answer: JSONValue = try await call(.POST, "/_matrix/client/v3/keys/upload", body: body, what: "keys/upload")
+        return Int(answer["one_time_key_counts"]?["signed_curve25519"]?.int ?? 0)
+    }
+
+    /// `POST /keys/query`: the devices of these users.
+    func queryKeys(of users: [String]) async throws -> JSONValue {
+        let body: JSONValue = ["device_keys": .object(Dictionary(uniqueKeysWithValues: users.map { ($0, JSONValue.array([])) }))]
+        return try await call(.POST, "/_matrix/client/v3/keys/query", body: body, what: "keys/query")
+    }
+
+    /// `POST /keys/claim`: one signed one-time key of each device, to start an Olm session with it.
+    func claimKeys(_ devices: [(userID: String, deviceID: String)]) async throws -> JSONValue {
+        var wanted: [String: JSONValue] = [:]
+        for device in devices { wanted[device.userID, default: .object([:])][device.deviceID] = "signed_curve25519" }
+        return try await call(.POST, "/_matrix/client/v3/keys/claim", body: ["one_time_keys": .object(wanted)] as JSONValue, what: "keys/claim")
+    }
+
+    /// `PUT /sendToDevice/{eventType}/{txnId}`: messages to devices (user → device → content).
+    func sendToDevice(type: String, messages: [String: [String: JSONValue]], transactionID: String) async throws {
+        let body: JSONValue = ["messages": .object(messages.mapValues { .object($0) })]
+        let _: Ignored = try await call(.PUT, "/_matrix/client/v3/sendToDevice/\(Self.encode(type))/\(Self.encode(transactionID))", body: body, what: "sendToDevice")
+    }
+
+    /// `PUT /rooms/{roomId}/send/{eventType}/{txnId}` for any event type (m.room.encrypted), idempotent like `send`.
+    func sendEvent(room: String, type: String, content: JSONValue, transactionID: String) async throws -> String {
+        let path = "/_matrix/client/v3/rooms/\(Self.encode(room))/send/\(Self.encode(type))/\(Self.encode(transactionID))"
+        let sent: SentEvent = try await call(.PUT, path, body: content, what: "send")
+        return sent.eventID
+    }
+
+    /// `GET /rooms/{roomId}/state/{eventType}/`: a state event's content; nil when the room has none (404).
+    func roomState(room: String, type: String) async throws -> JSONValue? {
+        do {
+            return try await call(.GET, "/_matrix/client/v3/rooms/\(Self.encode(room))/state/\(Self.encode(type))/", body: Optional<Empty>.none, what: "state")
+        } catch MatrixError.rejected(404, _) {
+            return nil
+        }
+    }
+
+    /// `GET /rooms/{roomId}/joined_members`: who is in the room.
+    func joinedMembers(room: String) async throws -> [String] {
+        let members: JoinedMembers = try await call(.GET, "/_matrix/client/v3/rooms/\(Self.encode(room))/joined_members", body: Optional<Empty>.none,
+                                                    what: "joined_members")
+        return members.joined.keys.sorted()
+    }
+
     // MARK: - Calls
 
     /// Only what the bot reads: room messages and memberships, no presence, receipts, typing or account data.
-    public static let syncFilter = #"{"presence":{"not_types":["*"]},"account_data":{"not_types":["*"]},"room":{"timeline":{"limit":50,"types":["m.room.message","m.room.member"]},"state":{"lazy_load_members":true,"types":["m.room.member"]},"ephemeral":{"not_types":["*"]},"account_data":{"not_types":["*"]}}}"#
+    /// Encrypted messages (m.room.encrypted) and a room's encryption settings (m.room.encryption) for end-to-end encryption.
+    public static let syncFilter = #"{"presence":{"not_types":["*"]},"account_data":{"not_types":["*"]},"room":{"timeline":{"limit":50,"types":["m.room.message","m.room.member","m.room.encrypted","m.room.encryption"]},"state":{"lazy_load_members":true,"types":["m.room.member","m.room.encryption"]},"ephemeral":{"not_types":["*"]},"account_data":{"not_types":["*"]}}}"#
 
     static func encode(_ part: String) -> String {
         part.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? part

@@ -15,11 +15,14 @@ public struct MatrixInbound: Sendable {
     let logger: Logger
     /// Homeservers whose users may invite the bot ("school.nl", "matrix.org"); nil: any.
     let allowedServers: Set<String>?
+    /// The bot's end-to-end encryption device; nil without a pickle key (encrypted messages are then unreadable).
+    public let crypto: MatrixCrypto?
     static let channel = ChannelKind.matrix.rawValue
 
-    public init(service: ConversationService, api: MatrixClient, allowedServers: [String]? = nil, logger: Logger) {
+    public init(service: ConversationService, api: MatrixClient, allowedServers: [String]? = nil, crypto: MatrixCrypto? = nil, logger: Logger) {
         self.service = service
         self.api = api
+        self.crypto = crypto
         self.allowedServers = allowedServers.map { Set($0.map { $0.lowercased() }) }
         self.logger = logger
     }
@@ -72,7 +75,12 @@ public struct MatrixInbound: Sendable {
     func answerDirectly(_ message: RoomMessage, _ key: String) async {
         let reply = service.reply(key, language: service.localizer.supported(nil))
         do {
-            _ = try await api.send(room: message.room, content: MessageContent(body: reply.text), transactionID: "answer-" + Self.digest(message.eventID))
+            let content = MessageContent(body: reply.text), transactionID = "answer-" + Self.digest(message.eventID)
+            if let crypto {
+                _ = try await crypto.send(room: message.room, content: content, transactionID: transactionID)
+            } else {
+                _ = try await api.send(room: message.room, content: content, transactionID: transactionID)
+            }
         } catch {
             logger.warning("Matrix answer to an unknown room failed", metadata: ["error": "\(error)"])
         }

@@ -33,9 +33,23 @@ public struct MatrixPoller: Sendable {
     /// Runs until the task is cancelled.
     public func run() async {
         let queues = RoomQueues(inbound: inbound, logger: logger)
+        var backoff = min(.seconds(1), longestBackoff)
+        if let crypto = inbound.crypto {
+            // The device's keys are published before the first sync, so rooms can share theirs with it.
+            while !Task.isCancelled {
+                do {
+                    try await crypto.start()
+                    break
+                } catch {
+                    logger.error("Matrix: the encryption device could not start; trying again", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: backoff)
+                    backoff = min(backoff * 2, longestBackoff)
+                }
+            }
+            backoff = min(.seconds(1), longestBackoff)
+        }
         await handleLeftovers()
         var since: String?
-        var backoff = min(.seconds(1), longestBackoff)
         while !Task.isCancelled {
             do {
                 since = try await inbound.service.database.read { try $0.syncPosition(channel: Self.channel) }
@@ -52,23 +66,49 @@ public struct MatrixPoller: Sendable {
                 inbound.service.monitoring.activity.record(.matrixSync)
                 let batch = SyncBatch(response, me: api.userID)
                 if batch.unreadable > 0 { logger.warning("Matrix: events that could not be read were left out", metadata: ["count": "\(batch.unreadable)"]) }
+                // Room keys first: a message in this batch may need one that came with it.
+                let arrivedKeys = try await inbound.crypto?.absorb(batch) ?? []
                 for invite in batch.invites { try await refusalsAside("an invitation") { try await inbound.accept(invite) } }
                 for room in batch.crowdedRooms {
                     logger.info("Matrix: leaving a room with more than two members")
                     try await refusalsAside("leaving a room") { try await api.leave(room: room) }
                 }
                 let crowded = Set(batch.crowdedRooms)
-                let messages = batch.messages.filter { !crowded.contains($0.room) }
+                var messages = batch.messages.filter { !crowded.contains($0.room) }
+                var waiting: [EncryptedRoomEvent] = []
+                for event in batch.encrypted where !crowded.contains(event.room) {
+                    guard let crypto = inbound.crypto else {
+                        // Without a pickle key the bot has no keys: the parent is told it cannot read this.
+                        logger.warning("Matrix: an encrypted message, but encryption is off (no pickle key)", metadata: ["event": "\(event.eventID)"])
+                        messages.append(RoomMessage(eventID: event.eventID, room: event.room, sender: event.sender, msgtype: RoomMessage.unreadableEncrypted, body: ""))
+                        continue
+                    }
+                    switch try await crypto.decrypt(event) {
+                    case .message(let message): messages.append(message)
+                    case .waitingForKey:
+                        logger.info("Matrix: an encrypted message waits for its key", metadata: ["event": "\(event.eventID)", "session": "\(event.sessionID)"])
+                        waiting.append(event)
+                    case .nothing: continue
+                    }
+                }
                 let encoder = JSONEncoder()
                 let stored = try messages.map { (MatrixInbound.platformID($0), String(decoding: try encoder.encode($0), as: UTF8.self)) }
+                let kept = try waiting.map { ($0.eventID, $0.room, $0.sessionID, String(decoding: try encoder.encode($0), as: UTF8.self)) }
                 let now = Date()
                 let position = batch.nextBatch
                 try await inbound.service.database.write { tx in
                     try tx.storeReceived(channel: Self.channel, messages: stored, at: now)
+                    for (eventID, room, sessionID, event) in kept {
+                        try tx.storeMatrixPendingEvent(eventID: eventID, roomID: room, sessionID: sessionID, event: event, at: now)
+                    }
                     try tx.storeSyncPosition(channel: Self.channel, position: position, at: now)
                 }
                 since = position
                 await queues.enqueue(messages)
+                if let crypto = inbound.crypto, !arrivedKeys.isEmpty {
+                    // Messages kept from earlier batches whose key came only now.
+                    await queues.enqueue(try await crypto.retryPending(arrivedKeys))
+                }
                 backoff = min(.seconds(1), longestBackoff)
             } catch {
                 if Task.isCancelled { break }
@@ -97,6 +137,8 @@ public struct MatrixPoller: Sendable {
     /// Messages stored before a crash and never handled, in the order they came.
     func handleLeftovers() async {
         do {
+            // Encrypted messages kept before a restart whose key came meanwhile go into the inbox first.
+            _ = try await inbound.crypto?.retryPending(nil)
             let leftovers = try await inbound.service.database.read { try $0.unprocessedInbox(channel: Self.channel) }
             guard !leftovers.isEmpty else { return }
             logger.info("Matrix: handling messages stored before a restart", metadata: ["count": "\(leftovers.count)"])

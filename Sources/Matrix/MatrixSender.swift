@@ -13,8 +13,9 @@ public struct MatrixSender: Sendable {
 
     let sender: OutboxSender<MatrixTransport>
 
-    public init(api: MatrixClient, service: ConversationService, limits: Limits = Limits(perSecond: 10), logger: Logger) {
-        sender = OutboxSender(channel: .matrix, transport: MatrixTransport(api: api), service: service, limits: limits, logger: logger)
+    /// With `crypto`, messages to encrypted rooms go Megolm-encrypted.
+    public init(api: MatrixClient, service: ConversationService, limits: Limits = Limits(perSecond: 10), crypto: MatrixCrypto? = nil, logger: Logger) {
+        sender = OutboxSender(channel: .matrix, transport: MatrixTransport(api: api, crypto: crypto), service: service, limits: limits, logger: logger)
     }
 
     /// Runs until the task is cancelled.
@@ -25,6 +26,7 @@ public struct MatrixSender: Sendable {
 /// a timeout whose request did arrive) gives the same event rather than a second message.
 struct MatrixTransport: OutboxTransport {
     let api: MatrixClient
+    let crypto: MatrixCrypto?
 
     static var isIdempotent: Bool { true }
 
@@ -33,11 +35,19 @@ struct MatrixTransport: OutboxTransport {
         do {
             var eventID = ""
             for (index, content) in MatrixRendering.contents(for: message).enumerated() {
-                eventID = try await api.send(room: row.address, content: content, transactionID: MatrixRendering.transactionID(outboxID: id, part: index))
+                let transactionID = MatrixRendering.transactionID(outboxID: id, part: index)
+                if let crypto {
+                    eventID = try await crypto.send(room: row.address, content: content, transactionID: transactionID)
+                } else {
+                    eventID = try await api.send(room: row.address, content: content, transactionID: transactionID)
+                }
             }
             return .sent(platformMessageID: eventID)
         } catch let error as MatrixError {
             return .failed(error.delivery)
+        } catch let error as OlmError {
+            // Encryption itself failed (not the network): trying again later is all there is.
+            return .failed(.unavailable("\(error)"))
         } catch {
             return .failed(.unavailable("\(type(of: error))"))
         }

@@ -1,10 +1,25 @@
 import Foundation
+import Storage
 
 /// The parts of a `/sync` answer the bot reads. Events that do not fit are dropped one by one (`Lenient`), so one odd
 /// event cannot stop a room's other messages, or other rooms'.
 public struct SyncResponse: Decodable, Sendable {
     public var nextBatch: String
     public var rooms: Rooms?
+    /// Messages to this device: Olm-encrypted room keys (m.room_key).
+    public var toDevice: ToDevice?
+    /// Users whose devices changed: their keys are queried again before a room key is shared with them.
+    public var deviceLists: DeviceLists?
+    /// How many one-time keys the homeserver still holds for this device; topped up when it runs low.
+    public var deviceOneTimeKeysCount: [String: Int]?
+
+    public struct ToDevice: Decodable, Sendable {
+        public var events: [Lenient<JSONValue>]?
+    }
+
+    public struct DeviceLists: Decodable, Sendable {
+        public var changed: [String]?
+    }
 
     public struct Rooms: Decodable, Sendable {
         public var join: [String: JoinedRoom]?
@@ -13,6 +28,7 @@ public struct SyncResponse: Decodable, Sendable {
 
     public struct JoinedRoom: Decodable, Sendable {
         public var timeline: Timeline?
+        public var state: Timeline?
         public var summary: Summary?
     }
 
@@ -34,7 +50,9 @@ public struct SyncResponse: Decodable, Sendable {
         public var events: [Lenient<RoomEvent>]?
     }
 
-    enum CodingKeys: String, CodingKey { case nextBatch = "next_batch", rooms }
+    enum CodingKeys: String, CodingKey {
+        case nextBatch = "next_batch", rooms, toDevice = "to_device", deviceLists = "device_lists", deviceOneTimeKeysCount = "device_one_time_keys_count"
+    }
 }
 
 /// A value that may fail to decode; nil then.
@@ -60,9 +78,17 @@ public struct RoomEvent: Decodable, Sendable {
         public var membership: String?
         public var isDirect: Bool?
         public var relatesTo: Relation?
+        /// m.room.encrypted (Megolm) and m.room.encryption.
+        public var algorithm: String?
+        public var ciphertext: String?
+        public var senderKey: String?
+        public var sessionID: String?
+        public var rotationPeriodMS: Int64?
+        public var rotationPeriodMessages: Int?
 
         enum CodingKeys: String, CodingKey {
-            case msgtype, body, membership, isDirect = "is_direct", relatesTo = "m.relates_to"
+            case msgtype, body, membership, isDirect = "is_direct", relatesTo = "m.relates_to", algorithm, ciphertext, senderKey = "sender_key",
+                 sessionID = "session_id", rotationPeriodMS = "rotation_period_ms", rotationPeriodMessages = "rotation_period_msgs"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -73,6 +99,12 @@ public struct RoomEvent: Decodable, Sendable {
             // Some clients send "is_direct" as something other than a boolean; it only matters when true.
             isDirect = try? container.decodeIfPresent(Bool.self, forKey: .isDirect)
             relatesTo = try? container.decodeIfPresent(Relation.self, forKey: .relatesTo)
+            algorithm = try? container.decodeIfPresent(String.self, forKey: .algorithm)
+            ciphertext = try? container.decodeIfPresent(String.self, forKey: .ciphertext)  // an object in Olm to-device messages
+            senderKey = try? container.decodeIfPresent(String.self, forKey: .senderKey)
+            sessionID = try? container.decodeIfPresent(String.self, forKey: .sessionID)
+            rotationPeriodMS = try? container.decodeIfPresent(Int64.self, forKey: .rotationPeriodMS)
+            rotationPeriodMessages = try? container.decodeIfPresent(Int.self, forKey: .rotationPeriodMessages)
         }
     }
 
@@ -121,6 +153,30 @@ public struct RoomMessage: Codable, Sendable, Equatable {
     }
 }
 
+/// A Megolm-encrypted room event (m.room.encrypted, m.megolm.v1.aes-sha2), as it came: what is kept while its key has
+/// not arrived yet.
+public struct EncryptedRoomEvent: Codable, Sendable, Equatable {
+    public var eventID: String
+    public var room: String
+    public var sender: String
+    public var algorithm: String
+    public var senderKey: String?
+    public var sessionID: String
+    public var ciphertext: String
+}
+
+extension RoomMessage {
+    /// A person's room message (m.room.message), from `me` or without a msgtype (redacted) nil.
+    init?(_ event: RoomEvent, eventID: String, room: String, me: String) {
+        guard event.type == "m.room.message", event.sender != me, let msgtype = event.content.msgtype else { return nil }
+        self.init(eventID: eventID, room: room, sender: event.sender, msgtype: msgtype, body: event.content.body ?? "",
+                  isEdit: event.content.relatesTo?.relType == "m.replace")
+    }
+
+    /// What an encrypted message becomes when the bot has no encryption (no pickle key): a message it cannot read.
+    static let unreadableEncrypted = "m.room.encrypted"
+}
+
 /// An invitation to a room.
 public struct RoomInvite: Sendable, Equatable {
     public var room: String
@@ -143,6 +199,16 @@ public struct SyncBatch: Sendable {
     public var crowdedRooms: [String]
     /// Events that could not be read (left out).
     public var unreadable: Int
+    /// Encrypted room messages, in order per room (in an encrypted room every message is one).
+    public var encrypted: [EncryptedRoomEvent] = []
+    /// Rooms whose m.room.encryption came in this batch.
+    public var encryptionChanges: [(room: String, encryption: MatrixRoomEncryption)] = []
+    /// Rooms where someone joined, left or was invited: our Megolm session there is replaced before the next message.
+    public var membershipChanges: [String] = []
+    /// To-device events (room keys), device list changes and the one-time key count.
+    public var toDevice: [JSONValue] = []
+    public var changedDeviceUsers: [String] = []
+    public var oneTimeKeyCount: Int?
 
     /// Reads a sync answer: others' room messages in order per room, invitations of the bot, crowded rooms.
     public init(_ response: SyncResponse, me: String) {
@@ -151,21 +217,39 @@ public struct SyncBatch: Sendable {
         invites = []
         crowdedRooms = []
         unreadable = 0
+        toDevice = (response.toDevice?.events ?? []).compactMap(\.value)
+        changedDeviceUsers = response.deviceLists?.changed ?? []
+        oneTimeKeyCount = response.deviceOneTimeKeysCount?["signed_curve25519"]
         for (room, joined) in (response.rooms?.join ?? [:]).sorted(by: { $0.key < $1.key }) {
             if let count = joined.summary?.joinedMemberCount, count > 2 { crowdedRooms.append(room) }
+            for event in (joined.state?.events ?? []).compactMap(\.value) where event.type == "m.room.encryption" {
+                encryptionChanges.append((room, Self.encryption(of: event)))
+            }
             for lenient in joined.timeline?.events ?? [] {
                 guard let event = lenient.value else {
                     unreadable += 1
                     continue
                 }
-                guard event.type == "m.room.message", event.sender != me else { continue }
-                guard let eventID = event.eventID, let msgtype = event.content.msgtype else {
-                    // A redacted message has empty content: nothing to answer.
-                    if event.eventID == nil { unreadable += 1 }
-                    continue
+                switch event.type {
+                case "m.room.encryption": encryptionChanges.append((room, Self.encryption(of: event)))
+                case "m.room.member": if membershipChanges.last != room { membershipChanges.append(room) }
+                case "m.room.encrypted" where event.sender != me:
+                    guard let eventID = event.eventID, let algorithm = event.content.algorithm, let sessionID = event.content.sessionID,
+                          let ciphertext = event.content.ciphertext else {
+                        unreadable += 1
+                        continue
+                    }
+                    encrypted.append(EncryptedRoomEvent(eventID: eventID, room: room, sender: event.sender, algorithm: algorithm,
+                                                        senderKey: event.content.senderKey, sessionID: sessionID, ciphertext: ciphertext))
+                case "m.room.message" where event.sender != me:
+                    guard let eventID = event.eventID, let message = RoomMessage(event, eventID: eventID, room: room, me: me) else {
+                        // A redacted message has empty content: nothing to answer.
+                        if event.eventID == nil { unreadable += 1 }
+                        continue
+                    }
+                    messages.append(message)
+                default: continue
                 }
-                messages.append(RoomMessage(eventID: eventID, room: room, sender: event.sender, msgtype: msgtype, body: event.content.body ?? "",
-                                            isEdit: event.content.relatesTo?.relType == "m.replace"))
             }
         }
         for (room, invited) in (response.rooms?.invite ?? [:]).sorted(by: { $0.key < $1.key }) {
@@ -175,6 +259,11 @@ public struct SyncBatch: Sendable {
             }
             invites.append(RoomInvite(room: room, inviter: invitation.sender, isDirect: invitation.content.isDirect == true))
         }
+    }
+
+    static func encryption(of event: RoomEvent) -> MatrixRoomEncryption {
+        MatrixRoomEncryption(algorithm: event.content.algorithm, rotationPeriodMS: event.content.rotationPeriodMS,
+                             rotationPeriodMessages: event.content.rotationPeriodMessages)
     }
 }
 

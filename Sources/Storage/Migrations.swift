@@ -472,6 +472,75 @@ extension AppDatabase {
                 );
                 """)
         }
+        migrator.registerMigration("v19: Matrix: end-to-end encryption") { db in
+            try db.execute(sql: """
+                -- The bot's Matrix device (Olm account). Every pickle in these tables is libolm's own encrypted
+                -- serialisation, under a key derived from the school's pickle key: unreadable without it.
+                CREATE TABLE matrixCryptoAccount (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    userID TEXT NOT NULL,
+                    deviceID TEXT NOT NULL,
+                    pickle TEXT NOT NULL,
+                    updatedAt DATETIME NOT NULL
+                );
+                -- Olm sessions with other devices (to-device messages: room keys), by the other device's curve25519 key.
+                CREATE TABLE matrixOlmSession (
+                    sessionID TEXT PRIMARY KEY,
+                    senderKey TEXT NOT NULL,
+                    pickle TEXT NOT NULL,
+                    lastUsedAt DATETIME NOT NULL
+                );
+                CREATE INDEX matrixOlmSessionBySenderKey ON matrixOlmSession (senderKey, lastUsedAt);
+                -- Megolm keys others shared with us, to read a room's messages.
+                CREATE TABLE matrixInboundGroupSession (
+                    roomID TEXT NOT NULL,
+                    sessionID TEXT NOT NULL,
+                    senderKey TEXT NOT NULL,
+                    pickle TEXT NOT NULL,
+                    createdAt DATETIME NOT NULL,
+                    PRIMARY KEY (roomID, sessionID)
+                );
+                -- Our Megolm session per encrypted room, and the devices ("user device curve25519" lines) holding its key.
+                CREATE TABLE matrixOutboundGroupSession (
+                    roomID TEXT PRIMARY KEY,
+                    sessionID TEXT NOT NULL,
+                    pickle TEXT NOT NULL,
+                    sharedWith TEXT NOT NULL,
+                    messageCount INTEGER NOT NULL,
+                    createdAt DATETIME NOT NULL
+                );
+                -- A room's m.room.encryption state; algorithm NULL: the room is known to be unencrypted.
+                CREATE TABLE matrixRoomEncryption (
+                    roomID TEXT PRIMARY KEY,
+                    algorithm TEXT,
+                    rotationPeriodMS INTEGER,
+                    rotationPeriodMessages INTEGER,
+                    updatedAt DATETIME NOT NULL
+                );
+                -- The device list cache (/keys/query): a user's devices, queried again when /sync says they changed.
+                CREATE TABLE matrixDeviceList (
+                    userID TEXT PRIMARY KEY,
+                    outdated BOOLEAN NOT NULL,
+                    updatedAt DATETIME NOT NULL
+                );
+                CREATE TABLE matrixDevice (
+                    userID TEXT NOT NULL REFERENCES matrixDeviceList (userID) ON DELETE CASCADE,
+                    deviceID TEXT NOT NULL,
+                    curve25519 TEXT NOT NULL,
+                    ed25519 TEXT NOT NULL,
+                    PRIMARY KEY (userID, deviceID)
+                );
+                -- Encrypted room events whose key has not arrived yet, kept (still encrypted) until it does.
+                CREATE TABLE matrixPendingEvent (
+                    eventID TEXT PRIMARY KEY,
+                    roomID TEXT NOT NULL,
+                    sessionID TEXT NOT NULL,
+                    event TEXT NOT NULL,
+                    receivedAt DATETIME NOT NULL
+                );
+                CREATE INDEX matrixPendingEventBySession ON matrixPendingEvent (roomID, sessionID);
+                """)
+        }
         return migrator
     }
 }

@@ -85,7 +85,7 @@ import TestSupport
                 + "telegram_api_url, telegram_mode, telegram_chat_interval, telegram_per_second, telegram_token_file, whatsapp_phone_number_id, "
                 + "whatsapp_number, whatsapp_api_url, whatsapp_graph_version, whatsapp_templates, whatsapp_token_file, whatsapp_app_secret_file, "
                 + "whatsapp_verify_token_file, sms_provider, twilio_account_sid, twilio_from, twilio_messaging_service_sid, twilio_api_url, "
-                + "twilio_auth_token_file, matrix_homeserver, matrix_user, matrix_allowed_servers, matrix_password_file, matrix_access_token_file, "
+                + "twilio_auth_token_file, matrix_homeserver, matrix_user, matrix_allowed_servers, matrix_password_file, matrix_access_token_file, matrix_pickle_key_file, "
                 + "staff_token_file, metrics_token_file, retention_days, archive_years, translation_provider, translation_url, "
                 + "translation_timeout_ms, translation_key_file",
             "\(config):6: public_url must be an http:// or https:// address such as https://ouders.school.nl, not \"ftp://ouders.example.nl\"",
@@ -120,7 +120,7 @@ import TestSupport
         let known = Setting.allCases.map(\.environmentVariable)
             + ["SAMENSPRAAK_CONFIG", "SAMENSPRAAK_STAFF_PASSWORD", "SAMENSPRAAK_TELEGRAM_TOKEN", "SAMENSPRAAK_STAFF_TOKEN", "SAMENSPRAAK_METRICS_TOKEN",
                "SAMENSPRAAK_WHATSAPP_TOKEN", "SAMENSPRAAK_WHATSAPP_APP_SECRET", "SAMENSPRAAK_WHATSAPP_VERIFY_TOKEN", "SAMENSPRAAK_TWILIO_AUTH_TOKEN",
-               "SAMENSPRAAK_TRANSLATION_KEY", "SAMENSPRAAK_MATRIX_PASSWORD", "SAMENSPRAAK_MATRIX_ACCESS_TOKEN"]
+               "SAMENSPRAAK_TRANSLATION_KEY", "SAMENSPRAAK_MATRIX_PASSWORD", "SAMENSPRAAK_MATRIX_ACCESS_TOKEN", "SAMENSPRAAK_MATRIX_PICKLE_KEY"]
         #expect(problems(ConfigurationLoader(environment: environment, configFile: config)) == [
             "\(config):2: unknown key \"retenton_days\" (did you mean \"retention_days\"?)",
             "SAMENSPRAAK_COLOUR: is not a setting; the variables are: \(known.joined(separator: ", "))",

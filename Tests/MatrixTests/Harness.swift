@@ -29,12 +29,14 @@ struct MatrixBot: Sendable {
     let poller: MatrixPoller
     let sender: MatrixSender
 
+    /// With a pickle key the bot is an end-to-end encryption device.
     init(school: TestSchool, port: Int, allowedServers: [String]? = nil, userID: String = FakeHomeserver.bot,
-         credentials: MatrixCredentials = .password(FakeHomeserver.password), logger: Logger = MatrixHarness.quietLogger) {
+         credentials: MatrixCredentials = .password(FakeHomeserver.password), pickleKey: String? = nil, logger: Logger = MatrixHarness.quietLogger) {
         let api = MatrixHarness.client(port: port, userID: userID, credentials: credentials)
-        let inbound = MatrixInbound(service: school.runtime.service, api: api, allowedServers: allowedServers, logger: logger)
+        let crypto = pickleKey.map { MatrixCrypto(api: api, database: school.runtime.database, pickleSecret: $0, logger: logger) }
+        let inbound = MatrixInbound(service: school.runtime.service, api: api, allowedServers: allowedServers, crypto: crypto, logger: logger)
         poller = MatrixPoller(api: api, inbound: inbound, logger: logger, pollTimeout: .milliseconds(300), longestBackoff: .milliseconds(200))
-        sender = MatrixSender(api: api, service: school.runtime.service, limits: MatrixHarness.limits, logger: logger)
+        sender = MatrixSender(api: api, service: school.runtime.service, limits: MatrixHarness.limits, crypto: crypto, logger: logger)
     }
 
     /// Runs both loops while `body` runs.

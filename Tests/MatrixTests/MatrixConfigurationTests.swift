@@ -29,6 +29,24 @@ import TestSupport
         #expect(try ConfigurationLoader(environment: [:]).load().configuration.matrix == nil)
     }
 
+    @Test func thePickleKeyTurnsEncryptionOnFromTheEnvironmentOrAFile() throws {
+        #expect(try #require(try ConfigurationLoader(environment: Self.complete).load().configuration.matrix).pickleKey == nil)
+        var environment = Self.complete
+        environment["SAMENSPRAAK_MATRIX_PICKLE_KEY"] = "sleutel-van-school"
+        let matrix = try #require(try ConfigurationLoader(environment: environment).load().configuration.matrix)
+        #expect(matrix.pickleKey == "sleutel-van-school")
+        #expect(!matrix.description.contains("sleutel") && matrix.description.contains("end-to-end encryption"))
+
+        let folder = TemporaryDirectory()
+        try "uit-een-bestand\n".write(toFile: folder.path("pickle"), atomically: true, encoding: .utf8)
+        environment["SAMENSPRAAK_MATRIX_PICKLE_KEY"] = nil
+        environment["SAMENSPRAAK_MATRIX_PICKLE_KEY_FILE"] = folder.path("pickle")
+        #expect(try #require(try ConfigurationLoader(environment: environment).load().configuration.matrix).pickleKey == "uit-een-bestand")
+        // A pickle key alone is a Matrix configuration half given.
+        let alone = ConfigurationLoader(environment: ["SAMENSPRAAK_MATRIX_PICKLE_KEY": "sleutel"])
+        #expect(throws: (any Error).self) { try alone.load() }
+    }
+
     @Test func missingPartsAndWrongValuesAreAllNamed() throws {
         let half = problems(ConfigurationLoader(environment: ["SAMENSPRAAK_MATRIX_USER": "@samenspraak:school.example"]))
         #expect(half.count == 1)

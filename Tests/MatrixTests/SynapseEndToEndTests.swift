@@ -4,6 +4,7 @@ import Matrix
 import NIOCore
 import NIOHTTP1
 import SamenspraakCore
+import Storage
 import Testing
 import TestSupport
 
@@ -57,6 +58,22 @@ enum Synapse {
         }
         return try await body(port)
     }
+
+    /// Whether the venv also has an end-to-end encrypting client for the parent: matrix-nio 0.25 with python-olm
+    /// (`pip install "matrix-nio==0.25.2" peewee cachetools atomicwrites future` and Debian's python3-olm, as `.ci/run` does).
+    static let hasEncryptingClient: Bool = {
+        guard let python else { return false }
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: python)
+        check.arguments = ["-c", "from nio.crypto import ENCRYPTION_ENABLED; assert ENCRYPTION_ENABLED"]
+        check.standardOutput = FileHandle.nullDevice
+        check.standardError = FileHandle.nullDevice
+        guard (try? check.run()) != nil else { return false }
+        check.waitUntilExit()
+        return check.terminationStatus == 0
+    }()
+
+    static let nioParent = Repository.root.appendingPathComponent("Tests/MatrixTests/nio_parent.py").path
 
     static let botPassword = "bot-wachtwoord-e2e"
     static let parentPassword = "ouder-wachtwoord-e2e"
@@ -156,6 +173,45 @@ final class RealParent: @unchecked Sendable {
 @Suite(.serialized) struct SynapseEndToEndTests {
     @Test func synapseIsThereWhenRequired() {
         #expect(!Synapse.isRequired || Synapse.python != nil, "SAMENSPRAAK_SYNAPSE_TESTS=required but there is no Synapse venv")
+        #expect(!Synapse.isRequired || Synapse.hasEncryptingClient, "SAMENSPRAAK_SYNAPSE_TESTS=required but the venv has no matrix-nio with libolm")
+    }
+
+    /// Element's default: an encrypted direct chat. The parent is matrix-nio (its own Olm and Megolm, through
+    /// python-olm), a client independent of ours: it shares its room key with the bot's device, the bot decrypts, and
+    /// every answer must reach the parent Megolm-encrypted (the script fails on a plain or undecryptable one).
+    @Test(.enabled(if: Synapse.hasEncryptingClient, "needs Synapse and matrix-nio with libolm in its venv (see .ci/run)"), .timeLimit(.minutes(4)))
+    func aParentInAnEncryptedDirectChatBooksAndReadsTheBotsEncryptedAnswers() async throws {
+        let bot = "@samenspraak:localhost"
+        try await Synapse.running { port in
+            let school = try TestSchool()
+            let code = InviteCode.display(try school.household().code)
+            let folder = TemporaryDirectory()
+            let (status, output) = try await MatrixBot(school: school, port: port, userID: bot, credentials: .password(Synapse.botPassword),
+                                                       pickleKey: "sleutel-van-de-school").running {
+                try await Self.run(Synapse.python!, [Synapse.nioParent, "http://127.0.0.1:\(port)", bot, Synapse.parentPassword, code], in: folder)
+            }
+            #expect(status == 0, "\(output)")
+            #expect(output.contains("bot: Welkom! Stuur de code") && output.contains("booked"), "\(output)")
+            #expect(try school.runtime.database.readNow { try $0.activeBookingCount() } == 1)
+            // The device is stored, so a restart reads on as the same device; nothing was left waiting for a key.
+            #expect(try school.runtime.database.readNow { try $0.matrixAccount()?.deviceID } == MatrixClient.deviceID)
+            #expect(try school.runtime.database.readNow { try $0.matrixPendingEvents() }.isEmpty)
+        }
+    }
+
+    /// Runs a program to its end (polling, so the test's task is not blocked), its output collected in a file.
+    static func run(_ program: String, _ arguments: [String], in folder: TemporaryDirectory) async throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        _ = FileManager.default.createFile(atPath: folder.path("parent.out"), contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: folder.path("parent.out")))
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        while process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        return (process.terminationStatus, (try? String(contentsOfFile: folder.path("parent.out"), encoding: .utf8)) ?? "")
     }
 
     @Test(.enabled(if: Synapse.python != nil,
