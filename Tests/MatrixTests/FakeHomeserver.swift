@@ -49,11 +49,17 @@ final class FakeHomeserver: Sendable {
         var leaves: [String] = []
         var nextEvent = 0
         var tokenValid = true
+        /// End-to-end encryption: the bot's uploaded device keys and one-time keys (JSON), how often it uploaded.
+        var deviceKeys: String?
+        var oneTimeKeys: [String] = []
+        var keyUploads = 0
     }
 
     enum Kind {
         case event(String)
         case invite(inviter: String, direct: Bool)
+        /// A to-device event for the bot (the room is empty).
+        case toDevice(String)
     }
 
     private let state = Mutex(State())
@@ -67,6 +73,15 @@ final class FakeHomeserver: Sendable {
     var joins: [String] { state.withLock { $0.joins } }
     var leaves: [String] { state.withLock { $0.leaves } }
     var position: Int { state.withLock { $0.log.count } }
+    var deviceKeys: String? { state.withLock { $0.deviceKeys } }
+    var keyUploads: Int { state.withLock { $0.keyUploads } }
+    var oneTimeKeyCount: Int { state.withLock { $0.oneTimeKeys.count } }
+
+    /// `/keys/claim` for a parent's device: one of the bot's one-time keys, gone from the homeserver once claimed.
+    func claimOneTimeKey() -> String? { state.withLock { $0.oneTimeKeys.isEmpty ? nil : $0.oneTimeKeys.removeFirst() } }
+
+    /// A to-device event for the bot (an Olm-encrypted room key).
+    func sendToDevice(_ json: String) { state.withLock { $0.log.append(("", .toDevice(json))) } }
 
     /// The homeserver forgets the bot's access token (logged out elsewhere, or expired).
     func forgetToken() { state.withLock { $0.tokenValid = false } }
@@ -179,6 +194,22 @@ final class FakeHomeserver: Sendable {
             let joined = members.sorted().map { #""\#($0)":{"display_name":null,"avatar_url":null}"# }.joined(separator: ",")
             return .json(#"{"joined":{\#(joined)}}"#)
         }
+        router.post("/_matrix/client/v3/keys/upload") { request, _ -> Response in
+            guard self.authorised(request) else { return Self.error(.unauthorized, "M_UNKNOWN_TOKEN", "Invalid access token passed.") }
+            let body = try await request.body.collect(upTo: 1 << 20)
+            guard let json = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any] else {
+                return Self.error(.badRequest, "M_BAD_JSON", "Content not JSON.")
+            }
+            let count = self.state.withLock { state in
+                state.keyUploads += 1
+                if let keys = json["device_keys"], let data = try? JSONSerialization.data(withJSONObject: keys) { state.deviceKeys = String(decoding: data, as: UTF8.self) }
+                for (_, key) in (json["one_time_keys"] as? [String: Any] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                    if let data = try? JSONSerialization.data(withJSONObject: key) { state.oneTimeKeys.append(String(decoding: data, as: UTF8.self)) }
+                }
+                return state.oneTimeKeys.count
+            }
+            return .json(#"{"one_time_key_counts":{"signed_curve25519":\#(count)}}"#)
+        }
         router.put("/_matrix/client/v3/rooms/{room}/send/m.room.message/{txn}") { request, context -> Response in
             guard self.authorised(request) else { return Self.error(.unauthorized, "M_UNKNOWN_TOKEN", "Invalid access token passed.") }
             let body = try await request.body.collect(upTo: 1 << 20)
@@ -242,17 +273,17 @@ final class FakeHomeserver: Sendable {
             let entries = state.log.dropFirst(from).filter { entry in
                 if case .event = entry.kind { state.rooms[entry.room]?.members.contains(Self.bot) == true } else { true }
             }
-            return Self.syncBody(Array(entries), next: state.log.count)
+            return Self.syncBody(Array(entries), next: state.log.count, oneTimeKeys: state.oneTimeKeys.count)
         })
     }
 
-    private static func syncBody(_ entries: [(room: String, kind: Kind)], next: Int) -> String {
+    private static func syncBody(_ entries: [(room: String, kind: Kind)], next: Int, oneTimeKeys: Int) -> String {
         var joined: [String: [String]] = [:]
         var invited: [String: String] = [:]
-        var order: [String] = []
+        var toDevice: [String] = []
         for entry in entries {
-            if !order.contains(entry.room) { order.append(entry.room) }
             switch entry.kind {
+            case .toDevice(let json): toDevice.append(json)
             case .event(let json): joined[entry.room, default: []].append(json)
             case .invite(let inviter, let direct):
                 invited[entry.room] = #"{"invite_state":{"events":[{"type":"m.room.create","state_key":"","sender":"\#(inviter)","content":{"creator":"\#(inviter)"}},{"type":"m.room.member","state_key":"\#(bot)","sender":"\#(inviter)","content":{"membership":"invite","is_direct":\#(direct)}}]}}"#
@@ -260,6 +291,6 @@ final class FakeHomeserver: Sendable {
         }
         let join = joined.map { #""\#($0.key)":{"timeline":{"events":[\#($0.value.joined(separator: ","))],"limited":false,"prev_batch":"p1"},"state":{"events":[]},"ephemeral":{"events":[]},"account_data":{"events":[]},"unread_notifications":{"highlight_count":0,"notification_count":1}}"# }
         let invite = invited.map { #""\#($0.key)":\#($0.value)"# }
-        return #"{"next_batch":"s\#(next)","rooms":{"join":{\#(join.joined(separator: ","))},"invite":{\#(invite.joined(separator: ","))},"leave":{}},"presence":{"events":[]},"account_data":{"events":[]},"device_one_time_keys_count":{"signed_curve25519":0}}"#
+        return #"{"next_batch":"s\#(next)","rooms":{"join":{\#(join.joined(separator: ","))},"invite":{\#(invite.joined(separator: ","))},"leave":{}},"presence":{"events":[]},"account_data":{"events":[]},"to_device":{"events":[\#(toDevice.joined(separator: ","))]},"device_one_time_keys_count":{"signed_curve25519":\#(oneTimeKeys)}}"#
     }
 }
