@@ -135,12 +135,14 @@ public actor MatrixCrypto {
         try await exclusively {
             let now = Date()
             let changed = batch.changedDeviceUsers, settings = batch.encryptionChanges, rooms = batch.membershipChanges
-            try await database.write { tx in
-                try tx.markMatrixDevicesOutdated(changed, at: now)
-                for (room, encryption) in settings { try tx.storeMatrixRoomEncryption(roomID: room, encryption, at: now) }
-                // Someone came or went: the next message goes with a new Megolm session, so a newcomer cannot read
-                // older ones and someone gone cannot read newer ones.
-                for room in rooms { try tx.discardMatrixOutboundGroupSession(roomID: room) }
+            if !changed.isEmpty || !settings.isEmpty || !rooms.isEmpty {
+                try await database.write { tx in
+                    try tx.markMatrixDevicesOutdated(changed, at: now)
+                    for (room, encryption) in settings { try tx.storeMatrixRoomEncryption(roomID: room, encryption, at: now) }
+                    // Someone came or went: the next message goes with a new Megolm session, so a newcomer cannot read
+                    // older ones and someone gone cannot read newer ones.
+                    for room in rooms { try tx.discardMatrixOutboundGroupSession(roomID: room) }
+                }
             }
             var keys: [(room: String, sessionID: String)] = []
             for event in batch.toDevice where event["type"]?.string == "m.room.encrypted" {
