@@ -202,7 +202,9 @@ public actor MatrixCrypto {
         let inbound = try MegolmInboundSession.create(sessionKey: sessionKey)
         guard try inbound.id == groupID else { throw OlmError(name: "SESSION_ID_MISMATCH") }
         let pickle = try inbound.pickle(key: pickleKey)
-        try await database.write { try $0.storeMatrixInboundGroupSession(roomID: room, sessionID: groupID, senderKey: senderKey, pickle: pickle, at: Date()) }
+        try await database.write {
+            try $0.storeMatrixInboundGroupSession(roomID: room, sessionID: groupID, senderKey: senderKey, senderUserID: sender, pickle: pickle, at: Date())
+        }
         logger.info("Matrix: received a room key", metadata: ["session": "\(groupID)"])
         return (room, groupID)
     }
@@ -226,8 +228,12 @@ public actor MatrixCrypto {
         guard event.algorithm == Self.megolmAlgorithm else { return .nothing }
         let room = event.room, sessionID = event.sessionID
         guard let stored = try await database.read({ try $0.matrixInboundGroupSession(roomID: room, sessionID: sessionID) }) else { return .waitingForKey }
-        // A key is only good for the device that shared it.
+        // A key is only good for the device (and so the user) that shared it: no one can write in another's name.
         if let senderKey = event.senderKey, senderKey != stored.senderKey { return .nothing }
+        guard event.sender == stored.senderUserID else {
+            logger.warning("Matrix: an encrypted message from another user than its key's; ignored", metadata: ["event": "\(event.eventID)"])
+            return .nothing
+        }
         let session = try MegolmInboundSession.unpickle(stored.pickle, key: pickleKey)
         let plaintext: String
         do { plaintext = try session.decrypt(event.ciphertext).plaintext } catch {

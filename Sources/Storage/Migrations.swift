@@ -491,11 +491,12 @@ extension AppDatabase {
                     lastUsedAt DATETIME NOT NULL
                 );
                 CREATE INDEX matrixOlmSessionBySenderKey ON matrixOlmSession (senderKey, lastUsedAt);
-                -- Megolm keys others shared with us, to read a room's messages.
+                -- Megolm keys others shared with us, to read a room's messages; only that user's messages are read with it.
                 CREATE TABLE matrixInboundGroupSession (
                     roomID TEXT NOT NULL,
                     sessionID TEXT NOT NULL,
                     senderKey TEXT NOT NULL,
+                    senderUserID TEXT NOT NULL,
                     pickle TEXT NOT NULL,
                     createdAt DATETIME NOT NULL,
                     PRIMARY KEY (roomID, sessionID)

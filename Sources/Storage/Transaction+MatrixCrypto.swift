@@ -79,16 +79,19 @@ extension Transaction {
 
     // MARK: - Megolm sessions
 
-    public func matrixInboundGroupSession(roomID: String, sessionID: String) throws -> (senderKey: String, pickle: String)? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT senderKey, pickle FROM matrixInboundGroupSession WHERE roomID = ? AND sessionID = ?"),
-                         arguments: [roomID, sessionID]).map { ($0[0], $0[1]) }
+    public func matrixInboundGroupSession(roomID: String, sessionID: String) throws -> (senderKey: String, senderUserID: String, pickle: String)? {
+        try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT senderKey, senderUserID, pickle FROM matrixInboundGroupSession WHERE roomID = ? AND sessionID = ?
+            """), arguments: [roomID, sessionID]).map { ($0[0], $0[1], $0[2]) }
     }
 
     /// Keeps the first key of a session: a later copy (a replay, or a key from another sender) does not replace it.
-    public func storeMatrixInboundGroupSession(roomID: String, sessionID: String, senderKey: String, pickle: String, at now: Date) throws {
+    public func storeMatrixInboundGroupSession(roomID: String, sessionID: String, senderKey: String, senderUserID: String, pickle: String,
+                                               at now: Date) throws {
         try db.cachedStatement(sql: """
-            INSERT INTO matrixInboundGroupSession (roomID, sessionID, senderKey, pickle, createdAt) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-            """).execute(arguments: [roomID, sessionID, senderKey, pickle, now])
+            INSERT INTO matrixInboundGroupSession (roomID, sessionID, senderKey, senderUserID, pickle, createdAt) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT DO NOTHING
+            """).execute(arguments: [roomID, sessionID, senderKey, senderUserID, pickle, now])
     }
 
     public func matrixOutboundGroupSession(roomID: String) throws -> MatrixOutboundSessionRecord? {

@@ -53,6 +53,20 @@ final class FakeHomeserver: Sendable {
         var deviceKeys: String?
         var oneTimeKeys: [String] = []
         var keyUploads = 0
+        /// Encrypted rooms (their m.room.encryption content), others' devices (user → device id → keys JSON) and their
+        /// one-time keys (user/device → key JSON), what the bot sent to devices and as m.room.encrypted.
+        var encryption: [String: String] = [:]
+        var devices: [String: [String: String]] = [:]
+        var othersOneTimeKeys: [String: [String]] = [:]
+        var toDeviceSent: [String] = []
+        var encryptedSent: [EncryptedSent] = []
+        var keyQueries = 0
+    }
+
+    struct EncryptedSent: Sendable {
+        var room: String
+        var content: String
+        var transactionID: String
     }
 
     enum Kind {
@@ -60,6 +74,8 @@ final class FakeHomeserver: Sendable {
         case invite(inviter: String, direct: Bool)
         /// A to-device event for the bot (the room is empty).
         case toDevice(String)
+        /// A user's devices changed (device_lists.changed).
+        case deviceChange(String)
     }
 
     private let state = Mutex(State())
@@ -82,6 +98,22 @@ final class FakeHomeserver: Sendable {
 
     /// A to-device event for the bot (an Olm-encrypted room key).
     func sendToDevice(_ json: String) { state.withLock { $0.log.append(("", .toDevice(json))) } }
+
+    var toDeviceSent: [String] { state.withLock { $0.toDeviceSent } }
+    var encryptedSent: [EncryptedSent] { state.withLock { $0.encryptedSent } }
+    var keyQueries: Int { state.withLock { $0.keyQueries } }
+
+    /// The room gets m.room.encryption with this content.
+    func encrypt(room: String, content: String) { state.withLock { $0.encryption[room] = content } }
+
+    /// A device of another user (its signed keys JSON) with its signed one-time keys; `announce`: /sync tells the bot.
+    func addDevice(user: String, deviceID: String, keys: String, oneTimeKeys: [String], announce: Bool) {
+        state.withLock {
+            $0.devices[user, default: [:]][deviceID] = keys
+            $0.othersOneTimeKeys[user + "/" + deviceID, default: []] += oneTimeKeys
+            if announce { $0.log.append(("", .deviceChange(user))) }
+        }
+    }
 
     /// The homeserver forgets the bot's access token (logged out elsewhere, or expired).
     func forgetToken() { state.withLock { $0.tokenValid = false } }
@@ -210,6 +242,63 @@ final class FakeHomeserver: Sendable {
             }
             return .json(#"{"one_time_key_counts":{"signed_curve25519":\#(count)}}"#)
         }
+        router.get("/_matrix/client/v3/rooms/{room}/state/m.room.encryption") { request, context -> Response in
+            guard self.authorised(request) else { return Self.error(.unauthorized, "M_UNKNOWN_TOKEN", "Invalid access token passed.") }
+            guard let content = self.state.withLock({ $0.encryption[Self.room(context)] }) else {
+                return Self.error(.notFound, "M_NOT_FOUND", "Event not found.")
+            }
+            return .json(content)
+        }
+        router.post("/_matrix/client/v3/keys/query") { request, _ -> Response in
+            guard self.authorised(request) else { return Self.error(.unauthorized, "M_UNKNOWN_TOKEN", "Invalid access token passed.") }
+            let body = try await request.body.collect(upTo: 1 << 20)
+            let users = ((try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any])?["device_keys"] as? [String: Any] ?? [:]).keys
+            let answer = self.state.withLock { state in
+                state.keyQueries += 1
+                return users.map { user -> String in
+                    let devices = (state.devices[user] ?? [:]).map { device -> String in #""\#(device.key)":\#(device.value)"# }.joined(separator: ",")
+                    return #""\#(user)":{\#(devices)}"#
+                }.joined(separator: ",")
+            }
+            return .json(#"{"device_keys":{\#(answer)},"failures":{}}"#)
+        }
+        router.post("/_matrix/client/v3/keys/claim") { request, _ -> Response in
+            guard self.authorised(request) else { return Self.error(.unauthorized, "M_UNKNOWN_TOKEN", "Invalid access token passed.") }
+            let body = try await request.body.collect(upTo: 1 << 20)
+            let wanted = (try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any])?["one_time_keys"] as? [String: [String: String]] ?? [:]
+            let answer = self.state.withLock { state in
+                wanted.map { user, devices -> String in
+                    let keys = devices.keys.compactMap { device -> String? in
+                        guard var left = state.othersOneTimeKeys[user + "/" + device], !left.isEmpty else { return nil }
+                        let key = left.removeFirst()
+                        state.othersOneTimeKeys[user + "/" + device] = left
+                        return #""\#(device)":{"signed_curve25519:AAAA\#(left.count)":\#(key)}"#
+                    }
+                    return #""\#(user)":{\#(keys.joined(separator: ","))}"#
+                }.joined(separator: ",")
+            }
+            return .json(#"{"one_time_keys":{\#(answer)},"failures":{}}"#)
+        }
+        router.put("/_matrix/client/v3/sendToDevice/m.room.encrypted/{txn}") { request, _ -> Response in
+            guard self.authorised(request) else { return Self.error(.unauthorized, "M_UNKNOWN_TOKEN", "Invalid access token passed.") }
+            let body = try await request.body.collect(upTo: 1 << 20)
+            self.state.withLock { $0.toDeviceSent.append(String(buffer: body)) }
+            return .json("{}")
+        }
+        router.put("/_matrix/client/v3/rooms/{room}/send/m.room.encrypted/{txn}") { request, context -> Response in
+            guard self.authorised(request) else { return Self.error(.unauthorized, "M_UNKNOWN_TOKEN", "Invalid access token passed.") }
+            let body = String(buffer: try await request.body.collect(upTo: 1 << 20))
+            let room = Self.room(context), transactionID = context.parameters.get("txn") ?? ""
+            return self.state.withLock { state in
+                if let earlier = state.transactions[transactionID] { return .json(#"{"event_id":"\#(earlier)"}"#) }
+                state.nextEvent += 1
+                let id = "$bot\(state.nextEvent)_Enc"
+                state.transactions[transactionID] = id
+                state.encryptedSent.append(EncryptedSent(room: room, content: body, transactionID: transactionID))
+                state.log.append((room, .event(#"{"type":"m.room.encrypted","event_id":"\#(id)","sender":"\#(Self.bot)","content":\#(body)}"#)))
+                return .json(#"{"event_id":"\#(id)"}"#)
+            }
+        }
         router.put("/_matrix/client/v3/rooms/{room}/send/m.room.message/{txn}") { request, context -> Response in
             guard self.authorised(request) else { return Self.error(.unauthorized, "M_UNKNOWN_TOKEN", "Invalid access token passed.") }
             let body = try await request.body.collect(upTo: 1 << 20)
@@ -281,9 +370,11 @@ final class FakeHomeserver: Sendable {
         var joined: [String: [String]] = [:]
         var invited: [String: String] = [:]
         var toDevice: [String] = []
+        var changed: [String] = []
         for entry in entries {
             switch entry.kind {
             case .toDevice(let json): toDevice.append(json)
+            case .deviceChange(let user): changed.append(#""\#(user)""#)
             case .event(let json): joined[entry.room, default: []].append(json)
             case .invite(let inviter, let direct):
                 invited[entry.room] = #"{"invite_state":{"events":[{"type":"m.room.create","state_key":"","sender":"\#(inviter)","content":{"creator":"\#(inviter)"}},{"type":"m.room.member","state_key":"\#(bot)","sender":"\#(inviter)","content":{"membership":"invite","is_direct":\#(direct)}}]}}"#
@@ -291,6 +382,6 @@ final class FakeHomeserver: Sendable {
         }
         let join = joined.map { #""\#($0.key)":{"timeline":{"events":[\#($0.value.joined(separator: ","))],"limited":false,"prev_batch":"p1"},"state":{"events":[]},"ephemeral":{"events":[]},"account_data":{"events":[]},"unread_notifications":{"highlight_count":0,"notification_count":1}}"# }
         let invite = invited.map { #""\#($0.key)":\#($0.value)"# }
-        return #"{"next_batch":"s\#(next)","rooms":{"join":{\#(join.joined(separator: ","))},"invite":{\#(invite.joined(separator: ","))},"leave":{}},"presence":{"events":[]},"account_data":{"events":[]},"to_device":{"events":[\#(toDevice.joined(separator: ","))]},"device_one_time_keys_count":{"signed_curve25519":\#(oneTimeKeys)}}"#
+        return #"{"next_batch":"s\#(next)","rooms":{"join":{\#(join.joined(separator: ","))},"invite":{\#(invite.joined(separator: ","))},"leave":{}},"presence":{"events":[]},"account_data":{"events":[]},"to_device":{"events":[\#(toDevice.joined(separator: ","))]},"device_lists":{"changed":[\#(changed.joined(separator: ","))]},"device_one_time_keys_count":{"signed_curve25519":\#(oneTimeKeys)}}"#
     }
 }

@@ -108,4 +108,124 @@ import TestSupport
             #expect(fake.sent.filter { $0.body.hasPrefix("Welkom! Stuur de code") }.count == 1)
         }
     }
+
+    /// A parent's phone that reads what the bot sends: its device keys and one-time keys published on the fake
+    /// homeserver, room keys taken from the bot's to-device messages, the bot's Megolm messages decrypted.
+    final class ParentPhone: @unchecked Sendable {
+        let user: String
+        let deviceID: String
+        let account: OlmAccount
+        let curve25519: String
+        private var olmSessions: [OlmSession] = []
+        private(set) var roomKeys: [String: MegolmInboundSession] = [:]
+        private var toDeviceRead = 0
+
+        init(user: String, deviceID: String) throws {
+            self.user = user
+            self.deviceID = deviceID
+            account = try OlmAccount.create()
+            curve25519 = try account.identityKeys().curve25519
+        }
+
+        func publish(on fake: FakeHomeserver, announce: Bool) throws {
+            let identity = try account.identityKeys()
+            let keys: JSONValue = ["user_id": .string(user), "device_id": .string(deviceID), "algorithms": ["m.olm.v1.curve25519-aes-sha2", "m.megolm.v1.aes-sha2"],
+                                   "keys": .object(["curve25519:\(deviceID)": .string(identity.curve25519), "ed25519:\(deviceID)": .string(identity.ed25519)])]
+            try account.generateOneTimeKeys(5)
+            let oneTimeKeys = try account.unpublishedOneTimeKeys().values.sorted().map {
+                try account.signJSON(["key": .string($0)], userID: user, deviceID: deviceID).canonical
+            }
+            account.markKeysAsPublished()
+            fake.addDevice(user: user, deviceID: deviceID, keys: try account.signJSON(keys, userID: user, deviceID: deviceID).canonical,
+                           oneTimeKeys: oneTimeKeys, announce: announce)
+        }
+
+        /// The room keys the bot sent this device so far.
+        func readRoomKeys(_ fake: FakeHomeserver) throws {
+            let sent = fake.toDeviceSent
+            for body in sent.dropFirst(toDeviceRead) {
+                guard let content = try JSONValue.parse(body)["messages"]?[user]?[deviceID],
+                      let senderKey = content["sender_key"]?.string, let mine = content["ciphertext"]?[curve25519],
+                      let type = mine["type"]?.int, let text = mine["body"]?.string else { continue }
+                let message = OlmMessage(type: Int(type), body: text)
+                // Each session tried once: decrypting uses up the message's key (a lazy map would call twice).
+                var plaintext: String?
+                for session in olmSessions where plaintext == nil { plaintext = try? session.decrypt(message) }
+                if plaintext == nil, message.type == 0 {
+                    let session = try OlmSession.inbound(account: account, theirIdentityKey: senderKey, preKeyMessage: text)
+                    try account.removeOneTimeKeys(for: session)
+                    plaintext = try session.decrypt(message)
+                    olmSessions.append(session)
+                }
+                let payload = try JSONValue.parse(try #require(plaintext))
+                #expect(payload["recipient"]?.string == user && payload["type"]?.string == "m.room_key")
+                let sessionKey = try #require(payload["content"]?["session_key"]?.string)
+                let session = try MegolmInboundSession.create(sessionKey: sessionKey)
+                roomKeys[try session.id] = session
+            }
+            toDeviceRead = sent.count
+        }
+
+        /// The bot's encrypted messages: (session id, text), or nil for one this device cannot read.
+        func read(_ fake: FakeHomeserver) throws -> [(sessionID: String, text: String?)] {
+            try readRoomKeys(fake)
+            return try fake.encryptedSent.map { sent in
+                let content = try JSONValue.parse(sent.content)
+                let sessionID = try #require(content["session_id"]?.string)
+                #expect(content["algorithm"]?.string == "m.megolm.v1.aes-sha2" && content["device_id"]?.string == MatrixClient.deviceID)
+                guard let session = roomKeys[sessionID], let ciphertext = content["ciphertext"]?.string,
+                      let plaintext = try? session.decrypt(ciphertext).plaintext else { return (sessionID, nil) }
+                let payload = try JSONValue.parse(plaintext)
+                #expect(payload["room_id"]?.string == MatrixEncryptionTests.room)
+                return (sessionID, payload["content"]?["body"]?.string)
+            }
+        }
+    }
+
+    @Test func anEncryptedRoomGetsEncryptedAnswersWithKeysRotatedByCountAndByNewDevices() async throws {
+        let school = try TestSchool()
+        let fake = FakeHomeserver()
+        let phone = try ParentPhone(user: Self.parentUser, deviceID: "TELEFOON")
+        try phone.publish(on: fake, announce: false)
+        fake.encrypt(room: Self.room, content: #"{"algorithm":"m.megolm.v1.aes-sha2","rotation_period_msgs":3}"#)
+        let log = CapturedLog()
+        try await fake.serving { port in
+            let parent = MatrixParent(fake: fake, user: Self.parentUser, room: Self.room)
+            try await MatrixBot(school: school, port: port, pickleKey: Self.pickleKey, logger: log.logger(label: "matrix-test")).running {
+                try await parent.inviteBot()
+                parent.say("Hallo")
+                do {
+                    try await waitUntil(timeout: .seconds(20)) { try phone.read(fake).contains { $0.text?.hasPrefix("Welkom! Stuur de code") == true } }
+                } catch {
+                    Issue.record("\(log.all.map(\.text)) \(fake.encryptedSent.count) \(fake.toDeviceSent.count)")
+                    throw error
+                }
+                #expect(fake.sent.isEmpty)  // nothing in plain text in an encrypted room
+                parent.say("Mijn code: " + InviteCode.display(try school.household().code))
+                try await waitUntil(timeout: .seconds(20)) { try phone.read(fake).contains { $0.text?.contains("Nederlands") == true } }
+                let nederlands = try #require(try phone.read(fake).compactMap(\.text).last { $0.contains("Nederlands") })
+                parent.say(try #require(nederlands.split(separator: "\n").first { $0.hasSuffix(" Nederlands") }?.split(separator: ".").first).description)
+                try await waitUntil(timeout: .seconds(20)) { try phone.read(fake).contains { $0.text?.contains(". Gesprek plannen") == true } }
+
+                // Every message readable, and no session carried more than the room's 3.
+                let read = try phone.read(fake)
+                #expect(read.allSatisfy { $0.text != nil })
+                let perSession = Dictionary(grouping: read, by: \.sessionID).mapValues(\.count)
+                #expect(perSession.count >= 2 && perSession.values.allSatisfy { $0 <= 3 }, "\(perSession.values)")
+
+                // The parent logs in on a tablet: the next answer goes with a new session whose key both devices get.
+                let tablet = try ParentPhone(user: Self.parentUser, deviceID: "TABLET")
+                let queries = fake.keyQueries
+                // Announced in the sync before the parent's next message, so the bot knows before it answers.
+                try tablet.publish(on: fake, announce: true)
+                let before = Set(read.map(\.sessionID))
+                parent.say("Hallo?")
+                try await waitUntil(timeout: .seconds(20)) { try phone.read(fake).count > read.count }
+                let next = try #require(try phone.read(fake).dropFirst(read.count).first)
+                #expect(!before.contains(next.sessionID) && next.text != nil)
+                #expect(try tablet.read(fake).dropFirst(read.count).first?.text == next.text)
+                #expect(fake.keyQueries > queries)
+            }
+        }
+    }
 }
