@@ -62,11 +62,8 @@ public actor MatrixCrypto {
     /// bot logs in with (or that its access token belongs to), so a restart keeps the same device and its keys.
     public func start() async throws {
         try await exclusively {
-            if case .accessToken = api.credentials {
-                if let given = try await api.whoAmI().deviceID { deviceID = given }
-            } else {
-                try await api.login()
-            }
+            // A password logs in as `MatrixClient.deviceID` (at the first call); a token belongs to the device it was made for.
+            if case .accessToken = api.credentials, let given = try await api.whoAmI().deviceID { deviceID = given }
             let userID = api.userID, device = deviceID
             let stored = try await database.read { try $0.matrixAccount() }
             let loaded: OlmAccount
@@ -332,9 +329,12 @@ public actor MatrixCrypto {
             }
         }
         let session = try MegolmOutboundSession.create()
-        let record = MatrixOutboundSessionRecord(sessionID: try session.id, pickle: try session.pickle(key: pickleKey), sharedWith: audience,
+        // Only devices that got the key count as sharing it: one left out (no one-time key to be had) makes the next
+        // message try again with a new session.
+        let reached = try await share(session, room: room, with: devices)
+        let record = MatrixOutboundSessionRecord(sessionID: try session.id, pickle: try session.pickle(key: pickleKey),
+                                                 sharedWith: reached.map { "\($0.userID) \($0.deviceID) \($0.curve25519)" }.sorted().joined(separator: "\n"),
                                                  messageCount: 0, createdAt: Date())
-        try await share(session, room: room, with: devices)
         let stored = record
         try await database.write { try $0.storeMatrixOutboundGroupSession(roomID: room, stored) }
         logger.info("Matrix: started a new room key", metadata: ["session": "\(record.sessionID)", "devices": "\(devices.count)"])
@@ -378,8 +378,8 @@ public actor MatrixCrypto {
 
     /// Sends a Megolm session's key to each device in an Olm message, making Olm sessions with a claimed one-time key
     /// where there are none yet.
-    private func share(_ session: MegolmOutboundSession, room: String, with devices: [MatrixDeviceKeys]) async throws {
-        guard !devices.isEmpty else { return }
+    private func share(_ session: MegolmOutboundSession, room: String, with devices: [MatrixDeviceKeys]) async throws -> [MatrixDeviceKeys] {
+        guard !devices.isEmpty else { return [] }
         let account = try currentAccount()
         var sessions: [MatrixDeviceKeys: OlmSession] = [:]
         var missing: [MatrixDeviceKeys] = []
@@ -422,7 +422,10 @@ public actor MatrixCrypto {
         try await database.write { tx in
             for session in advanced { try tx.storeMatrixOlmSession(sessionID: session.sessionID, senderKey: session.senderKey, pickle: session.pickle, at: Date()) }
         }
-        try await api.sendToDevice(type: "m.room.encrypted", messages: messages, transactionID: "samenspraak-key-" + UUID().uuidString)
+        if !messages.isEmpty {
+            try await api.sendToDevice(type: "m.room.encrypted", messages: messages, transactionID: "samenspraak-key-" + UUID().uuidString)
+        }
+        return Array(sessions.keys)
     }
 }
 
