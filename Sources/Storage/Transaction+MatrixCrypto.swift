@@ -113,6 +113,13 @@ extension Transaction {
         try db.cachedStatement(sql: "DELETE FROM matrixOutboundGroupSession WHERE roomID = ?").execute(arguments: [roomID])
     }
 
+    /// Everything that would read or write a room's encrypted messages (a family's erasure).
+    func forgetMatrixRoomKeys(roomID: String) throws {
+        for table in ["matrixInboundGroupSession", "matrixOutboundGroupSession", "matrixPendingEvent", "matrixRoomEncryption"] {
+            try db.execute(sql: "DELETE FROM \(table) WHERE roomID = ?", arguments: [roomID])
+        }
+    }
+
     // MARK: - Rooms
 
     public func matrixRoomEncryption(roomID: String) throws -> MatrixRoomEncryption? {

@@ -144,8 +144,11 @@ extension Transaction {
     public func erase(household: HouseholdRecord, makeInviteCode: () -> String) throws -> ErasureReport {
         let id = household.id ?? 0
         var report = ErasureReport()
-        let contactIDs = try contacts(household: id).compactMap(\.id)
+        let householdContacts = try contacts(household: id)
+        let contactIDs = householdContacts.compactMap(\.id)
         report.chats = contactIDs.count
+        // A Matrix room's encryption keys would read the family's messages still on the homeserver: they go too.
+        for contact in householdContacts where contact.channel == "matrix" { try forgetMatrixRoomKeys(roomID: contact.address) }
         for contactID in contactIDs {
             report.messages += try Int.fetchOne(db, sql: "SELECT (SELECT COUNT(*) FROM inbox WHERE contactID = ?) + (SELECT COUNT(*) FROM outbox WHERE contactID = ?)",
                                                 arguments: [contactID, contactID]) ?? 0

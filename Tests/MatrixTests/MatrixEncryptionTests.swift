@@ -63,6 +63,7 @@ import TestSupport
         let school = try TestSchool()
         let fake = FakeHomeserver()
         let parentDevice = try ParentDevice()
+        let household = try school.household()
         let log = CapturedLog()
         defer {
             // Ids only: no text, no keys, no user or room.
@@ -100,12 +101,19 @@ import TestSupport
                 }
                 #expect(ask.transactionID.hasPrefix("answer-"))
                 // The next message in the same Megolm session is read at once.
-                parent.fake.rawEvent(try parentDevice.encryptedEvent("Mijn code: " + InviteCode.display(try school.household().code), eventID: "$versleuteld2"),
-                                     in: Self.room)
+                parent.fake.rawEvent(try parentDevice.encryptedEvent("Mijn code: " + InviteCode.display(household.code), eventID: "$versleuteld2"), in: Self.room)
                 _ = try await parent.waitForMessage { $0.body.contains("Nederlands") }
             }
             #expect(try school.runtime.database.readNow { try $0.matrixPendingEvents() }.isEmpty)
             #expect(fake.sent.filter { $0.body.hasPrefix("Welkom! Stuur de code") }.count == 1)
+
+            // The family is erased: the room's keys go with its messages.
+            let sessionID = try parentDevice.megolm.id
+            #expect(try school.runtime.database.readNow { try $0.matrixInboundGroupSession(roomID: Self.room, sessionID: sessionID) } != nil)
+            try school.runtime.database.writeNow { tx in
+                _ = try tx.erase(household: try #require(try tx.household(id: household.id)), makeInviteCode: { UUID().uuidString })
+            }
+            #expect(try school.runtime.database.readNow { try $0.matrixInboundGroupSession(roomID: Self.room, sessionID: sessionID) } == nil)
         }
     }
 
