@@ -12,6 +12,8 @@ final class FakeHomeserver: Sendable {
     static let bot = "@samenspraak:school.example"
     static let password = "correct horse battery staple"
     static let token = "syt_c2FtZW5zcHJhYWs_SECRETtokenVALUE_0a1b2c"
+    /// The device the access token was made for (elsewhere).
+    static let tokenDevice = "TOKENAPPARAAT"
 
     struct Sent: Sendable {
         var room: String
@@ -225,6 +227,10 @@ final class FakeHomeserver: Sendable {
             let members = self.state.withLock { $0.rooms[Self.room(context)]?.members ?? [] }
             let joined = members.sorted().map { #""\#($0)":{"display_name":null,"avatar_url":null}"# }.joined(separator: ",")
             return .json(#"{"joined":{\#(joined)}}"#)
+        }
+        router.get("/_matrix/client/v3/account/whoami") { request, _ -> Response in
+            guard self.authorised(request) else { return Self.error(.unauthorized, "M_UNKNOWN_TOKEN", "Invalid access token passed.") }
+            return .json(#"{"user_id":"\#(Self.bot)","device_id":"\#(Self.tokenDevice)"}"#)
         }
         router.post("/_matrix/client/v3/keys/upload") { request, _ -> Response in
             guard self.authorised(request) else { return Self.error(.unauthorized, "M_UNKNOWN_TOKEN", "Invalid access token passed.") }

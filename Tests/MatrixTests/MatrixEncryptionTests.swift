@@ -190,6 +190,27 @@ import TestSupport
         }
     }
 
+    /// With an access token made elsewhere, the device is the token's (whoami), at every start.
+    @Test func anAccessTokensDeviceIsTheOneThatGetsTheKeys() async throws {
+        let school = try TestSchool()
+        let fake = FakeHomeserver()
+        try await fake.serving { port in
+            var identities: [String] = []
+            for _ in 1...2 {
+                let uploads = fake.keyUploads
+                try await MatrixBot(school: school, port: port, credentials: .accessToken(FakeHomeserver.token), pickleKey: Self.pickleKey).running {
+                    try await waitUntil(timeout: .seconds(20)) { fake.keyUploads > uploads }
+                }
+                let keys = try JSONValue.parse(try #require(fake.deviceKeys))
+                #expect(keys["device_id"]?.string == FakeHomeserver.tokenDevice)
+                identities.append(try #require(keys["keys"]?["ed25519:\(FakeHomeserver.tokenDevice)"]?.string))
+            }
+            #expect(identities[0] == identities[1])  // the same keys after the restart
+            #expect(try school.runtime.database.readNow { try $0.matrixAccount()?.deviceID } == FakeHomeserver.tokenDevice)
+        }
+        #expect(fake.logins == 0)
+    }
+
     @Test func anEncryptedRoomGetsEncryptedAnswersWithKeysRotatedByCountAndByNewDevices() async throws {
         let school = try TestSchool()
         let fake = FakeHomeserver()
