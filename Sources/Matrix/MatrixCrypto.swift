@@ -232,9 +232,14 @@ public actor MatrixCrypto {
             return .nothing
         }
         let session = try MegolmInboundSession.unpickle(stored.pickle, key: pickleKey)
-        let plaintext: String
-        do { plaintext = try session.decrypt(event.ciphertext).plaintext } catch {
+        let plaintext: String, index: Int
+        do { (plaintext, index) = try session.decrypt(event.ciphertext) } catch {
             logger.warning("Matrix: an encrypted message could not be decrypted", metadata: ["event": "\(event.eventID)", "error": "\(error)"])
+            return .nothing
+        }
+        let eventID = event.eventID
+        guard try await database.write({ try $0.recordMatrixMegolmIndex(roomID: room, sessionID: sessionID, messageIndex: index, eventID: eventID) }) else {
+            logger.warning("Matrix: an encrypted message replayed an earlier one; ignored", metadata: ["event": "\(eventID)"])
             return .nothing
         }
         let payload = try JSONValue.parse(plaintext)

@@ -501,6 +501,14 @@ extension AppDatabase {
                     createdAt DATETIME NOT NULL,
                     PRIMARY KEY (roomID, sessionID)
                 );
+                -- Which event each Megolm message index was read from: the same index again in another event is a replay.
+                CREATE TABLE matrixMegolmIndex (
+                    roomID TEXT NOT NULL,
+                    sessionID TEXT NOT NULL,
+                    messageIndex INTEGER NOT NULL,
+                    eventID TEXT NOT NULL,
+                    PRIMARY KEY (roomID, sessionID, messageIndex)
+                );
                 -- Our Megolm session per encrypted room, and the devices ("user device curve25519" lines) holding its key.
                 CREATE TABLE matrixOutboundGroupSession (
                     roomID TEXT PRIMARY KEY,

@@ -94,6 +94,17 @@ extension Transaction {
             """).execute(arguments: [roomID, sessionID, senderKey, senderUserID, pickle, now])
     }
 
+    /// Records that a Megolm message index was read from this event; false when another event had it (a replay).
+    public func recordMatrixMegolmIndex(roomID: String, sessionID: String, messageIndex: Int, eventID: String) throws -> Bool {
+        try db.cachedStatement(sql: """
+            INSERT INTO matrixMegolmIndex (roomID, sessionID, messageIndex, eventID) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING
+            """).execute(arguments: [roomID, sessionID, messageIndex, eventID])
+        let first = try String.fetchOne(db.cachedStatement(sql: """
+            SELECT eventID FROM matrixMegolmIndex WHERE roomID = ? AND sessionID = ? AND messageIndex = ?
+            """), arguments: [roomID, sessionID, messageIndex])
+        return first == eventID
+    }
+
     public func matrixOutboundGroupSession(roomID: String) throws -> MatrixOutboundSessionRecord? {
         try Row.fetchOne(db.cachedStatement(sql: """
             SELECT sessionID, pickle, sharedWith, messageCount, createdAt FROM matrixOutboundGroupSession WHERE roomID = ?
@@ -115,7 +126,7 @@ extension Transaction {
 
     /// Everything that would read or write a room's encrypted messages (a family's erasure).
     func forgetMatrixRoomKeys(roomID: String) throws {
-        for table in ["matrixInboundGroupSession", "matrixOutboundGroupSession", "matrixPendingEvent", "matrixRoomEncryption"] {
+        for table in ["matrixInboundGroupSession", "matrixMegolmIndex", "matrixOutboundGroupSession", "matrixPendingEvent", "matrixRoomEncryption"] {
             try db.execute(sql: "DELETE FROM \(table) WHERE roomID = ?", arguments: [roomID])
         }
     }

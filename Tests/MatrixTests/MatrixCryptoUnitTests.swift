@@ -116,6 +116,9 @@ import TestSupport
             try tx.storeMatrixRoomEncryption(roomID: "!r", MatrixRoomEncryption(algorithm: nil), at: now)  // never switched off again
             try tx.storeMatrixDevices(of: "@ouder:s", [MatrixDeviceKeys(userID: "@ouder:s", deviceID: "D", curve25519: "c", ed25519: "e")], at: now)
             try tx.markMatrixDevicesOutdated(["@ouder:s"], at: now)
+            #expect(try tx.recordMatrixMegolmIndex(roomID: "!r", sessionID: "s1", messageIndex: 0, eventID: "$1"))
+            #expect(try tx.recordMatrixMegolmIndex(roomID: "!r", sessionID: "s1", messageIndex: 0, eventID: "$1"))  // the same event again
+            #expect(try !tx.recordMatrixMegolmIndex(roomID: "!r", sessionID: "s1", messageIndex: 0, eventID: "$2"))  // a replay
         }
         try school.runtime.database.readNow { tx in
             #expect(try tx.matrixAccount()?.deviceID == "SAMENSPRAAK")

@@ -101,8 +101,12 @@ import TestSupport
                 }
                 #expect(ask.transactionID.hasPrefix("answer-"))
                 // The next message in the same Megolm session is read at once.
-                parent.fake.rawEvent(try parentDevice.encryptedEvent("Mijn code: " + InviteCode.display(household.code), eventID: "$versleuteld2"), in: Self.room)
+                let withCode = try parentDevice.encryptedEvent("Mijn code: " + InviteCode.display(household.code), eventID: "$versleuteld2")
+                parent.fake.rawEvent(withCode, in: Self.room)
                 _ = try await parent.waitForMessage { $0.body.contains("Nederlands") }
+                // The same ciphertext again as another event (a replay by the homeserver) is not read.
+                parent.fake.rawEvent(withCode.replacingOccurrences(of: "$versleuteld2", with: "$herhaald"), in: Self.room)
+                try await waitUntil(timeout: .seconds(20)) { log.all.contains { $0.text.contains("replayed") && $0.text.contains("$herhaald") } }
             }
             #expect(try school.runtime.database.readNow { try $0.matrixPendingEvents() }.isEmpty)
             #expect(fake.sent.filter { $0.body.hasPrefix("Welkom! Stuur de code") }.count == 1)
