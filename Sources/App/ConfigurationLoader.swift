@@ -15,11 +15,15 @@ public struct ConfigurationLoader {
     public var environment: [String: String]
     /// `--config`; when nil, `SAMENSPRAAK_CONFIG` may name the file; without either there is none.
     public var configFile: String?
+    /// Defaults that replace the built-in ones (a board's schools take the board's flows and texts).
+    public var defaults: [Setting: String]
 
-    public init(commandLine: [Setting: String] = [:], environment: [String: String] = ProcessInfo.processInfo.environment, configFile: String? = nil) {
+    public init(commandLine: [Setting: String] = [:], environment: [String: String] = ProcessInfo.processInfo.environment, configFile: String? = nil,
+                defaults: [Setting: String] = [:]) {
         self.commandLine = commandLine
         self.environment = environment
         self.configFile = configFile
+        self.defaults = defaults
     }
 
     /// Where a value came from, for the messages.
@@ -59,7 +63,7 @@ public struct ConfigurationLoader {
                 let text = setting.isPath && !entry.text.hasPrefix("/") ? folder.appendingPathComponent(entry.text).path : entry.text
                 return (text, .file(file.path, line: entry.line))
             }
-            return nil
+            return defaults[setting].map { ($0, .defaultValue) }
         }
         var origins: [Setting: Origin] = [:]
         /// A setting's checked value, or the default; a wrong value is reported and the default used to go on checking.
@@ -108,6 +112,7 @@ public struct ConfigurationLoader {
         let matrixAllowedServers = value(.matrixAllowedServers, default: nil, { Parse.serverNames($0).map(Optional.some) })
         let translationProvider = value(.translationProvider, default: TranslationSettings.Name.none, Parse.translationProvider)
         let translationURL = value(.translationURL, default: nil, { Parse.url($0).map(Optional.some) })
+        let schools = value(.schools, default: nil, { .success(Optional.some($0)) })
         let translationTimeout = value(.translationTimeoutMS, default: TranslationSettings.defaultTimeoutMilliseconds, Parse.translationTimeout)
 
         /// A secret from its environment variable, or from the file its setting names (the whole file, trimmed).
@@ -241,7 +246,8 @@ public struct ConfigurationLoader {
                                              host: host, port: port, publicURL: publicURL, telegram: telegram, whatsapp: whatsapp, sms: sms, matrix: matrix, staffToken: staffToken,
                                              metricsToken: metricsToken, retention: retentionDays.map { .days($0) } ?? .standard, archiveYears: archiveYears,
                                              translation: translation)
-        return LoadedConfiguration(configuration: configuration, dataDirectory: data, telegramBot: bot, whatsappNumber: whatsappNumber, origins: origins)
+        return LoadedConfiguration(configuration: configuration, dataDirectory: data, telegramBot: bot, whatsappNumber: whatsappNumber,
+                                   schoolsDirectory: schools, origins: origins)
     }
 
     func nonEmpty(_ text: String?) -> String? { text.flatMap { $0.isEmpty ? nil : $0 } }
@@ -270,6 +276,8 @@ public struct LoadedConfiguration: Sendable {
     public let telegramBot: String?
     /// The WhatsApp number for wa.me links, also when this command has no token.
     public let whatsappNumber: String?
+    /// Set for a school board's daemon: the folder with one folder per school (`Board`).
+    public let schoolsDirectory: String?
     let origins: [Setting: ConfigurationLoader.Origin]
 
     /// Whether `setting` was given anywhere rather than left to its default.

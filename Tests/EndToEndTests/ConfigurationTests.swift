@@ -87,7 +87,7 @@ import TestSupport
                 + "whatsapp_verify_token_file, sms_provider, twilio_account_sid, twilio_from, twilio_messaging_service_sid, twilio_api_url, "
                 + "twilio_auth_token_file, matrix_homeserver, matrix_user, matrix_allowed_servers, matrix_password_file, matrix_access_token_file, "
                 + "staff_token_file, metrics_token_file, retention_days, archive_years, translation_provider, translation_url, "
-                + "translation_timeout_ms, translation_key_file",
+                + "translation_timeout_ms, translation_key_file, schools",
             "\(config):6: public_url must be an http:// or https:// address such as https://ouders.school.nl, not \"ftp://ouders.example.nl\"",
             "\(config):5: telegram_mode must be one of polling, webhook, not \"push\"",
             "\(config):8: telegram_token_file names \"\(folder.path("nowhere/token"))\", which cannot be read",
