@@ -247,7 +247,7 @@ public struct ConfigurationLoader {
                                              metricsToken: metricsToken, retention: retentionDays.map { .days($0) } ?? .standard, archiveYears: archiveYears,
                                              translation: translation)
         return LoadedConfiguration(configuration: configuration, dataDirectory: data, telegramBot: bot, whatsappNumber: whatsappNumber,
-                                   schoolsDirectory: schools, origins: origins)
+                                   smsNumber: twilioFrom, matrixUser: matrixUser, schoolsDirectory: schools, origins: origins)
     }
 
     func nonEmpty(_ text: String?) -> String? { text.flatMap { $0.isEmpty ? nil : $0 } }
@@ -276,6 +276,9 @@ public struct LoadedConfiguration: Sendable {
     public let telegramBot: String?
     /// The WhatsApp number for wa.me links, also when this command has no token.
     public let whatsappNumber: String?
+    /// The school's SMS number (`twilio_from`) and the Matrix bot's user id, for the letters, also without their secrets.
+    public let smsNumber: String?
+    public let matrixUser: String?
     /// Set for a school board's daemon: the folder with one folder per school (`Board`).
     public let schoolsDirectory: String?
     let origins: [Setting: ConfigurationLoader.Origin]

@@ -229,22 +229,28 @@ struct Invites: AsyncParsableCommand {
         let loaded = try await locations.loaded()
         let runtime = try await locations.runtime(loaded)
         if staff {
-            print("teacher,name,invite_code,link,telegram_link,whatsapp_link")
+            print("teacher,name,invite_code,link,telegram_link,whatsapp_link,sms_number,matrix_link")
             for invite in try runtime.staffInvites() {
-                let telegram = loaded.telegramBot.map { TelegramSettings.deepLink(bot: $0, inviteCode: invite.code) } ?? ""
-                let whatsapp = loaded.whatsappNumber.map { WhatsAppSettings.link(number: $0, inviteCode: invite.code) } ?? ""
-                print("\(invite.teacher.id),\"\(invite.teacher.name.replacingOccurrences(of: "\"", with: "\"\""))\",\(invite.code),\(invite.link),\(telegram),\(whatsapp)")
+                print("\(invite.teacher.id),\(csvField(invite.teacher.name)),\(invite.code),\(invite.link),\(channelColumns(loaded, code: invite.code))")
             }
             return
         }
-        print("household,guardians,invite_code,link,telegram_link,whatsapp_link")
+        print("household,guardians,invite_code,link,telegram_link,whatsapp_link,sms_number,matrix_link")
         for invite in try runtime.invites() {
-            let guardians = invite.guardians.joined(separator: " & ").replacingOccurrences(of: "\"", with: "\"\"")
-            let telegram = loaded.telegramBot.map { TelegramSettings.deepLink(bot: $0, inviteCode: invite.code) } ?? ""
-            let whatsapp = loaded.whatsappNumber.map { WhatsAppSettings.link(number: $0, inviteCode: invite.code) } ?? ""
-            print("\(invite.household),\"\(guardians)\",\(invite.code),\(invite.link),\(telegram),\(whatsapp)")
+            print("\(invite.household),\(csvField(invite.guardians.joined(separator: " & "))),\(invite.code),\(invite.link),\(channelColumns(loaded, code: invite.code))")
         }
     }
+
+    /// How a parent joins on each configured platform: the Telegram and WhatsApp links carry the code; by SMS they text
+    /// it to the school's number; on Matrix they start a chat with the bot (matrix.to) and send it.
+    func channelColumns(_ loaded: LoadedConfiguration, code: String) -> String {
+        [loaded.telegramBot.map { TelegramSettings.deepLink(bot: $0, inviteCode: code) },
+         loaded.whatsappNumber.map { WhatsAppSettings.link(number: $0, inviteCode: code) },
+         loaded.smsNumber,
+         loaded.matrixUser.map { "https://matrix.to/#/\($0)" }].map { $0 ?? "" }.joined(separator: ",")
+    }
+
+    func csvField(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 }
 
 struct Import: AsyncParsableCommand {
