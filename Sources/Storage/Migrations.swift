@@ -472,6 +472,21 @@ extension AppDatabase {
                 );
                 """)
         }
+        migrator.registerMigration("v20: delivery reports that came before their message was recorded") { db in
+            try db.execute(sql: """
+                -- A platform may report on a message (WhatsApp's and Twilio's status callbacks) before the sender has
+                -- recorded the id the platform gave it; the report waits here and is applied when the id is recorded.
+                CREATE TABLE earlyDeliveryReport (
+                    channel TEXT NOT NULL,
+                    platformMessageID TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    detail TEXT NOT NULL,
+                    receivedAt DATETIME NOT NULL,
+                    PRIMARY KEY (channel, platformMessageID, kind, detail)
+                );
+                CREATE INDEX earlyDeliveryReport_received ON earlyDeliveryReport(receivedAt);
+                """)
+        }
         return migrator
     }
 }
