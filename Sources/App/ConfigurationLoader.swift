@@ -60,7 +60,8 @@ public struct ConfigurationLoader {
             if let text = nonEmpty(environment[setting.environmentVariable]) { return (text, .environment(setting.environmentVariable)) }
             if let file, let entry = file.values[setting] {
                 let folder = URL(fileURLWithPath: file.path).deletingLastPathComponent()
-                let text = setting.isPath && !entry.text.hasPrefix("/") ? folder.appendingPathComponent(entry.text).path : entry.text
+                let isRelativePath = setting.isPath && !entry.text.hasPrefix("/") && !entry.text.contains("://")
+                let text = isRelativePath ? folder.appendingPathComponent(entry.text).path : entry.text
                 return (text, .file(file.path, line: entry.line))
             }
             return defaults[setting].map { ($0, .defaultValue) }
@@ -82,7 +83,7 @@ public struct ConfigurationLoader {
         }
 
         let data = value(.data, default: "data", Parse.text)
-        let database = value(.database, default: "\(data)/samenspraak.sqlite", Parse.text)
+        let database = value(.database, default: "\(data)/samenspraak.sqlite", Parse.databasePath)
         let school = value(.school, default: "\(data)/school.yaml", Parse.text)
         let conversations = value(.conversations, default: "conversations", Parse.text)
         let locales = value(.locales, default: "locales", Parse.text)
@@ -329,6 +330,13 @@ struct Problem: Error {
 /// The checks of each kind of value.
 enum Parse {
     static func text(_ text: String) -> Result<String, Problem> { .success(text) }
+
+    /// The daemon's storage is SQLite so far; PostgreSQL's schema exists (PostgresStorage) but the daemon cannot run
+    /// on it yet, and saying so beats creating a file named after the URL.
+    static func databasePath(_ text: String) -> Result<String, Problem> {
+        guard text.contains("://") else { return .success(text) }
+        return .failure(Problem("is an address, but the daemon runs on a SQLite file only so far (PostgreSQL is not supported yet); give the file's path, such as /var/lib/samenspraak/samenspraak.sqlite"))
+    }
 
     static func host(_ text: String) -> Result<String, Problem> {
         text.contains(where: { $0.isWhitespace || $0 == "/" })

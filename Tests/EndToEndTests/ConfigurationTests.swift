@@ -60,6 +60,13 @@ import TestSupport
         #expect(try ConfigurationLoader(environment: ["SAMENSPRAAK_CONFIG": config]).load().configuration.port == 9000)
         let defaults = try ConfigurationLoader(environment: [:]).load()
         #expect(defaults.configuration.port == 8080 && defaults.configuration.publicURL == "http://127.0.0.1:8080" && defaults.configuration.telegram == nil)
+
+        // PostgreSQL is not supported by the daemon yet: said plainly, rather than a file named after the address.
+        let postgres = try write("database: postgres://samenspraak@db.example.nl/board\n", to: "etc/postgres.yaml", in: folder)
+        #expect(problems(ConfigurationLoader(environment: [:], configFile: postgres)) == [
+            "\(postgres):1: database is an address, but the daemon runs on a SQLite file only so far (PostgreSQL is not supported yet); "
+                + "give the file's path, such as /var/lib/samenspraak/samenspraak.sqlite",
+        ])
     }
 
     @Test func everyWrongValueIsNamedWithItsFileLineOrVariable() throws {
