@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         // Tests only: the browser tests drive headless Chromium over the DevTools protocol, a WebSocket.
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
     ],
@@ -44,6 +46,15 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: ["SamenspraakCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: settings
+        ),
+        // The same schema on PostgreSQL, for a school board's instances sharing one database server.
+        .target(
+            name: "PostgresStorage",
+            dependencies: [
+                "Storage", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: settings
         ),
         // What the daemon counts (swift-metrics instruments made once) and each channel's last contact, for /metrics and /healthz.
@@ -171,6 +182,14 @@ let package = Package(
         .testTarget(name: "DialogueTests", dependencies: ["Dialogue", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "SchoolSetupTests", dependencies: ["SchoolSetup", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: settings),
+        // Against a real PostgreSQL server (SAMENSPRAAK_POSTGRES_URL; `.ci/run` starts one).
+        .testTarget(
+            name: "PostgresTests",
+            dependencies: ["PostgresStorage", "Storage", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "PostgresNIO", package: "postgres-nio")],
+            exclude: ["postgres.sh"],
+            swiftSettings: settings
+        ),
         .testTarget(
             name: "ConversationsTests", dependencies: ["Conversations", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Transcripts"],  // golden transcripts, read through #filePath

@@ -14,6 +14,17 @@ import WhatsApp
 public func buildApplication(_ runtime: Runtime, logger: Logger, pollTimeout: Duration = .seconds(25), telegramWebhook: TelegramWebhook? = nil,
                              whatsappWebhook: WhatsAppWebhook? = nil, smsWebhook: TwilioWebhook? = nil,
                              onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+    Application(
+        router: try buildSchoolRouter(runtime, logger: logger, pollTimeout: pollTimeout, telegramWebhook: telegramWebhook,
+                                      whatsappWebhook: whatsappWebhook, smsWebhook: smsWebhook),
+        configuration: .init(address: .hostname(runtime.configuration.host, port: runtime.configuration.port), serverName: "samenspraak"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+        logger: logger)
+}
+
+/// Every route of one school: its web chat, pages, API, feeds, health and metrics, and its platforms' webhooks.
+public func buildSchoolRouter(_ runtime: Runtime, logger: Logger, pollTimeout: Duration = .seconds(25), telegramWebhook: TelegramWebhook? = nil,
+                              whatsappWebhook: WhatsAppWebhook? = nil, smsWebhook: TwilioWebhook? = nil) throws -> Router<AppRequestContext> {
     let router = buildRouter(service: runtime.service, assets: try StaticAssets.fromBundle(), pollTimeout: pollTimeout,
                              staffToken: runtime.configuration.staffToken,
                              staffPages: try StaffPages(service: runtime.service, publicURL: runtime.configuration.publicURL),
@@ -61,11 +72,7 @@ public func buildApplication(_ runtime: Runtime, logger: Logger, pollTimeout: Du
             return try twimlResponse(to: answer)
         }
     }
-    return Application(
-        router: router,
-        configuration: .init(address: .hostname(runtime.configuration.host, port: runtime.configuration.port), serverName: "samenspraak"),
-        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
-        logger: logger)
+    return router
 }
 
 /// A webhook's answer in HTTP: 200, 503 so the platform delivers it again, or 401 and 400 with the reason.

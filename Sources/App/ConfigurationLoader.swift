@@ -15,11 +15,15 @@ public struct ConfigurationLoader {
     public var environment: [String: String]
     /// `--config`; when nil, `SAMENSPRAAK_CONFIG` may name the file; without either there is none.
     public var configFile: String?
+    /// Defaults that replace the built-in ones (a board's schools take the board's flows and texts).
+    public var defaults: [Setting: String]
 
-    public init(commandLine: [Setting: String] = [:], environment: [String: String] = ProcessInfo.processInfo.environment, configFile: String? = nil) {
+    public init(commandLine: [Setting: String] = [:], environment: [String: String] = ProcessInfo.processInfo.environment, configFile: String? = nil,
+                defaults: [Setting: String] = [:]) {
         self.commandLine = commandLine
         self.environment = environment
         self.configFile = configFile
+        self.defaults = defaults
     }
 
     /// Where a value came from, for the messages.
@@ -56,10 +60,11 @@ public struct ConfigurationLoader {
             if let text = nonEmpty(environment[setting.environmentVariable]) { return (text, .environment(setting.environmentVariable)) }
             if let file, let entry = file.values[setting] {
                 let folder = URL(fileURLWithPath: file.path).deletingLastPathComponent()
-                let text = setting.isPath && !entry.text.hasPrefix("/") ? folder.appendingPathComponent(entry.text).path : entry.text
+                let isRelativePath = setting.isPath && !entry.text.hasPrefix("/") && !entry.text.contains("://")
+                let text = isRelativePath ? folder.appendingPathComponent(entry.text).path : entry.text
                 return (text, .file(file.path, line: entry.line))
             }
-            return nil
+            return defaults[setting].map { ($0, .defaultValue) }
         }
         var origins: [Setting: Origin] = [:]
         /// A setting's checked value, or the default; a wrong value is reported and the default used to go on checking.
@@ -78,7 +83,7 @@ public struct ConfigurationLoader {
         }
 
         let data = value(.data, default: "data", Parse.text)
-        let database = value(.database, default: "\(data)/samenspraak.sqlite", Parse.text)
+        let database = value(.database, default: "\(data)/samenspraak.sqlite", Parse.databasePath)
         let school = value(.school, default: "\(data)/school.yaml", Parse.text)
         let conversations = value(.conversations, default: "conversations", Parse.text)
         let locales = value(.locales, default: "locales", Parse.text)
@@ -108,6 +113,7 @@ public struct ConfigurationLoader {
         let matrixAllowedServers = value(.matrixAllowedServers, default: nil, { Parse.serverNames($0).map(Optional.some) })
         let translationProvider = value(.translationProvider, default: TranslationSettings.Name.none, Parse.translationProvider)
         let translationURL = value(.translationURL, default: nil, { Parse.url($0).map(Optional.some) })
+        let schools = value(.schools, default: nil, { .success(Optional.some($0)) })
         let translationTimeout = value(.translationTimeoutMS, default: TranslationSettings.defaultTimeoutMilliseconds, Parse.translationTimeout)
 
         /// A secret from its environment variable, or from the file its setting names (the whole file, trimmed).
@@ -243,7 +249,8 @@ public struct ConfigurationLoader {
                                              host: host, port: port, publicURL: publicURL, telegram: telegram, whatsapp: whatsapp, sms: sms, matrix: matrix, staffToken: staffToken,
                                              metricsToken: metricsToken, retention: retentionDays.map { .days($0) } ?? .standard, archiveYears: archiveYears,
                                              translation: translation)
-        return LoadedConfiguration(configuration: configuration, dataDirectory: data, telegramBot: bot, whatsappNumber: whatsappNumber, origins: origins)
+        return LoadedConfiguration(configuration: configuration, dataDirectory: data, telegramBot: bot, whatsappNumber: whatsappNumber,
+                                   smsNumber: twilioFrom, matrixUser: matrixUser, schoolsDirectory: schools, origins: origins)
     }
 
     func nonEmpty(_ text: String?) -> String? { text.flatMap { $0.isEmpty ? nil : $0 } }
@@ -272,6 +279,11 @@ public struct LoadedConfiguration: Sendable {
     public let telegramBot: String?
     /// The WhatsApp number for wa.me links, also when this command has no token.
     public let whatsappNumber: String?
+    /// The school's SMS number (`twilio_from`) and the Matrix bot's user id, for the letters, also without their secrets.
+    public let smsNumber: String?
+    public let matrixUser: String?
+    /// Set for a school board's daemon: the folder with one folder per school (`Board`).
+    public let schoolsDirectory: String?
     let origins: [Setting: ConfigurationLoader.Origin]
 
     /// Whether `setting` was given anywhere rather than left to its default.
@@ -320,6 +332,13 @@ struct Problem: Error {
 /// The checks of each kind of value.
 enum Parse {
     static func text(_ text: String) -> Result<String, Problem> { .success(text) }
+
+    /// The daemon's storage is SQLite so far; PostgreSQL's schema exists (PostgresStorage) but the daemon cannot run
+    /// on it yet, and saying so beats creating a file named after the URL.
+    static func databasePath(_ text: String) -> Result<String, Problem> {
+        guard text.contains("://") else { return .success(text) }
+        return .failure(Problem("is an address, but the daemon runs on a SQLite file only so far (PostgreSQL is not supported yet); give the file's path, such as /var/lib/samenspraak/samenspraak.sqlite"))
+    }
 
     static func host(_ text: String) -> Result<String, Problem> {
         text.contains(where: { $0.isWhitespace || $0 == "/" })

@@ -11,6 +11,14 @@ public struct Content: Sendable {
     public var staffFlows: FlowSet
     public var catalogs: [LocaleCatalog]
 
+    /// Loads both folders and checks the flows against the texts; every problem is thrown as `FileIssues`.
+    public static func loadValidated(conversations: String, locales: String) throws -> Content {
+        let content = try load(conversations: URL(fileURLWithPath: conversations), locales: URL(fileURLWithPath: locales))
+        let problems = content.validate()
+        if !problems.isEmpty { throw FileIssues(problems) }
+        return content
+    }
+
     /// Loads both folders; syntax problems are thrown as `FileIssues` naming file and line.
     public static func load(conversations: URL, locales: URL) throws -> Content {
         var issues: [FileIssue] = []

@@ -150,12 +150,10 @@ public struct Runtime: Sendable {
     public let translator: Translator?
 
     /// Loads and validates everything; a problem in a data file is thrown as `FileIssues` naming file and line.
-    public static func load(_ configuration: AppConfiguration, clock: any Clock = SystemClock(), logger: Logger) throws -> Runtime {
+    /// `content`: the flows and texts when the caller loaded them already (a board's schools share them).
+    public static func load(_ configuration: AppConfiguration, content: Content? = nil, clock: any Clock = SystemClock(), logger: Logger) throws -> Runtime {
         let school = try SchoolFile.load(url: URL(fileURLWithPath: configuration.schoolFile))
-        let content = try Content.load(conversations: URL(fileURLWithPath: configuration.conversationsDirectory),
-                                       locales: URL(fileURLWithPath: configuration.localesDirectory))
-        let problems = content.validate()
-        if !problems.isEmpty { throw FileIssues(problems) }
+        let content = try content ?? Content.loadValidated(conversations: configuration.conversationsDirectory, locales: configuration.localesDirectory)
         let database = try AppDatabase.open(path: configuration.databasePath)
         try database.writeNow { tx in
             try tx.synchroniseSlots(SlotGenerator.slots(for: school).map { ($0.teacherID, $0.start, $0.end, $0.kind.rawValue, $0.place) })

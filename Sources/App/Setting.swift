@@ -41,6 +41,8 @@ public enum Setting: String, CaseIterable, Sendable {
     case translationURL = "translation_url"
     case translationTimeoutMS = "translation_timeout_ms"
     case translationKeyFile = "translation_key_file"
+    /// A school board's deployment: a folder with one folder per school, each holding that school's `samenspraak.yaml`.
+    case schools
 
     public var key: String { rawValue }
     public var environmentVariable: String { "SAMENSPRAAK_" + rawValue.uppercased() }
@@ -51,10 +53,14 @@ public enum Setting: String, CaseIterable, Sendable {
         switch self {
         case .data, .database, .school, .conversations, .locales, .telegramTokenFile, .staffTokenFile, .metricsTokenFile, .whatsappTokenFile,
              .whatsappAppSecretFile, .whatsappVerifyTokenFile, .twilioAuthTokenFile, .translationKeyFile,
-             .matrixPasswordFile, .matrixAccessTokenFile, .matrixPickleKeyFile: true
+             .matrixPasswordFile, .matrixAccessTokenFile, .matrixPickleKeyFile, .schools: true
         default: false
         }
     }
+
+    /// What a school board's daemon reads for itself (and `data`, which only the demo uses); every other setting
+    /// belongs to one school's file.
+    static let boardSettings: Set<Setting> = [.schools, .host, .port, .conversations, .locales, .data]
 
     /// The environment variable that names the configuration file when `--config` is not given.
     public static let configEnvironmentVariable = "SAMENSPRAAK_CONFIG"

@@ -68,6 +68,13 @@ extension Transaction {
             try db.execute(sql: "DELETE FROM \(table) WHERE id IN (SELECT id \(condition) LIMIT ?)", arguments: [cutoff, limit ?? -1])
             if table == "inbox" { counts.inbox = db.changesCount } else { counts.outbox = db.changesCount }
         }
+        // Reports on messages that never became ours (sent from the platform's own console, or long gone).
+        try db.execute(sql: "DELETE FROM earlyDeliveryReport WHERE receivedAt < ?", arguments: [cutoff])
         return counts
     }
+}
+
+extension Transaction {
+    /// Reports still waiting for their message's id (`keepEarly`).
+    public func earlyDeliveryReportCount() throws -> Int { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM earlyDeliveryReport") ?? 0 }
 }

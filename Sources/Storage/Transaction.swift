@@ -466,10 +466,24 @@ public struct Transaction {
     }
 
     /// `template`: the template it went as (WhatsApp outside the 24-hour window).
+    /// Reports the platform sent on this id before it was recorded are applied now.
     public func markOutboxSent(id: Int64, platformMessageID: String?, template: String? = nil, at now: Date) throws {
         try db.cachedStatement(sql: """
             UPDATE outbox SET status = 'sent', sentAt = ?, platformMessageID = ?, lastError = NULL, sentAsTemplate = ?, templateRequired = 0 WHERE id = ?
             """).execute(arguments: [now, platformMessageID, template, id])
+        guard let platformMessageID else { return }
+        let early = try Row.fetchAll(db.cachedStatement(sql: """
+            DELETE FROM earlyDeliveryReport WHERE platformMessageID = ? AND channel = (SELECT channel FROM outbox WHERE id = ?) RETURNING channel, kind, detail
+            """), arguments: [platformMessageID, id])
+        for row in early {
+            let detail: String = row[2]
+            let report: DeliveryReport = switch row[1] as String {
+            case "failed": .failed(detail)
+            case "needsTemplate": .needsTemplate(detail)
+            default: .receipt(detail)
+            }
+            try recordDeliveryReport(channel: row[0], platformMessageID: platformMessageID, report, at: now)
+        }
     }
 
     /// A sent message's fate as its platform reports it later (WhatsApp's status callbacks), found by the platform's id.
@@ -494,8 +508,10 @@ public struct Transaction {
                   AND (CASE receipt WHEN 'read' THEN 3 WHEN 'delivered' THEN 2 WHEN 'sent' THEN 1 ELSE 0 END) < ?
                 """).execute(arguments: [receipt, now, channel, platformMessageID, rank])
             if db.changesCount > 0 { return true }
-            return try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM outbox WHERE channel = ? AND platformMessageID = ?"),
-                                     arguments: [channel, platformMessageID]) ?? false
+            if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM outbox WHERE channel = ? AND platformMessageID = ?"),
+                                 arguments: [channel, platformMessageID]) ?? false { return true }
+            try keepEarly(channel: channel, platformMessageID: platformMessageID, report, at: now)
+            return false
         case .failed(let reason):
             try db.cachedStatement(sql: "UPDATE outbox SET status = 'failed', lastError = ? WHERE channel = ? AND platformMessageID = ? AND status = 'sent'")
                 .execute(arguments: [reason, channel, platformMessageID])
@@ -505,7 +521,26 @@ public struct Transaction {
                 WHERE channel = ? AND platformMessageID = ? AND status = 'sent' AND sentAsTemplate IS NULL
                 """).execute(arguments: [reason, channel, platformMessageID])
         }
-        return db.changesCount > 0
+        if db.changesCount > 0 { return true }
+        try keepEarly(channel: channel, platformMessageID: platformMessageID, report, at: now)
+        return false
+    }
+
+    /// A report on an id no row has yet: the sender may not have recorded the id the platform just gave it (the
+    /// report overtook the send's answer), so it is kept until `markOutboxSent` records it. Reports on messages that
+    /// are not ours go with the old messages (`purgeMessages`).
+    func keepEarly(channel: String, platformMessageID: String, _ report: DeliveryReport, at now: Date) throws {
+        let exists = try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM outbox WHERE channel = ? AND platformMessageID = ?"),
+                                       arguments: [channel, platformMessageID]) ?? false
+        guard !exists else { return }
+        let (kind, detail) = switch report {
+        case .receipt(let receipt): ("receipt", receipt)
+        case .failed(let reason): ("failed", reason)
+        case .needsTemplate(let reason): ("needsTemplate", reason)
+        }
+        try db.cachedStatement(sql: """
+            INSERT INTO earlyDeliveryReport (channel, platformMessageID, kind, detail, receivedAt) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            """).execute(arguments: [channel, platformMessageID, kind, detail, now])
     }
 
     static func receiptRank(_ receipt: String) -> Int {

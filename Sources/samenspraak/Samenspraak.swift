@@ -50,6 +50,8 @@ struct Locations: ParsableArguments {
     @Option(name: .customLong("twilio-api-url"), help: "Twilio: the API address (default: https://api.twilio.com).") var twilioAPIURL: String?
     @Option(help: "Delete conversation messages this many days after they were sent (at least 7; default: 30 days after the end of the school year).")
     var retentionDays: String?
+    @Option(help: "A school board: a folder with one folder per school, each with its own samenspraak.yaml (serve and check only; see the README).")
+    var schools: String?
     @Option(help: "Delete the rollover's archive of a school year this many years after that year ended, on 1 August (1 to 10; default: 1).")
     var archiveYears: String?
 
@@ -62,7 +64,8 @@ struct Locations: ParsableArguments {
                                          .retentionDays: retentionDays, .archiveYears: archiveYears, .whatsappPhoneNumberID: whatsappPhoneNumberID,
                                          .whatsappNumber: whatsappNumber, .whatsappAPIURL: whatsappAPIURL, .whatsappGraphVersion: whatsappGraphVersion,
                                          .whatsappTemplates: whatsappTemplates, .smsProvider: smsProvider, .twilioAccountSID: twilioAccountSID,
-                                         .twilioFrom: twilioFrom, .twilioMessagingServiceSID: twilioMessagingServiceSID, .twilioAPIURL: twilioAPIURL]
+                                         .twilioFrom: twilioFrom, .twilioMessagingServiceSID: twilioMessagingServiceSID, .twilioAPIURL: twilioAPIURL,
+                                         .schools: schools]
         return try await reportingFileIssues { try ConfigurationLoader(commandLine: given.compactMapValues { $0 }, configFile: config).load() }
     }
 
@@ -70,6 +73,9 @@ struct Locations: ParsableArguments {
     /// file ends the command with the list of `file:line` problems.
     func runtime(_ loaded: LoadedConfiguration? = nil) async throws -> Runtime {
         let loaded = if let loaded { loaded } else { try await self.loaded() }
+        if let schools = loaded.schoolsDirectory {
+            throw refusal("This is a school board's configuration (schools: \(schools)); name one school's file instead: --config \(schools)/<school>/samenspraak.yaml")
+        }
         return try await reportingFileIssues {
             try loaded.checkFilesExist()
             return try Runtime.load(loaded.configuration, logger: try makeLogger())
@@ -111,6 +117,7 @@ struct Demo: AsyncParsableCommand {
         let logger = try await reportingFileIssues { try makeLogger() }
         let loaded = try await locations.loaded()
         let configuration = loaded.configuration
+        if loaded.schoolsDirectory != nil { throw refusal("The demo makes one school; leave schools unset (it names a school board's folder).") }
         let runtime = try await reportingFileIssues {
             try loaded.checkFilesExist(schoolMayBeMissing: true)
             try loaded.checkTelegramToken()
@@ -140,12 +147,21 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let loaded = try await locations.loaded()
+        if loaded.schoolsDirectory != nil { return try await serveBoard(loaded) }
         let logger = try await reportingFileIssues {
             try loaded.checkTelegramToken()
             try loaded.checkWhatsAppToken()
             return try makeLogger()
         }
         try await runDaemon(try await locations.runtime(loaded), logger: logger)
+    }
+
+    /// A school board's daemon: every school of the `schools` folder, on one port.
+    func serveBoard(_ loaded: LoadedConfiguration) async throws {
+        let logger = try await reportingFileIssues { try makeLogger() }
+        let schools = try await reportingFileIssues { try Board.load(loaded).runtimes(logger: logger) }
+        logger.info("Board", metadata: ["schools": "\(schools.count)"])
+        try await runBoard(schools, host: loaded.configuration.host, port: loaded.configuration.port, logger: logger)
     }
 }
 
@@ -213,22 +229,28 @@ struct Invites: AsyncParsableCommand {
         let loaded = try await locations.loaded()
         let runtime = try await locations.runtime(loaded)
         if staff {
-            print("teacher,name,invite_code,link,telegram_link,whatsapp_link")
+            print("teacher,name,invite_code,link,telegram_link,whatsapp_link,sms_number,matrix_link")
             for invite in try runtime.staffInvites() {
-                let telegram = loaded.telegramBot.map { TelegramSettings.deepLink(bot: $0, inviteCode: invite.code) } ?? ""
-                let whatsapp = loaded.whatsappNumber.map { WhatsAppSettings.link(number: $0, inviteCode: invite.code) } ?? ""
-                print("\(invite.teacher.id),\"\(invite.teacher.name.replacingOccurrences(of: "\"", with: "\"\""))\",\(invite.code),\(invite.link),\(telegram),\(whatsapp)")
+                print("\(invite.teacher.id),\(csvField(invite.teacher.name)),\(invite.code),\(invite.link),\(channelColumns(loaded, code: invite.code))")
             }
             return
         }
-        print("household,guardians,invite_code,link,telegram_link,whatsapp_link")
+        print("household,guardians,invite_code,link,telegram_link,whatsapp_link,sms_number,matrix_link")
         for invite in try runtime.invites() {
-            let guardians = invite.guardians.joined(separator: " & ").replacingOccurrences(of: "\"", with: "\"\"")
-            let telegram = loaded.telegramBot.map { TelegramSettings.deepLink(bot: $0, inviteCode: invite.code) } ?? ""
-            let whatsapp = loaded.whatsappNumber.map { WhatsAppSettings.link(number: $0, inviteCode: invite.code) } ?? ""
-            print("\(invite.household),\"\(guardians)\",\(invite.code),\(invite.link),\(telegram),\(whatsapp)")
+            print("\(invite.household),\(csvField(invite.guardians.joined(separator: " & "))),\(invite.code),\(invite.link),\(channelColumns(loaded, code: invite.code))")
         }
     }
+
+    /// How a parent joins on each configured platform: the Telegram and WhatsApp links carry the code; by SMS they text
+    /// it to the school's number; on Matrix they start a chat with the bot (matrix.to) and send it.
+    func channelColumns(_ loaded: LoadedConfiguration, code: String) -> String {
+        [loaded.telegramBot.map { TelegramSettings.deepLink(bot: $0, inviteCode: code) },
+         loaded.whatsappNumber.map { WhatsAppSettings.link(number: $0, inviteCode: code) },
+         loaded.smsNumber,
+         loaded.matrixUser.map { "https://matrix.to/#/\($0)" }].map { $0 ?? "" }.joined(separator: ",")
+    }
+
+    func csvField(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 }
 
 struct Import: AsyncParsableCommand {
@@ -252,8 +274,26 @@ struct Check: AsyncParsableCommand {
         var issues: [FileIssue] = []
         let loaded = try await locations.loaded()
         let configuration = loaded.configuration
-        if loaded.isSet(.school) || FileManager.default.fileExists(atPath: configuration.schoolFile) {
-            do { _ = try SchoolFile.load(url: URL(fileURLWithPath: configuration.schoolFile)) } catch let error as FileIssues { issues += error.issues }
+        var schoolFiles: [String] = []
+        if loaded.schoolsDirectory != nil {
+            do {
+                let board = try Board.load(loaded)
+                print("School board: \(board.schools.count) school(s): \(board.schools.map { "\($0.id) (\($0.hostName))" }.joined(separator: ", "))")
+                schoolFiles = board.schools.map(\.configuration.schoolFile)
+                // A school with flows or texts of its own has them checked here; the board's are checked below.
+                for school in board.schools where school.configuration.conversationsDirectory != configuration.conversationsDirectory
+                    || school.configuration.localesDirectory != configuration.localesDirectory {
+                    do { _ = try Content.loadValidated(conversations: school.configuration.conversationsDirectory, locales: school.configuration.localesDirectory) }
+                    catch let error as FileIssues { issues += error.issues }
+                }
+            } catch let error as FileIssues {
+                issues += error.issues
+            }
+        } else if loaded.isSet(.school) || FileManager.default.fileExists(atPath: configuration.schoolFile) {
+            schoolFiles = [configuration.schoolFile]
+        }
+        for schoolFile in schoolFiles {
+            do { _ = try SchoolFile.load(url: URL(fileURLWithPath: schoolFile)) } catch let error as FileIssues { issues += error.issues }
         }
         do {
             let content = try Content.load(conversations: URL(fileURLWithPath: configuration.conversationsDirectory),

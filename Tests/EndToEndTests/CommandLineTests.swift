@@ -201,6 +201,20 @@ import TestSupport
         #expect(noToken.errors == "\(config):1: telegram_bot is set but there is no token: set SAMENSPRAAK_TELEGRAM_TOKEN or telegram_token_file\n")
         // Fine for the invitation letters, which only need the bot's name.
         #expect(try run(["invites", "--config", config], data: data).output.contains("https://t.me/MySchoolBot?start="))
+
+        // With SMS and Matrix, the letters also say which number to text the code to and which bot to write to.
+        let channels = ["SAMENSPRAAK_PUBLIC_URL": "https://ouders.example.nl", "SAMENSPRAAK_SMS_PROVIDER": "twilio",
+                        "SAMENSPRAAK_TWILIO_ACCOUNT_SID": "AC" + String(repeating: "0", count: 32), "SAMENSPRAAK_TWILIO_AUTH_TOKEN": "twilio-secret",
+                        "SAMENSPRAAK_TWILIO_FROM": "+3197010203040", "SAMENSPRAAK_MATRIX_HOMESERVER": "https://matrix.example.nl",
+                        "SAMENSPRAAK_MATRIX_USER": "@samenspraak:example.nl", "SAMENSPRAAK_MATRIX_ACCESS_TOKEN": "matrix-secret"]
+        let letters = try run(["invites"], data: data, environment: channels)
+        #expect(letters.status == 0, "\(letters.errors)")
+        let lines = letters.output.split(separator: "\n")
+        #expect(lines.first == "household,guardians,invite_code,link,telegram_link,whatsapp_link,sms_number,matrix_link")
+        #expect(lines.dropFirst().allSatisfy { $0.hasSuffix(",,,+3197010203040,https://matrix.to/#/@samenspraak:example.nl") })
+        let teachers = try run(["invites", "--staff"], data: data, environment: channels).output
+        #expect(teachers.hasPrefix("teacher,name,invite_code,link,telegram_link,whatsapp_link,sms_number,matrix_link\n"))
+        #expect(!letters.output.contains("twilio-secret") && !letters.output.contains("matrix-secret"))
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: CommandLineTests.executable.path), "needs the built samenspraak binary"))

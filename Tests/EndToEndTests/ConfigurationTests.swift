@@ -60,6 +60,13 @@ import TestSupport
         #expect(try ConfigurationLoader(environment: ["SAMENSPRAAK_CONFIG": config]).load().configuration.port == 9000)
         let defaults = try ConfigurationLoader(environment: [:]).load()
         #expect(defaults.configuration.port == 8080 && defaults.configuration.publicURL == "http://127.0.0.1:8080" && defaults.configuration.telegram == nil)
+
+        // PostgreSQL is not supported by the daemon yet: said plainly, rather than a file named after the address.
+        let postgres = try write("database: postgres://samenspraak@db.example.nl/board\n", to: "etc/postgres.yaml", in: folder)
+        #expect(problems(ConfigurationLoader(environment: [:], configFile: postgres)) == [
+            "\(postgres):1: database is an address, but the daemon runs on a SQLite file only so far (PostgreSQL is not supported yet); "
+                + "give the file's path, such as /var/lib/samenspraak/samenspraak.sqlite",
+        ])
     }
 
     @Test func everyWrongValueIsNamedWithItsFileLineOrVariable() throws {
@@ -87,7 +94,7 @@ import TestSupport
                 + "whatsapp_verify_token_file, sms_provider, twilio_account_sid, twilio_from, twilio_messaging_service_sid, twilio_api_url, "
                 + "twilio_auth_token_file, matrix_homeserver, matrix_user, matrix_allowed_servers, matrix_password_file, matrix_access_token_file, matrix_pickle_key_file, "
                 + "staff_token_file, metrics_token_file, retention_days, archive_years, translation_provider, translation_url, "
-                + "translation_timeout_ms, translation_key_file",
+                + "translation_timeout_ms, translation_key_file, schools",
             "\(config):6: public_url must be an http:// or https:// address such as https://ouders.school.nl, not \"ftp://ouders.example.nl\"",
             "\(config):5: telegram_mode must be one of polling, webhook, not \"push\"",
             "\(config):8: telegram_token_file names \"\(folder.path("nowhere/token"))\", which cannot be read",

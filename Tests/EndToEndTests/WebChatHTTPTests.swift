@@ -139,10 +139,11 @@ import TestSupport
     }
 }
 
-/// Runs the daemon's real HTTP server on an ephemeral 127.0.0.1 port for the duration of `body`.
 /// What the chat page does: send a message, then poll for the replies after the last one seen.
 final class WebChatBrowser: @unchecked Sendable {
-    let client: any TestClientProtocol
+    typealias Exchange = @Sendable (_ uri: String, _ method: HTTPRequest.Method, _ headers: HTTPFields, _ body: ByteBuffer?) async throws
+        -> (status: HTTPResponse.Status, body: ByteBuffer)
+    let exchange: Exchange
     let code: String
     let clientID = "browser-\(UUID().uuidString.prefix(8))"
     var after: Int64 = 0
@@ -150,7 +151,16 @@ final class WebChatBrowser: @unchecked Sendable {
     private(set) var messages: [[String: Any]] = []
 
     init(client: any TestClientProtocol, code: String) {
-        self.client = client
+        self.exchange = { uri, method, headers, body in
+            let response = try await client.execute(uri: uri, method: method, headers: headers, body: body)
+            return (response.status, response.body)
+        }
+        self.code = code
+    }
+
+    /// A browser whose requests go through `exchange` (a school board's test sends each school's host name).
+    init(exchange: @escaping Exchange, code: String) {
+        self.exchange = exchange
         self.code = code
     }
 
@@ -159,14 +169,14 @@ final class WebChatBrowser: @unchecked Sendable {
         var body = fields
         body["client"] = clientID
         body["id"] = id ?? "message-\(sent)-\(UUID().uuidString.prefix(8))"
-        let response = try await client.execute(uri: "/api/chat/\(code)/messages", method: .post, headers: [.contentType: "application/json"],
-                                                body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+        let response = try await exchange("/api/chat/\(code)/messages", .post, [.contentType: "application/json"],
+                                          ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
         #expect(response.status == .accepted, "\(String(buffer: response.body))")
         try await poll()
     }
 
     func poll() async throws {
-        let response = try await client.execute(uri: "/api/chat/\(code)/messages?client=\(clientID)&after=\(after)", method: .get)
+        let response = try await exchange("/api/chat/\(code)/messages?client=\(clientID)&after=\(after)", .get, [:], nil)
         #expect(response.status == .ok)
         let object = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
         let new = object?["messages"] as? [[String: Any]] ?? []

@@ -138,7 +138,7 @@ final class SMSParent: Sendable {
     }
 
     /// The first message to this number, after those already read, that matches.
-    func waitForMessage(timeout: Duration = .seconds(5), _ matches: (FakeTwilio.Sent) -> Bool) async throws -> FakeTwilio.Sent {
+    func waitForMessage(timeout: Duration = .seconds(30), _ matches: (FakeTwilio.Sent) -> Bool) async throws -> FakeTwilio.Sent {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let mine = fake.sent.filter { $0.to == number }

@@ -156,7 +156,7 @@ import TestSupport
 
     /// Binds the parent's number with the invite code; returns the welcome.
     @discardableResult
-    func bind(_ parent: SMSParent, _ school: TestSchool, timeout: Duration = .seconds(5)) async throws -> FakeTwilio.Sent {
+    func bind(_ parent: SMSParent, _ school: TestSchool, timeout: Duration = .seconds(30)) async throws -> FakeTwilio.Sent {
         try await parent.send(InviteCode.display(try school.household().code))
         return try await parent.waitForMessage(timeout: timeout) { _ in true }
     }

@@ -194,7 +194,7 @@ final class TelegramParent: Sendable {
     }
 
     /// The first message to this chat, after those already read, that matches.
-    func waitForMessage(timeout: Duration = .seconds(5), _ matches: (FakeBotAPI.Sent) -> Bool) async throws -> FakeBotAPI.Sent {
+    func waitForMessage(timeout: Duration = .seconds(30), _ matches: (FakeBotAPI.Sent) -> Bool) async throws -> FakeBotAPI.Sent {
         let deadline = ContinuousClock.now + timeout
         let chat = String(chatID)
         while ContinuousClock.now < deadline {

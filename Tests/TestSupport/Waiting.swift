@@ -6,7 +6,7 @@ public struct ConditionNotMet: Error, CustomStringConvertible {
 
 /// Waits (polling every 20 ms) until `condition` holds, for what the daemon does just after something a test can see,
 /// such as a metric counted after its row was stored; throws when it does not within `timeout`.
-public func waitUntil(timeout: Duration = .seconds(5), _ condition: () throws -> Bool) async throws {
+public func waitUntil(timeout: Duration = .seconds(30), _ condition: () throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while try !condition() {
         guard ContinuousClock.now < deadline else { throw ConditionNotMet(timeout: timeout) }

@@ -111,7 +111,7 @@ final class WhatsAppParent: Sendable {
     }
 
     /// The first message to this number, after those already read, that matches.
-    func waitForMessage(timeout: Duration = .seconds(5), _ matches: (FakeGraphAPI.Sent) -> Bool) async throws -> FakeGraphAPI.Sent {
+    func waitForMessage(timeout: Duration = .seconds(30), _ matches: (FakeGraphAPI.Sent) -> Bool) async throws -> FakeGraphAPI.Sent {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let mine = fake.sent.filter { $0.to == number }
