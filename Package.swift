@@ -53,7 +53,7 @@ let package = Package(
             name: "PostgresStorage",
             dependencies: [
                 "Storage", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: settings
         ),
@@ -165,7 +165,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "samenspraak",
-            dependencies: ["App", "Conversations", "HTTPServer", "Storage", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["App", "Conversations", "HTTPServer", "Storage", "PostgresStorage", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: settings
         ),
         .target(

@@ -52,3 +52,11 @@ public enum PostgresSchema {
         }
     }
 }
+
+/// What went wrong with PostgreSQL, said without the query's values or the password: the server's own message, or
+/// the kind of failure (connection refused, authentication, TLS).
+public func postgresFailureReason(_ error: any Error) -> String {
+    guard let error = error as? PSQLError else { return "\(type(of: error))" }
+    if let message = error.serverInfo?[.message] { return message }
+    return "\(error.code)" + (error.underlying.map { ": \($0)" } ?? "")
+}

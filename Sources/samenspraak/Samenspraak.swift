@@ -12,7 +12,7 @@ struct Samenspraak: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Parents and school as partners: book the startgesprek by chat, in the parent's own language.",
         subcommands: [Demo.self, Serve.self, Chat.self, Invites.self, Import.self, Coverage.self, Receptions.self, Household.self, Staff.self,
-                      Deliveries.self, Jobs.self, Purge.self, Rollover.self, PlanRound.self, Check.self, Backup.self])
+                      Deliveries.self, Jobs.self, Purge.self, Rollover.self, PlanRound.self, Check.self, Backup.self, MigrateToPostgres.self])
 }
 
 /// Paths and addresses shared by every command. Each may also come from the environment (`SAMENSPRAAK_PORT`) or the
