@@ -270,17 +270,13 @@ struct AgreementText {
     }
 
     /// Whether a message about `agreement` to `household` should wait a little for its translation: a provider is
-    /// configured, a chat of the household reads another language than the teacher wrote in, and the agreement was saved
+    /// configured, the household's chat reads another language than the teacher wrote in, and the agreement was saved
     /// less than `translationWait` ago.
     static let translationWait: TimeInterval = 120
     func waitsForTranslation(_ agreement: AgreementRecord, household: Int64, localizer: Localizer, now: Date, tx: Transaction) throws -> Bool {
         guard let id = agreement.id, now < agreement.updatedAt + Self.translationWait else { return false }
-        for contact in try tx.contacts(household: household) where contact.receivesMessages {
-            if let language = contact.language, language != localizer.baseLanguage, try tx.agreementTranslation(agreementID: id, language: language) == nil {
-                return true
-            }
-        }
-        return false
+        guard let language = try tx.reachableContact(household: household)?.language, language != localizer.baseLanguage else { return false }
+        return try tx.agreementTranslation(agreementID: id, language: language) == nil
     }
 }
 

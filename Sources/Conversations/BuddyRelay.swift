@@ -15,7 +15,7 @@ extension ConversationService {
             try tx.waitingBuddyMessages(limit: limit).map { message -> (BuddyMessageRecord, [String]) in
                 guard let introduction = try tx.buddyIntroduction(id: message.introductionID),
                       let other = introduction.other(than: message.fromHouseholdID) else { return (message, []) }
-                return (message, Set(try tx.contacts(household: other).filter(\.receivesMessages).map(language(of:))).sorted())
+                return (message, try tx.reachableContact(household: other).map { [language(of: $0)] } ?? [])
             }
         }
         guard !waiting.isEmpty else { return 0 }
@@ -38,7 +38,7 @@ extension ConversationService {
                 // Gone already (another loop), or the pairing ended meanwhile: nothing is passed on.
                 guard try tx.removeBuddyMessage(id: message.id), let introduction = try tx.buddyIntroduction(id: message.introductionID),
                       introduction.state == "paired", let other = introduction.other(than: message.fromHouseholdID) else { continue }
-                for contact in try tx.contacts(household: other) where contact.receivesMessages {
+                if let contact = try tx.reachableContact(household: other) {
                     let language = language(of: contact)
                     let translated = translations[message.id]?[language] ?? nil
                     let key = translated == nil ? "buddy.relay_untranslated" : translated == message.text ? "buddy.relay" : "buddy.relay_translated"

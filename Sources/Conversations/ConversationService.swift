@@ -211,13 +211,14 @@ public final class ConversationService: Sendable {
         OutboundMessage(text: localizer.text(key, values, language: language), language: language, rightToLeft: localizer.isRightToLeft(language))
     }
 
-    /// Queues each notice for every contact of its household or teacher, in that contact's language; "stop" is respected.
+    /// Queues each notice for its household (the chat it last wrote from) or for every chat of its teacher, in that
+    /// chat's language; "stop" is respected.
     func deliver(_ notices: [Notice], unprompted: Bool = false, tx: Transaction, now: Date) throws -> [Recipient] {
         var recipients: [Recipient] = []
         let encoder = JSONEncoder()
         for notice in notices {
             let contacts = switch notice.recipient {
-            case .household(let id): try tx.contacts(household: id)
+            case .household(let id): try tx.reachableContact(household: id).map { [$0] } ?? []
             case .teacher(let id): try tx.contacts(teacher: id)
             }
             for contact in contacts where contact.receivesMessages {

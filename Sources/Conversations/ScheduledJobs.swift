@@ -185,15 +185,15 @@ extension ConversationService {
         return sent > 0 ? .done("sent to the teacher") : .skipped("the teacher has no chat account, or said stop")
     }
 
-    /// Queues `message` for every contact of the household that can be reached, did not say "stop" and (when `capped`)
-    /// is under the weekly cap. When the cap holds everyone back, the job waits until it lets the first one through.
+    /// Queues `message` for the household's chat (the one it last wrote from, if it did not say "stop") when (if
+    /// `capped`) it is under the weekly cap. When the cap holds everyone back, the job waits until it lets the first one through.
     func send(to household: Int64, job: JobRecord, now: Date, tx: Transaction, encoder: JSONEncoder, report: inout JobReport,
               capped: Bool = true, message: (String) throws -> OutboundMessage) throws -> JobOutcome {
         let policy = school.unprompted
         let week: TimeInterval = 7 * 24 * 3600
         var sent = 0
         var capFreesAt: [Date] = []
-        for contact in try tx.contacts(household: household) where contact.receivesMessages {
+        for contact in try tx.reachableContact(household: household).map({ [$0] }) ?? [] {
             guard let contactID = contact.id else { continue }
             let recent = capped ? try tx.unpromptedMessages(contactID: contactID, since: now.addingTimeInterval(-week)) : []
             if capped, recent.count >= policy.perWeek {

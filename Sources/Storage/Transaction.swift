@@ -138,6 +138,14 @@ public struct Transaction {
         try ContactRecord.fetchAll(db.cachedStatement(sql: "SELECT * FROM contact WHERE householdID = ? ORDER BY id"), arguments: [household])
     }
 
+    /// Where the school writes to a household of its own accord (reminders, notices, check-ins): the chat it last
+    /// wrote from, of those that receive messages. A family on WhatsApp and SMS gets a reminder once, where it is now;
+    /// guardians sharing a household's invite code share its messages the same way.
+    public func reachableContact(household: Int64) throws -> ContactRecord? {
+        try contacts(household: household).filter(\.receivesMessages)
+            .max { ($0.lastInboundAt ?? .distantPast, $0.id ?? 0) < ($1.lastInboundAt ?? .distantPast, $1.id ?? 0) }
+    }
+
     // MARK: - Households and children
 
     public func household(inviteCode: String) throws -> HouseholdRecord? {

@@ -50,10 +50,10 @@ struct Locations: ParsableArguments {
     @Option(name: .customLong("twilio-api-url"), help: "Twilio: the API address (default: https://api.twilio.com).") var twilioAPIURL: String?
     @Option(help: "Delete conversation messages this many days after they were sent (at least 7; default: 30 days after the end of the school year).")
     var retentionDays: String?
-    @Option(help: "A school board: a folder with one folder per school, each with its own samenspraak.yaml (serve and check only; see the README).")
-    var schools: String?
     @Option(help: "Delete the rollover's archive of a school year this many years after that year ended, on 1 August (1 to 10; default: 1).")
     var archiveYears: String?
+    @Option(help: "A school board: a folder with one folder per school, each with its own samenspraak.yaml (serve and check only; see the README).")
+    var schools: String?
 
     /// Every setting from the options, the environment and the configuration file; a wrong one ends the command with
     /// the list of problems, each naming where the value came from.

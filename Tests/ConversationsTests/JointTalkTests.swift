@@ -81,6 +81,37 @@ import TestSupport
         #expect(try family.school.runtime.database.readNow { try $0.activeBookingCount() } == 0)
     }
 
+    /// A household with two chats (a parent on Telegram and SMS, or two guardians sharing the invitation) hears of
+    /// changes once, in the chat it last wrote from.
+    @Test func aHouseholdWithTwoChatsHearsWhereItLastWrote() async throws {
+        let family = try await jointFamily()
+        family.school.clock.advance(by: 60)
+        let sms = Conversation(family.school, inviteCode: try family.school.runtime.database.readNow { tx in
+            try #require(try tx.households().first { try tx.contacts(household: $0.id ?? 0).contains { $0.address == family.second.address } }?.inviteCode)
+        })
+        try await sms.start(language: "nl")
+        try await sms.press("Nederlands")
+        _ = try await family.second.receive()
+
+        family.school.clock.advance(by: 60)
+        try await book(family.first, child: family.childName)
+        try await family.first.say("1")
+        try await family.first.say("1")
+        #expect(try await sms.receive().contains { $0.text.hasPrefix("De andere ouder heeft het startgesprek over \(family.childName) gepland") })
+        #expect(try await family.second.receive().isEmpty, "the household's other chat is not written to as well")
+
+        // Writing from the first chat again makes it the one the household hears in.
+        family.school.clock.advance(by: 60)
+        try await family.second.say("help")
+        _ = try await family.second.receive()
+        family.school.clock.advance(by: 60)
+        try await family.first.say("afzeggen")
+        try await family.first.say("1")
+        try await family.first.press("Ja, afzeggen")
+        #expect(try await family.second.receive().contains { $0.text.contains("is door de andere ouder afgezegd") })
+        #expect(try await sms.receive().isEmpty)
+    }
+
     @Test func aCancellationReachesTheOtherHousehold() async throws {
         let family = try await jointFamily()
         try await book(family.first, child: family.childName)
