@@ -70,12 +70,14 @@ public struct MatrixInbound: Sendable {
         try await service.database.write { try $0.markProcessed(channel: Self.channel, platformMessageID: platformID, at: now) }
     }
 
-    /// A reply to a room we do not know yet: not stored, in Dutch (Matrix tells no language); its transaction id comes
-    /// from the event it answers, so handling that event again after a restart does not answer twice.
+    /// A reply to a room we do not know yet: not stored; in the school's language and then in English, since Matrix
+    /// tells no language. Its transaction id comes from the event it answers, so handling that event again after a
+    /// restart does not answer twice.
     func answerDirectly(_ message: RoomMessage, _ key: String) async {
-        let reply = service.reply(key, language: service.localizer.supported(nil))
+        let base = service.localizer.supported(nil), english = service.localizer.supported("en")
+        let text = ([base] + (english == base ? [] : [english])).map { service.reply(key, language: $0).text }.joined(separator: "\n\n")
         do {
-            let content = MessageContent(body: reply.text), transactionID = "answer-" + Self.digest(message.eventID)
+            let content = MessageContent(body: text), transactionID = "answer-" + Self.digest(message.eventID)
             if let crypto {
                 _ = try await crypto.send(room: message.room, content: content, transactionID: transactionID)
             } else {

@@ -95,8 +95,9 @@ public struct TwilioWebhook: Sendable {
                     try tx.recordDeliveryReport(channel: Self.channel, platformMessageID: sid, .receipt(status), at: now)
                 case "undelivered", "failed":
                     let reason = "SMS \(status): " + (code.map { "Twilio error \($0): " + TwilioError.meaning(code: $0) } ?? "no reason given")
-                    let failed = try tx.recordDeliveryReport(channel: Self.channel, platformMessageID: sid, .failed(reason), at: now)
-                    if failed, code == TwilioError.unsubscribed, let to = fields["To"] {
+                    try tx.recordDeliveryReport(channel: Self.channel, platformMessageID: sid, .failed(reason), at: now)
+                    // The number unsubscribed from ours: true whether or not the report found its row yet.
+                    if code == TwilioError.unsubscribed, let to = fields["To"] {
                         try tx.markUnreachable(channel: Self.channel, address: to, at: now)
                         try service.reachabilityChanged(channel: .sms, address: to, tx: tx, now: now)
                     }

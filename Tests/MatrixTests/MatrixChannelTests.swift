@@ -20,6 +20,7 @@ import TestSupport
             parent.say("Hallo!")
             let ask = try await parent.waitForMessage { _ in true }
             #expect(ask.body.hasPrefix("Welkom! Stuur de code"))
+            #expect(ask.body.contains("\n\nWelcome! Send the code"), "and in English, since Matrix tells no language")
 
             parent.say("Hallo, mijn code is " + InviteCode.display(try school.household().code))
             let welcome = try await parent.waitForMessage { $0.body.contains("Nederlands") }

@@ -79,6 +79,16 @@ import TestSupport
             try await waitUntil { try school.runtime.database.readNow { try $0.outbox(channel: "sms", address: parent.number, after: 0).contains { $0.platformMessageID == third.sid } } }
             #expect(try await post(parent.client, TwilioPayloads.status(third.sid, "failed", to: parent.number, errorCode: 21610), path: TwilioWebhook.statusPath).status == .ok)
             #expect(try school.runtime.database.readNow { try $0.contact(channel: "sms", address: parent.number)?.unreachableAt } != nil)
+
+            // Writing again makes the number reachable; a 21610 that overtakes its send's answer (its sid not recorded
+            // yet) makes it unreachable all the same, and the report waits for its row.
+            try await parent.send("menu")
+            _ = try await parent.waitForMessage { _ in true }
+            #expect(try school.runtime.database.readNow { try $0.contact(channel: "sms", address: parent.number)?.unreachableAt } == nil)
+            let early = TwilioPayloads.status("SM" + String(repeating: "e", count: 32), "failed", to: parent.number, errorCode: 21610)
+            #expect(try await post(parent.client, early, path: TwilioWebhook.statusPath).status == .ok)
+            #expect(try school.runtime.database.readNow { try $0.contact(channel: "sms", address: parent.number)?.unreachableAt } != nil)
+            #expect(try school.runtime.database.readNow { try $0.earlyDeliveryReportCount() } == 1)
         }
     }
 
