@@ -22,12 +22,13 @@ public enum PostgresSchema {
     }
 
     static func migrate(_ connection: PostgresConnection, schema: String, logger: Logger) async throws -> [String] {
-        // The schema name was checked to be an identifier (PostgresLocation), so it may be written into the SQL.
-        try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)
-        try await connection.query(PostgresQuery(unsafeSQL: "SET search_path TO \(schema)"), logger: logger)
         try await connection.query("BEGIN", logger: logger)
         do {
+            // The lock comes first: even CREATE SCHEMA IF NOT EXISTS fails when two instances run it at the same moment.
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("samenspraak schema " + schema)))", logger: logger)
+            // The schema name was checked to be an identifier (PostgresLocation), so it may be written into the SQL.
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: "SET search_path TO \(schema)"), logger: logger)
             try await connection.query("""
                 CREATE TABLE IF NOT EXISTS schemaMigration (name TEXT PRIMARY KEY, appliedAt TIMESTAMPTZ NOT NULL DEFAULT now())
                 """, logger: logger)
