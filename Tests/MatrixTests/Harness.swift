@@ -5,7 +5,6 @@ import Logging
 import Matrix
 import SamenspraakCore
 import Storage
-import Synchronization
 import Testing
 import TestSupport
 
@@ -72,7 +71,7 @@ final class MatrixParent: Sendable {
     let fake: FakeHomeserver
     let user: String
     let room: String
-    private let seen = Mutex(0)
+    private let position = ReadPosition()
 
     init(fake: FakeHomeserver, user: String, room: String) {
         self.fake = fake
@@ -93,25 +92,13 @@ final class MatrixParent: Sendable {
 
     /// The first message of the bot in this room, after those already read, that matches.
     func waitForMessage(timeout: Duration = .seconds(20), _ matches: (FakeHomeserver.Sent) -> Bool) async throws -> FakeHomeserver.Sent {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            let mine = fake.sent.filter { $0.room == room }
-            let start = seen.withLock { $0 }
-            if let index = mine.indices.dropFirst(start).first(where: { matches(mine[$0]) }) {
-                seen.withLock { $0 = index + 1 }
-                return mine[index]
-            }
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        if let message = try await position.next(in: { fake.sent.filter { $0.room == room } }, timeout: timeout, matching: matches) { return message }
         throw MatrixTestError.noMessage(fake.sent.filter { $0.room == room }.map(\.body))
     }
 
     /// The number a message gives `label` in its numbered choices ("2. Dinsdag …" → "2").
     func number(of label: String, in message: FakeHomeserver.Sent) throws -> String {
-        for line in message.body.split(separator: "\n") {
-            let parts = line.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].hasSuffix("."), parts[1] == label { return String(parts[0].dropLast()) }
-        }
+        if let number = numberedChoice(label, in: message.body) { return number }
         throw MatrixTestError.noChoice(label, message.body)
     }
 

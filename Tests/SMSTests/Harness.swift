@@ -117,7 +117,7 @@ final class SMSParent: Sendable {
     let client: any TestClientProtocol
     let fake: FakeTwilio
     let number: String
-    private let seen = Mutex(0)
+    private let position = ReadPosition()
     private let counter = Mutex(0)
 
     init(client: any TestClientProtocol, fake: FakeTwilio, number: String) {
@@ -139,25 +139,13 @@ final class SMSParent: Sendable {
 
     /// The first message to this number, after those already read, that matches.
     func waitForMessage(timeout: Duration = .seconds(30), _ matches: (FakeTwilio.Sent) -> Bool) async throws -> FakeTwilio.Sent {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            let mine = fake.sent.filter { $0.to == number }
-            let start = seen.withLock { $0 }
-            if let index = mine.indices.dropFirst(start).first(where: { matches(mine[$0]) }) {
-                seen.withLock { $0 = index + 1 }
-                return mine[index]
-            }
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        if let message = try await position.next(in: { fake.sent.filter { $0.to == number } }, timeout: timeout, matching: matches) { return message }
         throw SMSTestError.noMessage(fake.sent.filter { $0.to == number }.map(\.body))
     }
 
     /// The number a message gives `label` in its numbered choices ("2. Dinsdag …" → "2").
     func number(of label: String, in message: FakeTwilio.Sent) throws -> String {
-        for line in message.body.split(separator: "\n") {
-            let parts = line.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].hasSuffix("."), parts[1] == label { return String(parts[0].dropLast()) }
-        }
+        if let number = numberedChoice(label, in: message.body) { return number }
         throw SMSTestError.noChoice(label, message.body)
     }
 

@@ -159,7 +159,7 @@ final class TelegramParent: Sendable {
     let fake: FakeBotAPI
     let chatID: Int64
     let language: String
-    private let seen = Mutex(0)
+    private let position = ReadPosition()
     private let messageIDs = Mutex<Int64>(100)
 
     init(fake: FakeBotAPI, chatID: Int64, language: String = "nl") {
@@ -195,17 +195,8 @@ final class TelegramParent: Sendable {
 
     /// The first message to this chat, after those already read, that matches.
     func waitForMessage(timeout: Duration = .seconds(30), _ matches: (FakeBotAPI.Sent) -> Bool) async throws -> FakeBotAPI.Sent {
-        let deadline = ContinuousClock.now + timeout
         let chat = String(chatID)
-        while ContinuousClock.now < deadline {
-            let mine = fake.sent.filter { $0.chatID == chat }
-            let start = seen.withLock { $0 }
-            if let index = mine.indices.dropFirst(start).first(where: { matches(mine[$0]) }) {
-                seen.withLock { $0 = index + 1 }
-                return mine[index]
-            }
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        if let message = try await position.next(in: { fake.sent.filter { $0.chatID == chat } }, timeout: timeout, matching: matches) { return message }
         throw TelegramTestError.noMessage(fake.sent.filter { $0.chatID == chat }.map(\.text) + ["calls: \(fake.calls.prefix(20))"])
     }
 }

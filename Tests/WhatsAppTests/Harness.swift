@@ -73,7 +73,7 @@ final class WhatsAppParent: Sendable {
     let client: any TestClientProtocol
     let fake: FakeGraphAPI
     let number: String
-    private let seen = Mutex(0)
+    private let position = ReadPosition()
     private let counter = Mutex(0)
 
     init(client: any TestClientProtocol, fake: FakeGraphAPI, number: String) {
@@ -112,16 +112,7 @@ final class WhatsAppParent: Sendable {
 
     /// The first message to this number, after those already read, that matches.
     func waitForMessage(timeout: Duration = .seconds(30), _ matches: (FakeGraphAPI.Sent) -> Bool) async throws -> FakeGraphAPI.Sent {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            let mine = fake.sent.filter { $0.to == number }
-            let start = seen.withLock { $0 }
-            if let index = mine.indices.dropFirst(start).first(where: { matches(mine[$0]) }) {
-                seen.withLock { $0 = index + 1 }
-                return mine[index]
-            }
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        if let message = try await position.next(in: { fake.sent.filter { $0.to == number } }, timeout: timeout, matching: matches) { return message }
         throw WhatsAppTestError.noMessage(fake.sent.filter { $0.to == number }.map { "\($0.type): \($0.text)" })
     }
 }
