@@ -1,3 +1,4 @@
+import ChannelKit
 import Foundation
 import Logging
 import SamenspraakCore
@@ -32,7 +33,12 @@ public struct MatrixPoller: Sendable {
 
     /// Runs until the task is cancelled.
     public func run() async {
-        let queues = RoomQueues(inbound: inbound, logger: logger)
+        let queues = PerChatQueues<String, RoomMessage> { [inbound, logger] message in
+            do { try await inbound.handle(message) } catch {
+                // Stays unhandled in the inbox; handled at the next start.
+                logger.error("Matrix message could not be handled", metadata: ["error": "\(error)"])
+            }
+        }
         var backoff = min(.seconds(1), longestBackoff)
         if let crypto = inbound.crypto {
             // The device's keys are published before the first sync, so rooms can share theirs with it.
@@ -104,10 +110,10 @@ public struct MatrixPoller: Sendable {
                     try tx.storeSyncPosition(channel: Self.channel, position: position, at: now)
                 }
                 since = position
-                await queues.enqueue(messages)
+                await queues.enqueue(messages) { $0.room }
                 if let crypto = inbound.crypto, !arrivedKeys.isEmpty {
                     // Messages kept from earlier batches whose key came only now.
-                    await queues.enqueue(try await crypto.retryPending(arrivedKeys))
+                    await queues.enqueue(try await crypto.retryPending(arrivedKeys)) { $0.room }
                 }
                 backoff = min(.seconds(1), longestBackoff)
             } catch {
@@ -150,50 +156,5 @@ public struct MatrixPoller: Sendable {
         } catch {
             logger.error("Matrix: stored messages could not be handled", metadata: ["error": "\(error)"])
         }
-    }
-}
-
-/// One queue per room: its messages are handled one after the other, other rooms' at the same time.
-actor RoomQueues {
-    let inbound: MatrixInbound
-    let logger: Logger
-    private var tails: [String: Task<Void, Never>] = [:]
-    private var queued: [String: Int] = [:]
-    private(set) var backlog = 0
-
-    init(inbound: MatrixInbound, logger: Logger) {
-        self.inbound = inbound
-        self.logger = logger
-    }
-
-    func enqueue(_ messages: [RoomMessage]) {
-        for message in messages {
-            let room = message.room
-            let previous = tails[room]
-            backlog += 1
-            queued[room, default: 0] += 1
-            tails[room] = Task { [inbound, logger] in
-                await previous?.value
-                do { try await inbound.handle(message) } catch {
-                    // Stays unhandled in the inbox; handled at the next start.
-                    logger.error("Matrix message could not be handled", metadata: ["error": "\(error)"])
-                }
-                self.finished(room)
-            }
-        }
-    }
-
-    private func finished(_ room: String) {
-        backlog -= 1
-        queued[room, default: 1] -= 1
-        if queued[room] == 0 {
-            queued[room] = nil
-            tails[room] = nil
-        }
-    }
-
-    /// Waits for everything queued (a graceful stop).
-    func drain() async {
-        while let task = tails.values.first { await task.value }
     }
 }

@@ -1,3 +1,4 @@
+import ChannelKit
 import Foundation
 import Logging
 import SamenspraakCore
@@ -27,7 +28,12 @@ public struct TelegramPoller: Sendable {
 
     /// Runs until the task is cancelled.
     public func run() async {
-        let queues = ChatQueues(inbound: inbound, logger: logger)
+        let queues = PerChatQueues<Int64, Update> { [inbound, logger] update in
+            do { try await inbound.handle(update) } catch {
+                // Stays unhandled in the inbox; handled at the next start.
+                logger.error("Telegram update could not be handled", metadata: ["error": "\(error)"])
+            }
+        }
         await handleLeftovers()
         var offset: Int64 = 0
         var backoff = Duration.seconds(1)
@@ -42,7 +48,7 @@ public struct TelegramPoller: Sendable {
                     let now = Date()
                     try await inbound.service.database.write { try $0.storeReceived(channel: Self.channel, messages: stored, at: now) }
                     offset = (updates.map(\.updateID).max() ?? offset) + 1
-                    await queues.enqueue(updates)
+                    await queues.enqueue(updates.sorted { $0.updateID < $1.updateID }) { TelegramInbound.chat(of: $0) ?? 0 }
                 }
                 backoff = .seconds(1)
             } catch BotAPIError.rejected(409, _) {
@@ -73,50 +79,5 @@ public struct TelegramPoller: Sendable {
         } catch {
             logger.error("Telegram: stored updates could not be handled", metadata: ["error": "\(error)"])
         }
-    }
-}
-
-/// One queue per chat: its updates are handled one after the other, other chats' at the same time.
-actor ChatQueues {
-    let inbound: TelegramInbound
-    let logger: Logger
-    private var tails: [Int64: Task<Void, Never>] = [:]
-    private var queued: [Int64: Int] = [:]
-    private(set) var backlog = 0
-
-    init(inbound: TelegramInbound, logger: Logger) {
-        self.inbound = inbound
-        self.logger = logger
-    }
-
-    func enqueue(_ updates: [Update]) {
-        for update in updates.sorted(by: { $0.updateID < $1.updateID }) {
-            let chat = TelegramInbound.chat(of: update) ?? 0
-            let previous = tails[chat]
-            backlog += 1
-            queued[chat, default: 0] += 1
-            tails[chat] = Task { [inbound, logger] in
-                await previous?.value
-                do { try await inbound.handle(update) } catch {
-                    // Stays unhandled in the inbox; handled at the next start.
-                    logger.error("Telegram update could not be handled", metadata: ["error": "\(error)"])
-                }
-                self.finished(chat)
-            }
-        }
-    }
-
-    private func finished(_ chat: Int64) {
-        backlog -= 1
-        queued[chat, default: 1] -= 1
-        if queued[chat] == 0 {
-            queued[chat] = nil
-            tails[chat] = nil
-        }
-    }
-
-    /// Waits for everything queued (a graceful stop).
-    func drain() async {
-        while let task = tails.values.first { await task.value }
     }
 }
