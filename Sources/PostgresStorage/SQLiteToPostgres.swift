@@ -56,7 +56,7 @@ public enum SQLiteToPostgres {
     }
 
     /// SHA-256 of the rows' canonical texts, sorted, so the order rows come back in does not matter.
-    static func checksum(_ columns: [String], _ rows: [[StoredValue]]) -> String {
+    static func checksum(_ columns: [String], _ rows: [[SQLValue]]) -> String {
         let lines = rows.map { row in zip(columns, row).map { "\($0.lowercased())=\($1.canonical)" }.joined(separator: "|") }.sorted()
         var hash = SHA256()
         for line in lines { hash.update(data: Data((line + "\n").utf8)) }
@@ -98,7 +98,7 @@ public enum SQLiteToPostgres {
         }
     }
 
-    static func bind(_ value: StoredValue, as type: String, into bindings: inout PostgresBindings) throws {
+    static func bind(_ value: SQLValue, as type: String, into bindings: inout PostgresBindings) throws {
         switch (value, type) {
         case (.null, _): bindings.appendNull()
         case (.integer(let integer), "boolean"): bindings.append(integer != 0)
@@ -114,9 +114,9 @@ public enum SQLiteToPostgres {
     /// The copied table as PostgreSQL has it, in the same canonical values as the SQLite snapshot's.
     static func readBack(_ table: StoredTable, types: [String: String], _ connection: PostgresConnection, _ logger: Logger) async throws -> Table {
         let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.name)"), logger: logger)
-        var values: [[StoredValue]] = []
+        var values: [[SQLValue]] = []
         for try await row in rows {
-            var decoded: [StoredValue] = []
+            var decoded: [SQLValue] = []
             for (cell, column) in zip(row, table.columns) {
                 guard cell.bytes != nil else {
                     decoded.append(.null)
@@ -127,7 +127,7 @@ public enum SQLiteToPostgres {
                 case "boolean": decoded.append(.bool(try cell.decode(Bool.self)))
                 case "timestamp with time zone": decoded.append(.date(try cell.decode(Date.self)))
                 case "double precision": decoded.append(.real(try cell.decode(Double.self)))
-                case "bytea": decoded.append(.blob(Array(try cell.decode(ByteBuffer.self).readableBytesView)))
+                case "bytea": decoded.append(.blob(Data(try cell.decode(ByteBuffer.self).readableBytesView)))
                 default: decoded.append(.text(try cell.decode(String.self)))
                 }
             }

@@ -1,29 +1,26 @@
 import Foundation
-import GRDB
 
-public struct HouseholdRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "household"
+public struct HouseholdRecord: Codable, Sendable, Equatable, AutoIDRecord {
+    public static let tableName = "household"
     public var id: Int64?
     public var key: String
     public var inviteCode: String
     public var createdAt: Date
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
-public struct GuardianRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "guardian"
+public struct GuardianRecord: Codable, Sendable, Equatable, AutoIDRecord {
+    public static let tableName = "guardian"
     public var id: Int64?
     public var householdID: Int64
     public var name: String
     public var phone: String
     public var language: String
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
-public struct ChildRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "child"
+public struct ChildRecord: Codable, Sendable, Equatable, StoredRecord {
+    public static let tableName = "child"
     public var id: String
     public var firstName: String
     public var lastName: String
@@ -37,8 +34,8 @@ public struct ChildRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
     }
 }
 
-public struct SlotRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "slot"
+public struct SlotRecord: Codable, Sendable, Equatable, AutoIDRecord {
+    public static let tableName = "slot"
     public var id: Int64?
     public var teacherID: String
     public var startsAt: Date
@@ -47,11 +44,10 @@ public struct SlotRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var place: String
     public var active: Bool
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
-public struct BookingRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "booking"
+public struct BookingRecord: Codable, Sendable, Equatable, AutoIDRecord {
+    public static let tableName = "booking"
     public var id: Int64?
     public var slotID: Int64
     public var childID: String
@@ -63,11 +59,10 @@ public struct BookingRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
     public var createdAt: Date
     public var cancelledAt: Date?
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
-public struct ContactRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "contact"
+public struct ContactRecord: Codable, Sendable, Equatable, AutoIDRecord {
+    public static let tableName = "contact"
     public var id: Int64?
     public var channel: String
     public var address: String
@@ -84,7 +79,6 @@ public struct ContactRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
     /// When the person last wrote to us (WhatsApp's 24-hour window is counted from it).
     public var lastInboundAt: Date? = nil
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
     /// Whether the school may send this contact what it sends on its own (notices, reminders): the person has not
     /// said "stop" and has not blocked us.
@@ -109,8 +103,8 @@ public enum Invitee: Sendable, Hashable {
     case teacher(String)
 }
 
-public struct OutboxRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "outbox"
+public struct OutboxRecord: Codable, Sendable, Equatable, AutoIDRecord {
+    public static let tableName = "outbox"
     public var id: Int64?
     public var contactID: Int64
     public var channel: String
@@ -136,11 +130,10 @@ public struct OutboxRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
     public var receipt: String? = nil
     public var receiptAt: Date? = nil
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
 /// A booking with what a message about it needs.
-public struct BookingDetails: Sendable, Equatable, FetchableRecord, Decodable {
+public struct BookingDetails: Sendable, Equatable, SQLRowDecodable {
     public var bookingID: Int64
     public var childID: String
     public var childFirstName: String
@@ -156,7 +149,7 @@ public struct BookingDetails: Sendable, Equatable, FetchableRecord, Decodable {
 // Rows read on every conversation step are decoded by hand: GRDB's Decodable path costs several times more.
 
 extension ContactRecord {
-    public init(row: Row) throws {
+    public init(row: SQLRow) throws {
         self.init(id: row["id"], channel: row["channel"], address: row["address"], householdID: row["householdID"], teacherID: row["teacherID"],
                   language: row["language"], session: row["session"], stoppedAt: row["stoppedAt"], createdAt: row["createdAt"], unreachableAt: row["unreachableAt"],
                   lastInboundAt: row["lastInboundAt"])
@@ -164,20 +157,20 @@ extension ContactRecord {
 }
 
 extension SlotRecord {
-    public init(row: Row) throws {
+    public init(row: SQLRow) throws {
         self.init(id: row["id"], teacherID: row["teacherID"], startsAt: row["startsAt"], endsAt: row["endsAt"], kind: row["kind"],
                   place: row["place"], active: row["active"])
     }
 }
 
 extension ChildRecord {
-    public init(row: Row) throws {
+    public init(row: SQLRow) throws {
         self.init(id: row["id"], firstName: row["firstName"], lastName: row["lastName"], groupID: row["groupID"])
     }
 }
 
 extension OutboxRecord {
-    public init(row: Row) throws {
+    public init(row: SQLRow) throws {
         self.init(id: row["id"], contactID: row["contactID"], channel: row["channel"], address: row["address"], payload: row["payload"],
                   status: row["status"], createdAt: row["createdAt"], sentAt: row["sentAt"], attempts: row["attempts"],
                   nextAttemptAt: row["nextAttemptAt"], lastError: row["lastError"], platformMessageID: row["platformMessageID"],
@@ -187,7 +180,7 @@ extension OutboxRecord {
 }
 
 extension BookingDetails {
-    public init(row: Row) throws {
+    public init(row: SQLRow) throws {
         self.init(bookingID: row["bookingID"], childID: row["childID"], childFirstName: row["childFirstName"], householdID: row["householdID"],
                   slotID: row["slotID"], teacherID: row["teacherID"], startsAt: row["startsAt"], endsAt: row["endsAt"], place: row["place"],
                   icsToken: row["icsToken"])
@@ -195,8 +188,8 @@ extension BookingDetails {
 }
 
 /// Something to do at a moment: a reminder, a nudge. Pending until it ran (done) or no longer made sense (skipped).
-public struct JobRecord: Codable, Sendable, Equatable, FetchableRecord {
-    public static let databaseTableName = "job"
+public struct JobRecord: Codable, Sendable, Equatable, StoredRecord {
+    public static let tableName = "job"
     public var id: Int64
     public var key: String
     public var kind: String
@@ -210,7 +203,7 @@ public struct JobRecord: Codable, Sendable, Equatable, FetchableRecord {
 }
 
 extension JobRecord {
-    public init(row: Row) throws {
+    public init(row: SQLRow) throws {
         self.init(id: row["id"], key: row["key"], kind: row["kind"], householdID: row["householdID"], reference: row["reference"],
                   dueAt: row["dueAt"], expiresAt: row["expiresAt"], status: row["status"], finishedAt: row["finishedAt"], note: row["note"])
     }
@@ -236,8 +229,8 @@ public struct PlannedJob: Sendable, Equatable {
 }
 
 /// An agreement of a child's communicatieplan as stored; `moments` is `AgreedMoments.text`.
-public struct AgreementRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "agreement"
+public struct AgreementRecord: Codable, Sendable, Equatable, AutoIDRecord {
+    public static let tableName = "agreement"
     public var id: Int64?
     public var childID: String
     public var teacherID: String
@@ -269,11 +262,10 @@ public struct AgreementRecord: Codable, Sendable, Equatable, FetchableRecord, Mu
         self.cancelledAt = cancelledAt
     }
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
-public struct FollowUpRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "followUp"
+public struct FollowUpRecord: Codable, Sendable, Equatable, AutoIDRecord {
+    public static let tableName = "followUp"
     public var id: Int64?
     public var agreementID: Int64
     /// The school day, "2027-02-08".
@@ -282,5 +274,4 @@ public struct FollowUpRecord: Codable, Sendable, Equatable, FetchableRecord, Mut
     public var status: String
     public var finishedAt: Date?
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

@@ -14,6 +14,9 @@ public protocol SQLConnection: AnyObject {
     /// Runs `body` in a savepoint: when it throws, its writes are undone and the error is rethrown, and the enclosing
     /// transaction goes on (PostgreSQL aborts the whole transaction at a failed statement unless it is in one).
     func savepoint<T>(_ body: () throws -> T) throws -> T
+
+    /// The application's tables, by name, without the engine's own bookkeeping (GRDB's migrations, `schemaMigration`).
+    func tableNames() throws -> [String]
 }
 
 /// A value as it goes into or comes out of either database. SQLite returns dates as text and booleans as integers;
@@ -264,6 +267,11 @@ public struct SQLRow: Sendable {
 
     /// The value of a column, or nil when the result has no such column.
     public func value(named name: String) -> SQLValue? { columns.index(of: name).map { values[$0] } }
+
+    /// Some of the columns as a row of their own: a join's columns for each of the records it joins.
+    public func columns(_ range: Range<Int>) -> SQLRow {
+        SQLRow(columns: SQLColumns(Array(columns.names[range])), values: Array(values[range]))
+    }
 }
 
 /// A record read from a row by hand (the rows read on every conversation step) or through `Decodable`.

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A parent who offered to be a buddy.
 public struct BuddyVolunteerRecord: Sendable, Equatable {
@@ -10,7 +9,7 @@ public struct BuddyVolunteerRecord: Sendable, Equatable {
     public var pausedAt: Date?
     public var createdAt: Date
 
-    init(row: Row) {
+    init(row: SQLRow) {
         householdID = row["householdID"]
         languages = (row["languages"] as String).split(separator: ",").map(String.init)
         situations = (row["situations"] as String).split(separator: ",").map(String.init)
@@ -19,8 +18,8 @@ public struct BuddyVolunteerRecord: Sendable, Equatable {
 }
 
 /// A parent's request for a buddy, or a need a teacher or staff flagged (which the parent accepts first).
-public struct BuddyNeedRecord: Sendable, Equatable, Codable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "buddyNeed"
+public struct BuddyNeedRecord: Sendable, Equatable, Codable, StoredRecord {
+    public static let tableName = "buddyNeed"
     public var id: Int64
     public var householdID: Int64
     public var situation: String
@@ -34,8 +33,8 @@ public struct BuddyNeedRecord: Sendable, Equatable, Codable, FetchableRecord, Pe
 }
 
 /// Two parents asked whether they want to be introduced, and what became of it.
-public struct BuddyIntroductionRecord: Sendable, Equatable, Codable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "buddyIntroduction"
+public struct BuddyIntroductionRecord: Sendable, Equatable, Codable, StoredRecord {
+    public static let tableName = "buddyIntroduction"
     public var id: Int64
     public var needID: Int64
     /// The parent who needs a buddy, and the buddy.
@@ -66,85 +65,84 @@ extension Transaction {
     // MARK: Volunteers
 
     public func buddyVolunteer(household: Int64) throws -> BuddyVolunteerRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM buddyVolunteer WHERE householdID = ?", arguments: [household]).map(BuddyVolunteerRecord.init)
+        try row("SELECT * FROM buddyVolunteer WHERE householdID = ?", [household]).map(BuddyVolunteerRecord.init)
     }
 
     public func buddyVolunteers() throws -> [BuddyVolunteerRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM buddyVolunteer ORDER BY householdID").map(BuddyVolunteerRecord.init)
+        try rows("SELECT * FROM buddyVolunteer ORDER BY householdID").map(BuddyVolunteerRecord.init)
     }
 
     /// Offers (or changes the offer of) a household as a buddy; a paused offer stays paused.
     public func saveBuddyVolunteer(household: Int64, languages: [String], situations: [String], capacity: Int, at now: Date) throws {
-        try db.execute(sql: """
+        try execute("""
             INSERT INTO buddyVolunteer (householdID, languages, situations, capacity, createdAt) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (householdID) DO UPDATE SET languages = excluded.languages, situations = excluded.situations, capacity = excluded.capacity
-            """, arguments: [household, languages.joined(separator: ","), situations.joined(separator: ","), capacity, now])
+            """, [household, languages.joined(separator: ","), situations.joined(separator: ","), capacity, now])
     }
 
     /// Pauses (a date) or resumes (nil) a volunteer's offer.
     public func pauseBuddyVolunteer(household: Int64, at pausedAt: Date?) throws {
-        try db.execute(sql: "UPDATE buddyVolunteer SET pausedAt = ? WHERE householdID = ?", arguments: [pausedAt, household])
+        try execute("UPDATE buddyVolunteer SET pausedAt = ? WHERE householdID = ?", [pausedAt, household])
     }
 
     public func removeBuddyVolunteer(household: Int64) throws {
-        try db.execute(sql: "DELETE FROM buddyVolunteer WHERE householdID = ?", arguments: [household])
+        try execute("DELETE FROM buddyVolunteer WHERE householdID = ?", [household])
     }
 
     // MARK: Needs
 
     public func openBuddyNeed(household: Int64) throws -> BuddyNeedRecord? {
-        try BuddyNeedRecord.filter(Column("householdID") == household && Column("closedAt") == nil).fetchOne(db)
+        try record("SELECT * FROM buddyNeed WHERE householdID = ? AND closedAt IS NULL", [household])
     }
 
-    public func buddyNeed(id: Int64) throws -> BuddyNeedRecord? { try BuddyNeedRecord.fetchOne(db, key: id) }
+    public func buddyNeed(id: Int64) throws -> BuddyNeedRecord? { try record(id: id) }
 
     /// Opens a need for the household, or returns the open one it has (a household has one open need at a time).
     public func openBuddyNeed(household: Int64, situation: String, source: String, acceptedAt: Date?, at now: Date) throws -> BuddyNeedRecord {
         if let open = try openBuddyNeed(household: household) { return open }
-        try db.execute(sql: "INSERT INTO buddyNeed (householdID, situation, source, createdAt, acceptedAt) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [household, situation, source, now, acceptedAt])
-        return BuddyNeedRecord(id: db.lastInsertedRowID, householdID: household, situation: situation, source: source, createdAt: now,
-                               acceptedAt: acceptedAt)
+        let id: Int64 = try value("""
+            INSERT INTO buddyNeed (householdID, situation, source, createdAt, acceptedAt) VALUES (?, ?, ?, ?, ?) RETURNING id
+            """, [household, situation, source, now, acceptedAt])!
+        return BuddyNeedRecord(id: id, householdID: household, situation: situation, source: source, createdAt: now, acceptedAt: acceptedAt)
     }
 
-    public func saveBuddyNeed(_ need: BuddyNeedRecord) throws { try need.update(db) }
+    public func saveBuddyNeed(_ need: BuddyNeedRecord) throws { try update(need) }
 
     /// Accepted open needs without an introduction under way, oldest first: the ones to find a buddy for.
     public func buddyNeedsWaiting() throws -> [BuddyNeedRecord] {
-        try BuddyNeedRecord.fetchAll(db, sql: """
+        try records("""
             SELECT * FROM buddyNeed WHERE closedAt IS NULL AND acceptedAt IS NOT NULL
             AND NOT EXISTS (SELECT 1 FROM buddyIntroduction WHERE needID = buddyNeed.id AND state IN ('asking', 'paired'))
             ORDER BY createdAt, id
-            """)
+            """, [], as: BuddyNeedRecord.self)
     }
 
-    public func buddyNeeds() throws -> [BuddyNeedRecord] { try BuddyNeedRecord.order(Column("createdAt"), Column("id")).fetchAll(db) }
+    public func buddyNeeds() throws -> [BuddyNeedRecord] { try records("SELECT * FROM buddyNeed ORDER BY createdAt, id") }
 
     // MARK: Introductions
 
     public func insertBuddyIntroduction(needID: Int64, parentID: Int64, buddyID: Int64, language: String, at now: Date) throws -> BuddyIntroductionRecord {
-        try db.execute(sql: """
-            INSERT INTO buddyIntroduction (needID, parentID, buddyID, language, askedAt, state) VALUES (?, ?, ?, ?, ?, 'asking')
-            """, arguments: [needID, parentID, buddyID, language, now])
-        return BuddyIntroductionRecord(id: db.lastInsertedRowID, needID: needID, parentID: parentID, buddyID: buddyID, language: language,
+        let id: Int64 = try value("""
+            INSERT INTO buddyIntroduction (needID, parentID, buddyID, language, askedAt, state) VALUES (?, ?, ?, ?, ?, 'asking') RETURNING id
+            """, [needID, parentID, buddyID, language, now])!
+        return BuddyIntroductionRecord(id: id, needID: needID, parentID: parentID, buddyID: buddyID, language: language,
                                        askedAt: now, state: "asking", parentSharesContact: false, buddySharesContact: false)
     }
 
-    public func buddyIntroduction(id: Int64) throws -> BuddyIntroductionRecord? { try BuddyIntroductionRecord.fetchOne(db, key: id) }
+    public func buddyIntroduction(id: Int64) throws -> BuddyIntroductionRecord? { try record(id: id) }
 
-    public func saveBuddyIntroduction(_ introduction: BuddyIntroductionRecord) throws { try introduction.update(db) }
+    public func saveBuddyIntroduction(_ introduction: BuddyIntroductionRecord) throws { try update(introduction) }
 
     /// Every introduction the household is in, as parent or as buddy, newest first.
     public func buddyIntroductions(household: Int64) throws -> [BuddyIntroductionRecord] {
-        try BuddyIntroductionRecord.fetchAll(db, sql: "SELECT * FROM buddyIntroduction WHERE parentID = ? OR buddyID = ? ORDER BY id DESC",
-                                             arguments: [household, household])
+        try records("SELECT * FROM buddyIntroduction WHERE parentID = ? OR buddyID = ? ORDER BY id DESC", [household, household], as: BuddyIntroductionRecord.self)
     }
 
-    public func buddyIntroductions() throws -> [BuddyIntroductionRecord] { try BuddyIntroductionRecord.order(Column("id")).fetchAll(db) }
+    public func buddyIntroductions() throws -> [BuddyIntroductionRecord] { try records("SELECT * FROM buddyIntroduction ORDER BY id") }
 
     /// How many parents each buddy is being introduced to or paired with now.
     public func activeBuddyCounts() throws -> [Int64: Int] {
-        Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: """
+        Dictionary(uniqueKeysWithValues: try rows("""
             SELECT buddyID, COUNT(*) FROM buddyIntroduction WHERE state IN ('asking', 'paired') GROUP BY buddyID
             """).map { ($0[0], $0[1]) })
     }
@@ -152,31 +150,30 @@ extension Transaction {
     /// The pairs of households that must not be proposed to each other again: one declined or did not answer, or their
     /// pairing ended.
     public func buddyPairsNotToPropose() throws -> [(Int64, Int64)] {
-        try Row.fetchAll(db, sql: "SELECT parentID, buddyID FROM buddyIntroduction WHERE state IN ('declined', 'expired', 'ended')")
+        try rows("SELECT parentID, buddyID FROM buddyIntroduction WHERE state IN ('declined', 'expired', 'ended')")
             .map { ($0[0], $0[1]) }
     }
 
     // MARK: Messages waiting for their translation
 
     public func queueBuddyMessage(introductionID: Int64, from household: Int64, language: String, text: String, at now: Date) throws {
-        try db.execute(sql: "INSERT INTO buddyMessage (introductionID, fromHouseholdID, language, text, createdAt) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [introductionID, household, language, text, now])
+        try execute("INSERT INTO buddyMessage (introductionID, fromHouseholdID, language, text, createdAt) VALUES (?, ?, ?, ?, ?)", [introductionID, household, language, text, now])
     }
 
     /// The messages waiting, oldest first.
     public func waitingBuddyMessages(limit: Int) throws -> [BuddyMessageRecord] {
-        try BuddyMessageRecord.fetchAll(db, sql: "SELECT * FROM buddyMessage ORDER BY id LIMIT ?", arguments: [limit])
+        try records("SELECT * FROM buddyMessage ORDER BY id LIMIT ?", [limit], as: BuddyMessageRecord.self)
     }
 
     /// Removes a message once it is queued for the other (the outbox has it now).
     public func removeBuddyMessage(id: Int64) throws -> Bool {
-        try db.execute(sql: "DELETE FROM buddyMessage WHERE id = ?", arguments: [id])
-        return db.changesCount == 1
+        try execute("DELETE FROM buddyMessage WHERE id = ?", [id]) == 1
     }
 }
 
 /// A buddy's message waiting for its translation.
-public struct BuddyMessageRecord: Sendable, Equatable, Codable, FetchableRecord {
+public struct BuddyMessageRecord: Sendable, Equatable, StoredRecord {
+    public static let tableName = "buddyMessage"
     public var id: Int64
     public var introductionID: Int64
     public var fromHouseholdID: Int64

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A device of a Matrix user, from /keys/query.
 public struct MatrixDeviceKeys: Sendable, Equatable, Hashable {
@@ -52,100 +51,98 @@ extension Transaction {
     // MARK: - Account
 
     public func matrixAccount() throws -> (userID: String, deviceID: String, pickle: String)? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT userID, deviceID, pickle FROM matrixCryptoAccount WHERE id = 1")).map { ($0[0], $0[1], $0[2]) }
+        try row("SELECT userID, deviceID, pickle FROM matrixCryptoAccount WHERE id = 1").map { ($0[0], $0[1], $0[2]) }
     }
 
     public func storeMatrixAccount(userID: String, deviceID: String, pickle: String, at now: Date) throws {
-        try db.cachedStatement(sql: """
+        try execute("""
             INSERT INTO matrixCryptoAccount (id, userID, deviceID, pickle, updatedAt) VALUES (1, ?, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET userID = excluded.userID, deviceID = excluded.deviceID, pickle = excluded.pickle, updatedAt = excluded.updatedAt
-            """).execute(arguments: [userID, deviceID, pickle, now])
+            """, [userID, deviceID, pickle, now])
     }
 
     // MARK: - Olm sessions
 
     /// The sessions with a device (its curve25519 key), the most recently used first.
     public func matrixOlmSessions(senderKey: String) throws -> [(sessionID: String, pickle: String)] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT sessionID, pickle FROM matrixOlmSession WHERE senderKey = ? ORDER BY lastUsedAt DESC, rowid DESC"),
-                         arguments: [senderKey]).map { ($0[0], $0[1]) }
+        try rows("SELECT sessionID, pickle FROM matrixOlmSession WHERE senderKey = ? ORDER BY lastUsedAt DESC, sessionID", [senderKey]).map { ($0[0], $0[1]) }
     }
 
     public func storeMatrixOlmSession(sessionID: String, senderKey: String, pickle: String, at now: Date) throws {
-        try db.cachedStatement(sql: """
+        try execute("""
             INSERT INTO matrixOlmSession (sessionID, senderKey, pickle, lastUsedAt) VALUES (?, ?, ?, ?)
             ON CONFLICT (sessionID) DO UPDATE SET pickle = excluded.pickle, lastUsedAt = excluded.lastUsedAt
-            """).execute(arguments: [sessionID, senderKey, pickle, now])
+            """, [sessionID, senderKey, pickle, now])
     }
 
     // MARK: - Megolm sessions
 
     public func matrixInboundGroupSession(roomID: String, sessionID: String) throws -> (senderKey: String, senderUserID: String, pickle: String)? {
-        try Row.fetchOne(db.cachedStatement(sql: """
+        try row("""
             SELECT senderKey, senderUserID, pickle FROM matrixInboundGroupSession WHERE roomID = ? AND sessionID = ?
-            """), arguments: [roomID, sessionID]).map { ($0[0], $0[1], $0[2]) }
+            """, [roomID, sessionID]).map { ($0[0], $0[1], $0[2]) }
     }
 
     /// Keeps the first key of a session: a later copy (a replay, or a key from another sender) does not replace it.
     public func storeMatrixInboundGroupSession(roomID: String, sessionID: String, senderKey: String, senderUserID: String, pickle: String,
                                                at now: Date) throws {
-        try db.cachedStatement(sql: """
+        try execute("""
             INSERT INTO matrixInboundGroupSession (roomID, sessionID, senderKey, senderUserID, pickle, createdAt) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT DO NOTHING
-            """).execute(arguments: [roomID, sessionID, senderKey, senderUserID, pickle, now])
+            """, [roomID, sessionID, senderKey, senderUserID, pickle, now])
     }
 
     /// Records that a Megolm message index was read from this event; false when another event had it (a replay).
     public func recordMatrixMegolmIndex(roomID: String, sessionID: String, messageIndex: Int, eventID: String) throws -> Bool {
-        try db.cachedStatement(sql: """
+        try execute("""
             INSERT INTO matrixMegolmIndex (roomID, sessionID, messageIndex, eventID) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING
-            """).execute(arguments: [roomID, sessionID, messageIndex, eventID])
-        let first = try String.fetchOne(db.cachedStatement(sql: """
+            """, [roomID, sessionID, messageIndex, eventID])
+        let first = try value("""
             SELECT eventID FROM matrixMegolmIndex WHERE roomID = ? AND sessionID = ? AND messageIndex = ?
-            """), arguments: [roomID, sessionID, messageIndex])
+            """, [roomID, sessionID, messageIndex], as: String.self)
         return first == eventID
     }
 
     public func matrixOutboundGroupSession(roomID: String) throws -> MatrixOutboundSessionRecord? {
-        try Row.fetchOne(db.cachedStatement(sql: """
+        try row("""
             SELECT sessionID, pickle, sharedWith, messageCount, createdAt FROM matrixOutboundGroupSession WHERE roomID = ?
-            """), arguments: [roomID]).map { MatrixOutboundSessionRecord(sessionID: $0[0], pickle: $0[1], sharedWith: $0[2], messageCount: $0[3], createdAt: $0[4]) }
+            """, [roomID]).map { MatrixOutboundSessionRecord(sessionID: $0[0], pickle: $0[1], sharedWith: $0[2], messageCount: $0[3], createdAt: $0[4]) }
     }
 
     public func storeMatrixOutboundGroupSession(roomID: String, _ record: MatrixOutboundSessionRecord) throws {
-        try db.cachedStatement(sql: """
+        try execute("""
             INSERT INTO matrixOutboundGroupSession (roomID, sessionID, pickle, sharedWith, messageCount, createdAt) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (roomID) DO UPDATE SET sessionID = excluded.sessionID, pickle = excluded.pickle, sharedWith = excluded.sharedWith,
                 messageCount = excluded.messageCount, createdAt = excluded.createdAt
-            """).execute(arguments: [roomID, record.sessionID, record.pickle, record.sharedWith, record.messageCount, record.createdAt])
+            """, [roomID, record.sessionID, record.pickle, record.sharedWith, record.messageCount, record.createdAt])
     }
 
     /// The room's members changed: its next message goes with a new session.
     public func discardMatrixOutboundGroupSession(roomID: String) throws {
-        try db.cachedStatement(sql: "DELETE FROM matrixOutboundGroupSession WHERE roomID = ?").execute(arguments: [roomID])
+        try execute("DELETE FROM matrixOutboundGroupSession WHERE roomID = ?", [roomID])
     }
 
     /// Everything that would read or write a room's encrypted messages (a family's erasure).
     func forgetMatrixRoomKeys(roomID: String) throws {
         for table in ["matrixInboundGroupSession", "matrixMegolmIndex", "matrixOutboundGroupSession", "matrixPendingEvent", "matrixRoomEncryption"] {
-            try db.execute(sql: "DELETE FROM \(table) WHERE roomID = ?", arguments: [roomID])
+            try execute("DELETE FROM \(table) WHERE roomID = ?", [roomID])
         }
     }
 
     // MARK: - Rooms
 
     public func matrixRoomEncryption(roomID: String) throws -> MatrixRoomEncryption? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT algorithm, rotationPeriodMS, rotationPeriodMessages FROM matrixRoomEncryption WHERE roomID = ?"),
-                         arguments: [roomID]).map { MatrixRoomEncryption(algorithm: $0[0], rotationPeriodMS: $0[1], rotationPeriodMessages: $0[2]) }
+        try row("SELECT algorithm, rotationPeriodMS, rotationPeriodMessages FROM matrixRoomEncryption WHERE roomID = ?", [roomID]).map { MatrixRoomEncryption(algorithm: $0[0], rotationPeriodMS: $0[1], rotationPeriodMessages: $0[2]) }
     }
 
     /// Once encrypted, a room stays encrypted: a later "not encrypted" never replaces it (Matrix forbids turning it off).
     public func storeMatrixRoomEncryption(roomID: String, _ encryption: MatrixRoomEncryption, at now: Date) throws {
-        try db.cachedStatement(sql: """
+        try execute("""
             INSERT INTO matrixRoomEncryption (roomID, algorithm, rotationPeriodMS, rotationPeriodMessages, updatedAt) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (roomID) DO UPDATE SET algorithm = excluded.algorithm, rotationPeriodMS = excluded.rotationPeriodMS,
                 rotationPeriodMessages = excluded.rotationPeriodMessages, updatedAt = excluded.updatedAt
             WHERE excluded.algorithm IS NOT NULL OR matrixRoomEncryption.algorithm IS NULL
-            """).execute(arguments: [roomID, encryption.algorithm, encryption.rotationPeriodMS, encryption.rotationPeriodMessages, now])
+            """, [roomID, encryption.algorithm, encryption.rotationPeriodMS, encryption.rotationPeriodMessages, now])
     }
 
     // MARK: - Device lists
@@ -154,59 +151,55 @@ extension Transaction {
     public func matrixDevices(of users: [String]) throws -> (devices: [MatrixDeviceKeys], outdated: [String]) {
         var devices: [MatrixDeviceKeys] = []
         var outdated: [String] = []
-        let list = try db.cachedStatement(sql: "SELECT outdated FROM matrixDeviceList WHERE userID = ?")
-        let keys = try db.cachedStatement(sql: "SELECT deviceID, curve25519, ed25519 FROM matrixDevice WHERE userID = ? ORDER BY deviceID")
         for user in users {
-            guard let isOutdated = try Bool.fetchOne(list, arguments: [user]), !isOutdated else {
+            guard let isOutdated = try value("SELECT outdated FROM matrixDeviceList WHERE userID = ?", [user], as: Bool.self), !isOutdated else {
                 outdated.append(user)
                 continue
             }
-            devices += try Row.fetchAll(keys, arguments: [user]).map { MatrixDeviceKeys(userID: user, deviceID: $0[0], curve25519: $0[1], ed25519: $0[2]) }
+            devices += try rows("SELECT deviceID, curve25519, ed25519 FROM matrixDevice WHERE userID = ? ORDER BY deviceID", [user]).map { MatrixDeviceKeys(userID: user, deviceID: $0[0], curve25519: $0[1], ed25519: $0[2]) }
         }
         return (devices, outdated)
     }
 
     /// A user's devices as /keys/query gave them, replacing what was cached.
     public func storeMatrixDevices(of user: String, _ devices: [MatrixDeviceKeys], at now: Date) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO matrixDeviceList (userID, outdated, updatedAt) VALUES (?, 0, ?)
-            ON CONFLICT (userID) DO UPDATE SET outdated = 0, updatedAt = excluded.updatedAt
-            """).execute(arguments: [user, now])
-        try db.cachedStatement(sql: "DELETE FROM matrixDevice WHERE userID = ?").execute(arguments: [user])
-        let insert = try db.cachedStatement(sql: "INSERT INTO matrixDevice (userID, deviceID, curve25519, ed25519) VALUES (?, ?, ?, ?)")
-        for device in devices { try insert.execute(arguments: [user, device.deviceID, device.curve25519, device.ed25519]) }
+        try execute("""
+            INSERT INTO matrixDeviceList (userID, outdated, updatedAt) VALUES (?, FALSE, ?)
+            ON CONFLICT (userID) DO UPDATE SET outdated = FALSE, updatedAt = excluded.updatedAt
+            """, [user, now])
+        try execute("DELETE FROM matrixDevice WHERE userID = ?", [user])
+        for device in devices {
+            try execute("INSERT INTO matrixDevice (userID, deviceID, curve25519, ed25519) VALUES (?, ?, ?, ?)", [user, device.deviceID, device.curve25519, device.ed25519])
+        }
     }
 
     /// /sync's device_lists.changed: these users' devices are queried again before the next key is shared with them.
     public func markMatrixDevicesOutdated(_ users: [String], at now: Date) throws {
-        let statement = try db.cachedStatement(sql: "UPDATE matrixDeviceList SET outdated = 1, updatedAt = ? WHERE userID = ?")
-        for user in users { try statement.execute(arguments: [now, user]) }
+        for user in users { try execute("UPDATE matrixDeviceList SET outdated = TRUE, updatedAt = ? WHERE userID = ?", [now, user]) }
     }
 
     // MARK: - Events waiting for their key
 
     public func storeMatrixPendingEvent(eventID: String, roomID: String, sessionID: String, event: String, at now: Date) throws {
-        try db.cachedStatement(sql: """
+        try execute("""
             INSERT INTO matrixPendingEvent (eventID, roomID, sessionID, event, receivedAt) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-            """).execute(arguments: [eventID, roomID, sessionID, event, now])
+            """, [eventID, roomID, sessionID, event, now])
     }
 
     /// The events waiting for a session's key (all of them when nil), oldest first.
     public func matrixPendingEvents(roomID: String? = nil, sessionID: String? = nil) throws -> [(eventID: String, event: String)] {
         if let roomID, let sessionID {
-            return try Row.fetchAll(db.cachedStatement(sql: "SELECT eventID, event FROM matrixPendingEvent WHERE roomID = ? AND sessionID = ? ORDER BY rowid"),
-                                    arguments: [roomID, sessionID]).map { ($0[0], $0[1]) }
+            return try rows("SELECT eventID, event FROM matrixPendingEvent WHERE roomID = ? AND sessionID = ? ORDER BY receivedAt, eventID", [roomID, sessionID]).map { ($0[0], $0[1]) }
         }
-        return try Row.fetchAll(db.cachedStatement(sql: "SELECT eventID, event FROM matrixPendingEvent ORDER BY rowid")).map { ($0[0], $0[1]) }
+        return try rows("SELECT eventID, event FROM matrixPendingEvent ORDER BY receivedAt, eventID").map { ($0[0], $0[1]) }
     }
 
     public func deleteMatrixPendingEvent(eventID: String) throws {
-        try db.cachedStatement(sql: "DELETE FROM matrixPendingEvent WHERE eventID = ?").execute(arguments: [eventID])
+        try execute("DELETE FROM matrixPendingEvent WHERE eventID = ?", [eventID])
     }
 
     /// Events whose key never came (the sender's device is gone), after `cutoff`: nothing will ever read them.
     public func deleteMatrixPendingEvents(receivedBefore cutoff: Date) throws -> Int {
-        try db.cachedStatement(sql: "DELETE FROM matrixPendingEvent WHERE receivedAt < ?").execute(arguments: [cutoff])
-        return db.changesCount
+        try execute("DELETE FROM matrixPendingEvent WHERE receivedAt < ?", [cutoff])
     }
 }

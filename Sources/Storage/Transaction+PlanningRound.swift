@@ -1,9 +1,8 @@
 import Foundation
-import GRDB
 
 /// One child's talk in a round's proposal: the time the planner (or staff, pinning it) gave it, or why it has none.
-public struct PlannedTalkRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "plannedTalk"
+public struct PlannedTalkRecord: Codable, Sendable, Equatable, StoredRecord {
+    public static let tableName = "plannedTalk"
     public var roundID: String
     /// As a booking's scope: one talk per child, or per child and household when separated parents come apart.
     public var scope: String
@@ -22,8 +21,8 @@ public struct PlannedTalkRecord: Codable, Sendable, Equatable, FetchableRecord, 
     }
 }
 
-public struct PlanningRoundRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "planningRound"
+public struct PlanningRoundRecord: Codable, Sendable, Equatable, StoredRecord {
+    public static let tableName = "planningRound"
     public var id: String
     public var plannedAt: Date
     public var publishedAt: Date?
@@ -41,28 +40,28 @@ public struct HouseholdPreferences: Sendable, Equatable {
 /// once, and each household's outcome, kept for the next round's fairness.
 extension Transaction {
     public func savePreference(household: Int64, block: String, suitability: String, at now: Date) throws {
-        try db.execute(sql: """
+        try execute("""
             INSERT INTO blockPreference (householdID, block, suitability, updatedAt) VALUES (?, ?, ?, ?)
             ON CONFLICT (householdID, block) DO UPDATE SET suitability = excluded.suitability, updatedAt = excluded.updatedAt
-            """, arguments: [household, block, suitability, now])
+            """, [household, block, suitability, now])
     }
 
     public func saveWish(household: Int64, wish: String, at now: Date) throws {
-        try db.execute(sql: """
+        try execute("""
             INSERT INTO timeWish (householdID, wish, updatedAt) VALUES (?, ?, ?)
             ON CONFLICT (householdID) DO UPDATE SET wish = excluded.wish, updatedAt = excluded.updatedAt
-            """, arguments: [household, wish, now])
+            """, [household, wish, now])
     }
 
     /// The answers of every household that gave any (only the household's own when `household` is given).
     public func preferences(household: Int64? = nil) throws -> [Int64: HouseholdPreferences] {
         let filter = household == nil ? "" : " WHERE householdID = ?"
-        let arguments: StatementArguments = household.map { [$0] } ?? []
+        let arguments: [any SQLBindable] = household.map { [$0] } ?? []
         var result: [Int64: HouseholdPreferences] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT householdID, block, suitability FROM blockPreference" + filter, arguments: arguments) {
+        for row in try rows("SELECT householdID, block, suitability FROM blockPreference" + filter, arguments) {
             result[row[0], default: HouseholdPreferences(blocks: [:], wish: "none")].blocks[row[1]] = row[2]
         }
-        for row in try Row.fetchAll(db, sql: "SELECT householdID, wish FROM timeWish" + filter, arguments: arguments) {
+        for row in try rows("SELECT householdID, wish FROM timeWish" + filter, arguments) {
             result[row[0], default: HouseholdPreferences(blocks: [:], wish: "none")].wish = row[1]
         }
         return result
@@ -70,45 +69,45 @@ extension Transaction {
 
     /// The households that gave any answer (without reading the answers).
     public func householdsThatAnswered() throws -> Set<Int64> {
-        Set(try Int64.fetchAll(db, sql: "SELECT householdID FROM blockPreference UNION SELECT householdID FROM timeWish"))
+        Set(try values("SELECT householdID FROM blockPreference UNION SELECT householdID FROM timeWish"))
     }
 
-    public func planningRound(id: String) throws -> PlanningRoundRecord? { try PlanningRoundRecord.fetchOne(db, key: id) }
+    public func planningRound(id: String) throws -> PlanningRoundRecord? { try record(id: id) }
 
     /// Replaces the round's proposal (a published round cannot be planned again: returns false).
     public func saveProposal(round: String, talks: [PlannedTalkRecord], at now: Date) throws -> Bool {
         if let existing = try planningRound(id: round) {
             guard existing.publishedAt == nil else { return false }
-            try db.execute(sql: "UPDATE planningRound SET plannedAt = ? WHERE id = ?", arguments: [now, round])
-            try db.execute(sql: "DELETE FROM plannedTalk WHERE roundID = ?", arguments: [round])
+            try execute("UPDATE planningRound SET plannedAt = ? WHERE id = ?", [now, round])
+            try execute("DELETE FROM plannedTalk WHERE roundID = ?", [round])
         } else {
-            try PlanningRoundRecord(id: round, plannedAt: now, publishedAt: nil).insert(db)
+            try insert(PlanningRoundRecord(id: round, plannedAt: now, publishedAt: nil))
         }
-        for talk in talks { try talk.insert(db) }
+        for talk in talks { try insert(talk) }
         return true
     }
 
     public func plannedTalks(round: String) throws -> [PlannedTalkRecord] {
-        try PlannedTalkRecord.filter(Column("roundID") == round).order(Column("childID"), Column("scope")).fetchAll(db)
+        try records("SELECT * FROM plannedTalk WHERE roundID = ? ORDER BY childID, scope", [round])
     }
 
     /// Marks the round published; false when it already was (so publishing twice sends nothing twice).
     public func markPublished(round: String, at now: Date) throws -> Bool {
-        try db.execute(sql: "UPDATE planningRound SET publishedAt = ? WHERE id = ? AND publishedAt IS NULL", arguments: [now, round])
-        return db.changesCount == 1
+        try execute("UPDATE planningRound SET publishedAt = ? WHERE id = ? AND publishedAt IS NULL", [now, round]) == 1
     }
 
     public func saveOutcomes(round: String, _ outcomes: [Int64: String]) throws {
         for (household, outcome) in outcomes {
-            try db.execute(sql: "INSERT OR REPLACE INTO roundOutcome (roundID, householdID, outcome) VALUES (?, ?, ?)",
-                           arguments: [round, household, outcome])
+            try execute("""
+                INSERT INTO roundOutcome (roundID, householdID, outcome) VALUES (?, ?, ?)
+                ON CONFLICT (roundID, householdID) DO UPDATE SET outcome = excluded.outcome
+                """, [round, household, outcome])
         }
     }
 
     /// How each household fared in the latest published round before `round`.
     public func previousOutcomes(before round: String) throws -> [Int64: String] {
-        guard let previous = try String.fetchOne(db, sql: "SELECT MAX(roundID) FROM roundOutcome WHERE roundID < ?", arguments: [round]) else { return [:] }
-        return Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT householdID, outcome FROM roundOutcome WHERE roundID = ?",
-                                                                 arguments: [previous]).map { ($0[0], $0[1]) })
+        guard let previous = try value("SELECT MAX(roundID) FROM roundOutcome WHERE roundID < ?", [round], as: String.self) else { return [:] }
+        return Dictionary(uniqueKeysWithValues: try rows("SELECT householdID, outcome FROM roundOutcome WHERE roundID = ?", [previous]).map { ($0[0], $0[1]) })
     }
 }

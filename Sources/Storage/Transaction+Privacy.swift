@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SamenspraakCore
 
 /// Everything stored about one household, as it is handed to the family on request (AVG/GDPR right of access).
@@ -80,7 +79,7 @@ public struct ErasureReport: Sendable, Equatable {
 /// The family's rights over its data: export everything, or erase it (messages, answers, chats and guardians' names
 /// and numbers), leaving the talks as anonymous counts so the school's figures (booked, held) stay right.
 extension Transaction {
-    public func household(key: String) throws -> HouseholdRecord? { try HouseholdRecord.filter(Column("key") == key).fetchOne(db) }
+    public func household(key: String) throws -> HouseholdRecord? { try record("SELECT * FROM household WHERE key = ?", [key]) }
 
     public func export(household: HouseholdRecord) throws -> HouseholdExport {
         let id = household.id ?? 0
@@ -89,10 +88,10 @@ extension Transaction {
         var messages: [HouseholdExport.Message] = []
         let decoder = JSONDecoder()
         for contact in contacts {
-            for row in try Row.fetchAll(db, sql: "SELECT receivedAt, text FROM inbox WHERE contactID = ? AND text IS NOT NULL", arguments: [contact.id]) {
+            for row in try rows("SELECT receivedAt, text FROM inbox WHERE contactID = ? AND text IS NOT NULL", [contact.id]) {
                 messages.append(.init(direction: "from the family", channel: contact.channel, at: row["receivedAt"], text: row["text"]))
             }
-            for row in try Row.fetchAll(db, sql: "SELECT createdAt, payload FROM outbox WHERE contactID = ?", arguments: [contact.id]) {
+            for row in try rows("SELECT createdAt, payload FROM outbox WHERE contactID = ?", [contact.id]) {
                 let payload: String = row["payload"]
                 let text = (try? decoder.decode(OutboundMessage.self, from: Data(payload.utf8)))?.text ?? payload
                 messages.append(.init(direction: "to the family", channel: contact.channel, at: row["createdAt"], text: text))
@@ -101,7 +100,7 @@ extension Transaction {
         var agreements: [HouseholdExport.Agreement] = []
         var checkIns: [HouseholdExport.CheckIn] = []
         for child in children {
-            for agreement in try AgreementRecord.filter(Column("childID") == child.id).order(Column("id")).fetchAll(db) {
+            for agreement in try records("SELECT * FROM agreement WHERE childID = ? ORDER BY id", [child.id], as: AgreementRecord.self) {
                 let agreementID = agreement.id ?? 0
                 let response = try responses(agreementID: agreementID)[id]
                 agreements.append(.init(id: agreementID, child: child.firstName, who: agreement.who, what: agreement.what, why: agreement.why,
@@ -118,24 +117,23 @@ extension Transaction {
             children: children.map { .init(id: $0.id, firstName: $0.firstName, lastName: $0.lastName, group: $0.groupID) },
             chats: contacts.map { .init(channel: $0.channel, address: $0.address, language: $0.language, createdAt: $0.createdAt,
                                         stoppedAt: $0.stoppedAt, unreachableAt: $0.unreachableAt) },
-            talks: try Row.fetchAll(db, sql: """
+            talks: try rows("""
                 SELECT child.firstName, slot.startsAt, slot.teacherID, slot.place, booking.cancelledAt FROM booking
                 JOIN bookingAttendee ON bookingAttendee.bookingID = booking.id AND bookingAttendee.householdID = ?
                 JOIN slot ON slot.id = booking.slotID JOIN child ON child.id = booking.childID ORDER BY slot.startsAt
-                """, arguments: [id]).map { .init(child: $0[0], startsAt: $0[1], teacher: $0[2], place: $0[3], cancelledAt: $0[4]) },
-            preTalkAnswers: try Row.fetchAll(db, sql: """
+                """, [id]).map { .init(child: $0[0], startsAt: $0[1], teacher: $0[2], place: $0[3], cancelledAt: $0[4]) },
+            preTalkAnswers: try rows("""
                 SELECT child.firstName, question, answer, updatedAt FROM preTalkAnswer JOIN child ON child.id = preTalkAnswer.childID
                 WHERE householdID = ? ORDER BY updatedAt
-                """, arguments: [id]).map { .init(child: $0[0], question: $0[1], answer: $0[2], updatedAt: $0[3]) },
+                """, [id]).map { .init(child: $0[0], question: $0[1], answer: $0[2], updatedAt: $0[3]) },
             agreements: agreements, checkIns: checkIns,
-            receptionAnswers: try Row.fetchAll(db, sql: "SELECT receptionID, answer, people FROM receptionAnswer WHERE householdID = ?", arguments: [id])
+            receptionAnswers: try rows("SELECT receptionID, answer, people FROM receptionAnswer WHERE householdID = ?", [id])
                 .map { .init(reception: $0[0], answer: $0[1], people: $0[2]) },
-            buddyInterest: try Row.fetchAll(db, sql: "SELECT interest, source FROM buddyInterest WHERE householdID = ?", arguments: [id])
+            buddyInterest: try rows("SELECT interest, source FROM buddyInterest WHERE householdID = ?", [id])
                 .map { .init(interest: $0[0], source: $0[1]) },
             buddies: try buddyExport(household: id),
             preferences: .init(blocks: answers?.blocks ?? [:], wish: answers?.wish ?? "none",
-                               rounds: Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT roundID, outcome FROM roundOutcome WHERE householdID = ?",
-                                                                                        arguments: [id]).map { ($0[0], $0[1]) })),
+                               rounds: Dictionary(uniqueKeysWithValues: try rows("SELECT roundID, outcome FROM roundOutcome WHERE householdID = ?", [id]).map { ($0[0], $0[1]) })),
             messages: messages.sorted { $0.at < $1.at })
     }
 
@@ -150,32 +148,30 @@ extension Transaction {
         // A Matrix room's encryption keys would read the family's messages still on the homeserver: they go too.
         for contact in householdContacts where contact.channel == "matrix" { try forgetMatrixRoomKeys(roomID: contact.address) }
         for contactID in contactIDs {
-            report.messages += try Int.fetchOne(db, sql: "SELECT (SELECT COUNT(*) FROM inbox WHERE contactID = ?) + (SELECT COUNT(*) FROM outbox WHERE contactID = ?)",
-                                                arguments: [contactID, contactID]) ?? 0
-            try db.execute(sql: "DELETE FROM inbox WHERE contactID = ?", arguments: [contactID])
-            try db.execute(sql: "DELETE FROM outbox WHERE contactID = ?", arguments: [contactID])
-            try db.execute(sql: "DELETE FROM contact WHERE id = ?", arguments: [contactID])
+            report.messages += try value("SELECT (SELECT COUNT(*) FROM inbox WHERE contactID = ?) + (SELECT COUNT(*) FROM outbox WHERE contactID = ?)", [contactID, contactID], as: Int.self) ?? 0
+            try execute("DELETE FROM inbox WHERE contactID = ?", [contactID])
+            try execute("DELETE FROM outbox WHERE contactID = ?", [contactID])
+            try execute("DELETE FROM contact WHERE id = ?", [contactID])
         }
         // A pairing with another household goes too: it cannot go on without this one.
-        try db.execute(sql: "DELETE FROM buddyIntroduction WHERE parentID = ? OR buddyID = ?", arguments: [id, id])
-        report.answers += db.changesCount
+        report.answers += try execute("DELETE FROM buddyIntroduction WHERE parentID = ? OR buddyID = ?", [id, id])
         for table in ["preTalkAnswer", "agreementResponse", "checkInAnswer", "receptionAnswer", "buddyInterest", "blockPreference", "timeWish",
                       "roundOutcome", "buddyNeed", "buddyVolunteer"] {
-            try db.execute(sql: "DELETE FROM \(table) WHERE householdID = ?", arguments: [id])
-            report.answers += db.changesCount
+            report.answers += try execute("DELETE FROM \(table) WHERE householdID = ?", [id])
         }
-        try db.execute(sql: "DELETE FROM job WHERE householdID = ? AND status = 'pending'", arguments: [id])
-        report.jobs = db.changesCount
-        try db.execute(sql: "DELETE FROM guardian WHERE householdID = ?", arguments: [id])
-        try db.execute(sql: "UPDATE booking SET icsToken = lower(hex(randomblob(16))) WHERE householdID = ?", arguments: [id])
-        try db.execute(sql: "UPDATE household SET inviteCode = ? WHERE id = ?", arguments: [try unusedInviteCode(makeInviteCode), id])
+        report.jobs = try execute("DELETE FROM job WHERE householdID = ? AND status = 'pending'", [id])
+        try execute("DELETE FROM guardian WHERE householdID = ?", [id])
+        for booking in try values("SELECT id FROM booking WHERE householdID = ?", [id], as: Int64.self) {
+            try execute("UPDATE booking SET icsToken = ? WHERE id = ?", [(0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined(), booking])
+        }
+        try execute("UPDATE household SET inviteCode = ? WHERE id = ?", [try unusedInviteCode(makeInviteCode), id])
         return report
     }
 
     func buddyExport(household id: Int64) throws -> HouseholdExport.Buddies {
         HouseholdExport.Buddies(
             offer: try buddyVolunteer(household: id).map { .init(languages: $0.languages, situations: $0.situations, capacity: $0.capacity, pausedAt: $0.pausedAt) },
-            requests: try BuddyNeedRecord.filter(Column("householdID") == id).order(Column("id")).fetchAll(db)
+            requests: try records("SELECT * FROM buddyNeed WHERE householdID = ? ORDER BY id", [id], as: BuddyNeedRecord.self)
                 .map { .init(situation: $0.situation, source: $0.source, createdAt: $0.createdAt, acceptedAt: $0.acceptedAt, closedAt: $0.closedAt) },
             introductions: try buddyIntroductions(household: id).reversed().map { introduction in
                 let asParent = introduction.parentID == id

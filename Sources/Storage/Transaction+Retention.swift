@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SamenspraakCore
 
 /// Conversation messages per table: what a purge deleted, or would delete.
@@ -43,7 +42,7 @@ extension Transaction {
     /// would mark expired first (and delete, when they are from before `cutoff` too).
     public func purgeableMessages(before cutoff: Date, unfetchedBefore expiry: Date? = nil) throws -> MessageCounts {
         func count(_ condition: String, _ moment: Date) throws -> Int {
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (SELECT id \(condition))", arguments: [moment]) ?? 0
+            try value("SELECT COUNT(*) FROM (SELECT id \(condition)) AS purgeable", [moment], as: Int.self) ?? 0
         }
         var counts = MessageCounts(inbox: try count(Self.purgeableInbox, cutoff), outbox: try count(Self.purgeableOutbox, cutoff))
         if let expiry {
@@ -56,25 +55,24 @@ extension Transaction {
     /// Marks the web chat replies queued before `cutoff` that no browser fetched as expired, with the reason, at most
     /// `limit` (nil: all). Only the web chat's: a messaging platform's pending row is still to be sent.
     public func expireUnfetchedWebChatReplies(before cutoff: Date, limit: Int? = nil) throws -> Int {
-        try db.execute(sql: "UPDATE outbox SET status = 'expired', lastError = ? WHERE id IN (SELECT id \(Self.unfetchedWebChat) LIMIT ?)",
-                       arguments: [Self.unfetchedReason, cutoff, limit ?? -1])
-        return db.changesCount
+        try execute("UPDATE outbox SET status = 'expired', lastError = ? WHERE id IN (SELECT id \(Self.unfetchedWebChat) LIMIT ?)",
+                    [Self.unfetchedReason, cutoff, limit ?? Int.max])
     }
 
     /// Deletes the messages from before `cutoff`, oldest first, at most `limit` of each table (nil: all).
     public func purgeMessages(before cutoff: Date, limit: Int? = nil) throws -> MessageCounts {
         var counts = MessageCounts()
         for (table, condition) in [("inbox", Self.purgeableInbox), ("outbox", Self.purgeableOutbox)] {
-            try db.execute(sql: "DELETE FROM \(table) WHERE id IN (SELECT id \(condition) LIMIT ?)", arguments: [cutoff, limit ?? -1])
-            if table == "inbox" { counts.inbox = db.changesCount } else { counts.outbox = db.changesCount }
+            let deleted = try execute("DELETE FROM \(table) WHERE id IN (SELECT id \(condition) LIMIT ?)", [cutoff, limit ?? Int.max])
+            if table == "inbox" { counts.inbox = deleted } else { counts.outbox = deleted }
         }
         // Reports on messages that never became ours (sent from the platform's own console, or long gone).
-        try db.execute(sql: "DELETE FROM earlyDeliveryReport WHERE receivedAt < ?", arguments: [cutoff])
+        try execute("DELETE FROM earlyDeliveryReport WHERE receivedAt < ?", [cutoff])
         return counts
     }
 }
 
 extension Transaction {
     /// Reports still waiting for their message's id (`keepEarly`).
-    public func earlyDeliveryReportCount() throws -> Int { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM earlyDeliveryReport") ?? 0 }
+    public func earlyDeliveryReportCount() throws -> Int { try value("SELECT COUNT(*) FROM earlyDeliveryReport", [], as: Int.self) ?? 0 }
 }

@@ -1,13 +1,12 @@
 import Foundation
-import GRDB
 
 /// The school-year rollover's part in the database: clearing what belonged to the old year, and removing what left
 /// with the old roster.
 extension Transaction {
     /// When the latest talk of the year was, or would have been: the start of the last booked slot, else of the last slot.
     public func latestTalk() throws -> Date? {
-        try Date.fetchOne(db, sql: "SELECT MAX(startsAt) FROM slot WHERE id IN (SELECT slotID FROM booking)")
-            ?? Date.fetchOne(db, sql: "SELECT MAX(startsAt) FROM slot")
+        try value("SELECT MAX(startsAt) FROM slot WHERE id IN (SELECT slotID FROM booking)", [], as: Date.self)
+            ?? value("SELECT MAX(startsAt) FROM slot", [], as: Date.self)
     }
 
     /// Clears what belonged to the old school year: its talks (bookings, talk times, answers), agreements with their
@@ -23,13 +22,13 @@ extension Transaction {
         for table in ["job", "preTalkAnswer", "bookingAttendee", "booking", "slot", "agreementResponse", "checkInAnswer", "followUp", "agreementTranslation", "agreement",
                       "receptionAnswer", "reception", "buddyInterest", "staffSession",
                       "plannedTalk", "planningRound", "blockPreference", "timeWish"] {
-            try db.execute(sql: "DELETE FROM \(table)")
-            cleared.append((table, db.changesCount))
+            cleared.append((table, try execute("DELETE FROM \(table)")))
         }
         var sessions = 0
-        for language in try String?.fetchAll(db, sql: "SELECT DISTINCT language FROM contact") {
-            try db.execute(sql: "UPDATE contact SET session = ? WHERE language IS ?", arguments: [try resetSession(language), language])
-            sessions += db.changesCount
+        for language in try values("SELECT DISTINCT language FROM contact", [], as: String?.self) {
+            let session = try resetSession(language)
+            sessions += try language.map { try execute("UPDATE contact SET session = ? WHERE language = ?", [session, $0]) }
+                ?? execute("UPDATE contact SET session = ? WHERE language IS NULL", [session])
         }
         cleared.append(("contact sessions (started afresh)", sessions))
         return cleared
@@ -38,23 +37,23 @@ extension Transaction {
     /// Removes the children not in `keeping`, and every child's link to its households (the new roster links them again).
     /// Returns how many children were removed.
     public func removeChildren(keeping: Set<String>) throws -> Int {
-        let leaving = try String.fetchAll(db, sql: "SELECT id FROM child").filter { !keeping.contains($0) }
-        for id in leaving { try db.execute(sql: "DELETE FROM child WHERE id = ?", arguments: [id]) }
-        try db.execute(sql: "DELETE FROM childHousehold")
+        let leaving = try values("SELECT id FROM child", [], as: String.self).filter { !keeping.contains($0) }
+        for id in leaving { try execute("DELETE FROM child WHERE id = ?", [id]) }
+        try execute("DELETE FROM childHousehold")
         return leaving.count
     }
 
     /// Households no child is linked to (any more).
     public func householdsWithoutChildren() throws -> [HouseholdRecord] {
-        try HouseholdRecord.fetchAll(db, sql: """
+        try records("""
             SELECT * FROM household WHERE NOT EXISTS (SELECT 1 FROM childHousehold WHERE childHousehold.householdID = household.id) ORDER BY key
-            """)
+            """, [], as: HouseholdRecord.self)
     }
 
     /// A household that left the school: erased as for the family's own request, then the household itself, so nothing
     /// of it remains (its talks were cleared with the old year).
     public func remove(household: HouseholdRecord, makeInviteCode: () -> String) throws {
         _ = try erase(household: household, makeInviteCode: makeInviteCode)
-        try db.execute(sql: "DELETE FROM household WHERE id = ?", arguments: [household.id])
+        try execute("DELETE FROM household WHERE id = ?", [household.id])
     }
 }

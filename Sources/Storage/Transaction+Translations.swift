@@ -1,9 +1,9 @@
 import Foundation
-import GRDB
 
 /// A teacher's words in an agreement, translated into one language (nil texts: translating failed).
-public struct AgreementTranslationRecord: Sendable, Equatable, Codable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "agreementTranslation"
+public struct AgreementTranslationRecord: Sendable, Equatable, Codable, StoredRecord {
+    public static let tableName = "agreementTranslation"
+    public static let primaryKey = ["agreementID", "language"]
     public var agreementID: Int64
     public var language: String
     public var what: String?
@@ -21,27 +21,27 @@ public struct AgreementTranslationRecord: Sendable, Equatable, Codable, Fetchabl
 /// Translations of what teachers wrote, kept with the agreement (and gone with it).
 extension Transaction {
     public func agreementTranslation(agreementID: Int64, language: String) throws -> AgreementTranslationRecord? {
-        try AgreementTranslationRecord.fetchOne(db, key: ["agreementID": agreementID, "language": language])
+        try record("SELECT * FROM agreementTranslation WHERE agreementID = ? AND language = ?", [agreementID, language])
     }
 
-    public func saveAgreementTranslation(_ translation: AgreementTranslationRecord) throws { try translation.save(db) }
+    public func saveAgreementTranslation(_ translation: AgreementTranslationRecord) throws { try save(translation) }
 
     /// A changed agreement is translated afresh.
     public func forgetTranslations(agreementID: Int64) throws {
-        try db.execute(sql: "DELETE FROM agreementTranslation WHERE agreementID = ?", arguments: [agreementID])
+        try execute("DELETE FROM agreementTranslation WHERE agreementID = ?", [agreementID])
     }
 
     /// Agreements still in force and a language one of the child's chats reads (other than `source`) without a
     /// translation, or whose translation failed before `retryFailedBefore`.
     public func agreementsToTranslate(from source: String, retryFailedBefore: Date, limit: Int) throws -> [(agreement: AgreementRecord, language: String)] {
-        try Row.fetchAll(db, sql: """
+        try rows("""
             SELECT DISTINCT agreement.id, contact.language FROM agreement
             JOIN childHousehold ON childHousehold.childID = agreement.childID
             JOIN contact ON contact.householdID = childHousehold.householdID AND contact.language IS NOT NULL AND contact.language <> ?
             LEFT JOIN agreementTranslation AS done ON done.agreementID = agreement.id AND done.language = contact.language
             WHERE agreement.cancelledAt IS NULL AND (done.agreementID IS NULL OR (done.failed AND done.createdAt < ?))
             ORDER BY agreement.id LIMIT ?
-            """, arguments: [source, retryFailedBefore, limit]).compactMap { row in
+            """, [source, retryFailedBefore, limit]).compactMap { row in
             try agreement(id: row[0]).map { ($0, row[1]) }
         }
     }

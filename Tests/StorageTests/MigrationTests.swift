@@ -11,7 +11,7 @@ import TestSupport
         let directory = TemporaryDirectory()
         let path = directory.path("old.sqlite")
         let old = try DatabaseQueue(path: path)
-        try AppDatabase.migrator.migrate(old, upTo: "v4: scheduled jobs; unprompted messages after replies")
+        try SQLiteEngine.migrator.migrate(old, upTo: "v4: scheduled jobs; unprompted messages after replies")
         try old.write { db in
             try db.execute(sql: """
                 INSERT INTO household (id, key, inviteCode, createdAt) VALUES (1, 'H1', 'AAAABBBBCCCC', '2026-09-01 10:00:00');
@@ -38,7 +38,7 @@ import TestSupport
             }
         }
         // Erasing a household still takes its chats with it.
-        try database.writeNow { _ = try $0.db.execute(sql: "DELETE FROM household WHERE id = 1") }
+        _ = try database.writeNow { try $0.execute("DELETE FROM household WHERE id = 1") }
         #expect(try database.readNow { try $0.contact(channel: "telegram", address: "4242") } == nil)
     }
 
@@ -48,7 +48,7 @@ import TestSupport
         let database = try AppDatabase.inMemory()
         for (condition, index) in [(Transaction.purgeableInbox, "inbox_received"), (Transaction.purgeableOutbox, "outbox_created")] {
             let plan = try database.readNow { tx in
-                try Row.fetchAll(tx.db, sql: "EXPLAIN QUERY PLAN SELECT id \(condition) LIMIT 500", arguments: [Date()]).map { $0["detail"] as String }
+                try tx.rows("EXPLAIN QUERY PLAN SELECT id \(condition) LIMIT 500", [Date()]).map { $0["detail"] as String }
             }
             #expect(plan.contains { $0.contains("USING INDEX \(index)") }, "\(plan)")
         }

@@ -1,0 +1,173 @@
+import Foundation
+import GRDB
+
+/// The embedded default: one SQLite file through GRDB, in WAL mode with `synchronous=FULL`, so a committed step
+/// survives a power cut. SQLite has one writer at a time; readers read the last commit meanwhile.
+public final class SQLiteEngine: DatabaseEngine {
+    let writer: any DatabaseWriter
+
+    init(_ writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Self.migrator.migrate(writer)
+    }
+
+    /// Opens (or creates) the database file at `path`, creating its folder.
+    public static func open(path: String) throws -> SQLiteEngine {
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        return try SQLiteEngine(DatabasePool(path: path, configuration: configuration()))
+    }
+
+    /// An in-memory database for tests and benchmarks that must not touch the disk.
+    public static func inMemory() throws -> SQLiteEngine {
+        try SQLiteEngine(DatabaseQueue(configuration: configuration()))
+    }
+
+    /// The file, or nil in memory.
+    public var path: String? { writer is DatabasePool ? writer.path : nil }
+
+    static func configuration() -> Configuration {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // FULL: the WAL is synced at every commit, so "confirmed" means "on disk".
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        return configuration
+    }
+
+    /// The schema's steps (`Schema`) as GRDB runs them, each once, in order.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        for migration in Schema.migrations {
+            migrator.registerMigration(migration.name) { db in try db.execute(sql: migration.sqlite) }
+        }
+        return migrator
+    }
+
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        try await writer.write { db in try body(GRDBConnection(db)) }
+    }
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        try await writer.read { db in try body(GRDBConnection(db)) }
+    }
+
+    public func writeNow<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        try writer.write { db in try body(GRDBConnection(db)) }
+    }
+
+    public func readNow<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        try writer.read { db in try body(GRDBConnection(db)) }
+    }
+
+    public func rehearse<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        try writer.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(GRDBConnection(db))
+                return .rollback
+            }
+            return result!
+        }
+    }
+
+    /// Runs `body` in one write transaction that starts by copying the whole database into a new SQLite file at `path`
+    /// (the same online backup as `samenspraak backup`): the copy is exactly what `body` starts from.
+    public func write<T>(archivingTo path: String, _ body: (any SQLConnection) throws -> T) throws -> T {
+        try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+        return try writer.write { db in
+            // SQLite cannot back up through a connection in a write transaction; the backup's own connection reads the
+            // last commit, which is what this transaction starts from, as it holds the write lock from its first
+            // statement (BEGIN IMMEDIATE).
+            _ = try DatabaseBackup.copy(writer.path, to: path, replacing: false)
+            return try body(GRDBConnection(db))
+        }
+    }
+
+    public func close() throws { try writer.close() }
+}
+
+/// `SQLConnection` on one GRDB connection inside its transaction. Statements are prepared once per connection and
+/// kept (GRDB's statement cache): the application has a fixed set of them.
+final class GRDBConnection: SQLConnection {
+    let db: Database
+
+    init(_ db: Database) { self.db = db }
+
+    func execute(_ sql: String, _ arguments: [SQLValue]) throws -> Int {
+        try translatingConstraints { try db.cachedStatement(sql: sql).execute(arguments: Self.arguments(arguments)) }
+        return db.changesCount
+    }
+
+    func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
+        try translatingConstraints {
+            let statement = try db.cachedStatement(sql: sql)
+            let columns = SQLColumns(statement.columnNames)
+            var rows: [SQLRow] = []
+            let cursor = try Row.fetchCursor(statement, arguments: Self.arguments(arguments))
+            while let row = try cursor.next() {
+                rows.append(SQLRow(columns: columns, values: row.databaseValues.map(Self.value)))
+            }
+            return rows
+        }
+    }
+
+    func savepoint<T>(_ body: () throws -> T) throws -> T {
+        var result: Result<T, any Error> = .failure(CancellationError())
+        try db.inSavepoint {
+            do {
+                result = .success(try body())
+                return .commit
+            } catch {
+                result = .failure(error)
+                return .rollback
+            }
+        }
+        return try result.get()
+    }
+
+    func tableNames() throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%' ORDER BY name")
+    }
+
+    static func arguments(_ values: [SQLValue]) -> StatementArguments {
+        StatementArguments(values.map { value -> DatabaseValue in
+            switch value {
+            case .null: .null
+            case .integer(let integer): integer.databaseValue
+            case .real(let real): real.databaseValue
+            case .text(let text): text.databaseValue
+            case .blob(let data): data.databaseValue
+            case .bool(let bool): bool.databaseValue
+            // GRDB's own text for a date, so new rows compare and sort with the rows it wrote before.
+            case .date(let date): date.databaseValue
+            }
+        })
+    }
+
+    static func value(_ stored: DatabaseValue) -> SQLValue {
+        switch stored.storage {
+        case .null: .null
+        case .int64(let integer): .integer(integer)
+        case .double(let real): .real(real)
+        case .string(let text): .text(text)
+        case .blob(let data): .blob(data)
+        }
+    }
+
+    /// SQLite says "UNIQUE constraint failed: booking.childID, booking.scope"; the contract says table and columns.
+    private func translatingConstraints<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError
+                    where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE || error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+            let message = error.message ?? "UNIQUE constraint failed"
+            let names = message.split(separator: ":", maxSplits: 1).last.map { $0.split(separator: ",") } ?? []
+            let qualified = names.map { $0.trimmingCharacters(in: .whitespaces).split(separator: ".") }
+            throw SQLConstraintError.unique(table: qualified.first?.first.map(String.init),
+                                            columns: qualified.compactMap { $0.last.map { $0.lowercased() } }, message: message)
+        }
+    }
+}
