@@ -1,0 +1,129 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Storage
+
+/// A school's schema on PostgreSQL as a `DatabaseEngine`: one writer connection, whose transactions take turns as on
+/// SQLite, and a few reader connections for concurrent read-only snapshots. Transaction bodies are synchronous and
+/// each statement blocks, so they run on dispatch queues (or the command line's thread), never on Swift's
+/// cooperative pool.
+public final class PostgresEngine: DatabaseEngine {
+    private let writer: PostgresSQLConnection
+    /// Held for a whole write transaction: async writes and the command line's `writeNow` take turns on the writer.
+    private let writerLock = NSLock()
+    /// Async writes wait here rather than on the lock, so waiting writes hold one thread, not one each.
+    private let writerQueue = DispatchQueue(label: "samenspraak.postgres.writer")
+    private let readers: PostgresReaderPool
+    private let readerQueue = DispatchQueue(label: "samenspraak.postgres.readers", attributes: .concurrent)
+    private let connector: PostgresConnector
+    private let state = PostgresLocked(false)   // closed
+
+    /// Migrates the schema, then connects the writer and `readers` readers.
+    public static func open(_ location: PostgresLocation, logger: Logger, readers: Int = 4) async throws -> PostgresEngine {
+        try await PostgresSchema.migrate(location, logger: logger)
+        let connector = try PostgresConnector(location, logger: logger)
+        let statements = PostgresStatementCache()
+        var opened: [PostgresSQLConnection] = []
+        do {
+            for _ in 0..<(1 + max(1, readers)) {
+                opened.append(PostgresSQLConnection(try await connector.connect().get(), logger: logger, statements: statements))
+            }
+        } catch {
+            for connection in opened { try? await connection.connection.close() }
+            throw error
+        }
+        return PostgresEngine(writer: opened[0], readers: Array(opened.dropFirst()), connector: connector)
+    }
+
+    private init(writer: PostgresSQLConnection, readers: [PostgresSQLConnection], connector: PostgresConnector) {
+        self.writer = writer
+        self.readers = PostgresReaderPool(readers)
+        self.connector = connector
+    }
+
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            writerQueue.async { continuation.resume(with: Result { try self.writeNow(body) }) }
+        }
+    }
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        let reader = try await readers.take()
+        return try await withCheckedThrowingContinuation { continuation in
+            readerQueue.async {
+                continuation.resume(with: Result { try self.reading(on: reader, body) })
+                self.readers.give(reader)
+            }
+        }
+    }
+
+    public func writeNow<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        try writing(commits: true, body)
+    }
+
+    public func readNow<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        let reader = try readers.takeNow()
+        defer { readers.give(reader) }
+        return try reading(on: reader, body)
+    }
+
+    public func rehearse<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        try writing(commits: false, body)
+    }
+
+    /// Waits for a running write to end, then closes every connection; a reader still in use closes when it is given back.
+    public func close() throws {
+        writerLock.lock()
+        defer { writerLock.unlock() }
+        guard !state.exchange(true) else { return }
+        writer.close()
+        readers.close()
+    }
+
+    private func writing<T>(commits: Bool, _ body: (any SQLConnection) throws -> T) throws -> T {
+        writerLock.lock()
+        defer { writerLock.unlock() }
+        guard !state.value else { throw PostgresEngineClosed() }
+        return try writer.transaction("BEGIN", commits: commits, reconnect: connector.connectNow, body)
+    }
+
+    private func reading<T>(on reader: PostgresSQLConnection, _ body: (any SQLConnection) throws -> T) throws -> T {
+        guard !state.value else { throw PostgresEngineClosed() }
+        return try reader.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", commits: true, reconnect: connector.connectNow, body)
+    }
+}
+
+/// A read or write after `close()`.
+public struct PostgresEngineClosed: Error, CustomStringConvertible {
+    public var description: String { "the PostgreSQL engine is closed" }
+}
+
+/// Makes the engine's connections: each works in the school's schema and in UTC.
+struct PostgresConnector: Sendable {
+    private let configuration: PostgresConnection.Configuration
+    private let schema: String
+    private let logger: Logger
+    private let ids = PostgresLocked(0)
+
+    init(_ location: PostgresLocation, logger: Logger) throws {
+        configuration = try location.configuration
+        schema = location.schema
+        self.logger = logger
+    }
+
+    func connect() -> EventLoopFuture<PostgresConnection> {
+        let id = ids.update { $0 += 1; return $0 }
+        let (logger, schema) = (self.logger, self.schema)
+        return PostgresConnection.connect(on: PostgresConnection.defaultEventLoopGroup.any(), configuration: configuration, id: id, logger: logger)
+            .flatMap { connection in
+                // The schema name was checked to be an identifier (PostgresLocation), so it may be written into the SQL.
+                connection.query(PostgresQuery(unsafeSQL: "SET search_path TO \(schema)"), logger: logger)
+                    .flatMap { _ in connection.query("SET TIME ZONE 'UTC'", logger: logger) }
+                    .map { _ in connection }
+                    .flatMapError { error in connection.close().flatMapThrowing { throw error } }
+            }
+    }
+
+    /// For a thread that may block.
+    func connectNow() throws -> PostgresConnection { try connect().wait() }
+}

@@ -1,0 +1,30 @@
+import Foundation
+
+/// A value behind a lock. `Mutex` needs macOS 15 and the package supports macOS 14.
+final class PostgresLocked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+
+    init(_ value: Value) { stored = value }
+
+    var value: Value {
+        lock.lock()
+        defer { lock.unlock() }
+        return stored
+    }
+
+    func update<T>(_ change: (inout Value) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return change(&stored)
+    }
+
+    /// Stores `value` and returns the one before.
+    func exchange(_ value: Value) -> Value {
+        update { stored in
+            let old = stored
+            stored = value
+            return old
+        }
+    }
+}
