@@ -152,7 +152,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "SamenspraakCore", "DataFiles", "Localization", "Dialogue", "SchoolSetup", "Storage", "Conversations", "HTTPServer", "ChannelKit", "Telegram", "WhatsApp",
+                "SamenspraakCore", "DataFiles", "Localization", "Dialogue", "SchoolSetup", "Storage", "PostgresStorage", "Conversations", "HTTPServer", "ChannelKit", "Telegram", "WhatsApp",
                 "SMS", "Matrix", "Monitoring", "Translation",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -191,7 +191,7 @@ let package = Package(
             swiftSettings: settings
         ),
         .testTarget(
-            name: "ConversationsTests", dependencies: ["Conversations", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            name: "ConversationsTests", dependencies: ["Conversations", "TestSupport"],
             exclude: ["Transcripts"],  // golden transcripts, read through #filePath
             swiftSettings: settings
         ),
@@ -225,7 +225,7 @@ let package = Package(
             dependencies: [
                 "Matrix", "ChannelKit", "App", "Conversations", "HTTPServer", "Monitoring", "Storage", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["synapse.sh", "nio_parent.py"],  // a real Synapse and an encrypting parent (matrix-nio) for the end-to-end tests
             swiftSettings: settings

@@ -123,7 +123,12 @@ public struct Board: Sendable {
             }
         }
         unique("host name in public_url") { $0.hostName }
-        unique("database") { URL(fileURLWithPath: $0.configuration.databasePath).standardizedFileURL.path }
+        unique("database") { school -> String in
+            switch school.configuration.databaseLocation {
+            case .sqlite(let path): URL(fileURLWithPath: path).standardizedFileURL.path
+            case .postgres(let location): location.description
+            }
+        }
         unique("Telegram bot (token)") { $0.configuration.telegram?.token }
         unique("WhatsApp number (phone number id)") { $0.configuration.whatsapp?.phoneNumberID }
         unique("Twilio sender") { $0.configuration.sms.map { "\($0.accountSID) \($0.sender)" } }

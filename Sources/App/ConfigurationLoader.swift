@@ -333,11 +333,14 @@ struct Problem: Error {
 enum Parse {
     static func text(_ text: String) -> Result<String, Problem> { .success(text) }
 
-    /// The daemon's storage is SQLite so far; PostgreSQL's schema exists (PostgresStorage) but the daemon cannot run
-    /// on it yet, and saying so beats creating a file named after the URL.
+    /// An SQLite file's path or a postgres:// URL; any other address is refused rather than made a file name.
     static func databasePath(_ text: String) -> Result<String, Problem> {
-        guard text.contains("://") else { return .success(text) }
-        return .failure(Problem("is an address, but the daemon runs on a SQLite file only so far (PostgreSQL is not supported yet); give the file's path, such as /var/lib/samenspraak/samenspraak.sqlite"))
+        do {
+            _ = try DatabaseLocation(text)
+            return .success(text)
+        } catch {
+            return .failure(Problem(error.description))
+        }
     }
 
     static func host(_ text: String) -> Result<String, Problem> {

@@ -31,7 +31,7 @@ public func runBoard(_ schools: [(school: Board.School, runtime: Runtime)], host
         routes.append(BoardRoute(id: school.id, hostName: school.hostName, runtime: runtime,
                                  router: try buildSchoolRouter(runtime, logger: schoolLogger, telegramWebhook: work.telegramWebhook,
                                                                whatsappWebhook: work.whatsappWebhook, smsWebhook: work.smsWebhook)))
-        schoolLogger.info("School", metadata: ["host": "\(school.hostName)", "database": "\(runtime.configuration.databasePath)"])
+        schoolLogger.info("School", metadata: ["host": "\(school.hostName)", "database": "\(runtime.configuration.databaseLocation)"])
     }
     try await runServices([buildBoardApplication(routes, host: host, port: port, logger: logger)] + services, logger: logger)
 }

@@ -13,6 +13,7 @@ import WhatsApp
 
 /// Where everything lives; the command line fills it, tests pass their own.
 public struct AppConfiguration: Sendable {
+    /// The `database` setting as given: an SQLite file's path or a postgres:// URL (`databaseLocation` reads it).
     public var databasePath: String
     public var schoolFile: String
     public var conversationsDirectory: String
@@ -63,6 +64,9 @@ public struct AppConfiguration: Sendable {
         self.archiveYears = archiveYears
         self.translation = translation
     }
+
+    /// Where the database is; the setting was checked when the configuration was read.
+    public var databaseLocation: DatabaseLocation { (try? DatabaseLocation(databasePath)) ?? .sqlite(path: databasePath) }
 }
 
 /// A Telegram bot: its token (a secret, never printed), its username for deep links, and the Bot API address.
@@ -154,7 +158,7 @@ public struct Runtime: Sendable {
     public static func load(_ configuration: AppConfiguration, content: Content? = nil, clock: any Clock = SystemClock(), logger: Logger) throws -> Runtime {
         let school = try SchoolFile.load(url: URL(fileURLWithPath: configuration.schoolFile))
         let content = try content ?? Content.loadValidated(conversations: configuration.conversationsDirectory, locales: configuration.localesDirectory)
-        let database = try AppDatabase.open(path: configuration.databasePath)
+        let database = try configuration.databaseLocation.open(logger: logger)
         try database.writeNow { tx in
             try tx.synchroniseSlots(SlotGenerator.slots(for: school).map { ($0.teacherID, $0.start, $0.end, $0.kind.rawValue, $0.place) })
         }

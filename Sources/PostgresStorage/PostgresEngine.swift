@@ -18,21 +18,34 @@ public final class PostgresEngine: DatabaseEngine {
     private let connector: PostgresConnector
     private let state = PostgresLocked(false)   // closed
 
-    /// Migrates the schema, then connects the writer and `readers` readers.
-    public static func open(_ location: PostgresLocation, logger: Logger, readers: Int = 4) async throws -> PostgresEngine {
-        try await PostgresSchema.migrate(location, logger: logger)
+    /// Connects the writer and `readers` readers, then migrates the schema through the writer.
+    public static func open(_ location: PostgresLocation, logger: Logger, readers: Int = 2) async throws -> PostgresEngine {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try openNow(location, logger: logger, readers: readers) }) }
+        }
+    }
+
+    /// The same, blocking the calling thread (start-up and the command line).
+    public static func openNow(_ location: PostgresLocation, logger: Logger, readers: Int = 2) throws -> PostgresEngine {
         let connector = try PostgresConnector(location, logger: logger)
         let statements = PostgresStatementCache()
         var opened: [PostgresSQLConnection] = []
         do {
             for _ in 0..<(1 + max(1, readers)) {
-                opened.append(PostgresSQLConnection(try await connector.connect().get(), logger: logger, statements: statements))
+                opened.append(PostgresSQLConnection(try connector.connectNow(), logger: logger, statements: statements))
             }
         } catch {
-            for connection in opened { try? await connection.connection.close() }
+            for connection in opened { connection.close() }
             throw error
         }
-        return PostgresEngine(writer: opened[0], readers: Array(opened.dropFirst()), connector: connector)
+        let engine = PostgresEngine(writer: opened[0], readers: Array(opened.dropFirst()), connector: connector)
+        do {
+            _ = try engine.writeNow { try PostgresSchema.migrate($0, schema: location.schema, logger: logger) }
+        } catch {
+            try? engine.close()
+            throw error
+        }
+        return engine
     }
 
     private init(writer: PostgresSQLConnection, readers: [PostgresSQLConnection], connector: PostgresConnector) {

@@ -48,6 +48,13 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
         return value
     }
 
+    func tableNames() throws -> [String] {
+        try rows("""
+            SELECT table_name FROM information_schema.tables
+            WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name != 'schemamigration' ORDER BY table_name
+            """, []).map { $0[0] }
+    }
+
     // MARK: Transactions (the engine's part)
 
     /// Runs `body` between `begin` and COMMIT (or ROLLBACK when `commits` is false); ROLLBACK when it throws.
@@ -82,6 +89,13 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
 
     func close() {
         try? connection.close().wait()
+    }
+
+    /// An engine nobody closed (a test's school going away) still hangs up; a closed connection ignores this.
+    deinit {
+        // The closure keeps the connection until it has closed: postgres-nio insists on a connection closing first.
+        let connection = connection
+        connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
     }
 
     // MARK: Statements

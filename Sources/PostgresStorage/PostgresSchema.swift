@@ -21,6 +21,24 @@ public enum PostgresSchema {
         }
     }
 
+    /// The same inside a transaction of the engine's writer, whose search path already names the schema.
+    @discardableResult
+    static func migrate(_ sql: any SQLConnection, schema: String, logger: Logger) throws -> [String] {
+        // The lock comes first: even CREATE SCHEMA IF NOT EXISTS fails when two instances run it at the same moment.
+        _ = try sql.rows("SELECT pg_advisory_xact_lock(hashtext(?))", [.text("samenspraak schema " + schema)])
+        try sql.execute("CREATE SCHEMA IF NOT EXISTS \(schema)", [])
+        try sql.execute("CREATE TABLE IF NOT EXISTS schemaMigration (name TEXT PRIMARY KEY, appliedAt TIMESTAMPTZ NOT NULL DEFAULT now())", [])
+        let done = Set(try sql.rows("SELECT name FROM schemaMigration", []).map { $0[0] as String })
+        var applied: [String] = []
+        for migration in Schema.migrations where !done.contains(migration.name) {
+            for statement in PostgresDialect.statements(PostgresDialect.sql(of: migration)) { try sql.execute(statement, []) }
+            try sql.execute("INSERT INTO schemaMigration (name) VALUES (?)", [.text(migration.name)])
+            applied.append(migration.name)
+        }
+        if !applied.isEmpty { logger.info("PostgreSQL schema migrated", metadata: ["schema": "\(schema)", "steps": "\(applied.count)"]) }
+        return applied
+    }
+
     static func migrate(_ connection: PostgresConnection, schema: String, logger: Logger) async throws -> [String] {
         try await connection.query("BEGIN", logger: logger)
         do {

@@ -92,9 +92,9 @@ extension Transaction {
         try rows("""
             SELECT child.groupID,
                    COUNT(*) AS children,
-                   SUM(EXISTS (SELECT 1 FROM booking WHERE booking.childID = child.id AND booking.cancelledAt IS NULL)) AS booked,
-                   SUM(EXISTS (SELECT 1 FROM booking JOIN slot ON slot.id = booking.slotID
-                               WHERE booking.childID = child.id AND booking.cancelledAt IS NULL AND slot.endsAt <= ?)) AS held
+                   SUM(CASE WHEN EXISTS (SELECT 1 FROM booking WHERE booking.childID = child.id AND booking.cancelledAt IS NULL) THEN 1 ELSE 0 END) AS booked,
+                   SUM(CASE WHEN EXISTS (SELECT 1 FROM booking JOIN slot ON slot.id = booking.slotID
+                                         WHERE booking.childID = child.id AND booking.cancelledAt IS NULL AND slot.endsAt <= ?) THEN 1 ELSE 0 END) AS held
             FROM child GROUP BY child.groupID ORDER BY child.groupID
             """, [now]).map { ($0[0], $0[1], $0[2], $0[3]) }
     }

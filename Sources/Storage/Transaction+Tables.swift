@@ -44,3 +44,16 @@ extension Transaction {
         return StoredTable(name: name, columns: declared.map(\.name), rows: rows)
     }
 }
+
+extension Transaction {
+    /// Every row of every table as column → value, on either engine: to prove what is stored, and what is not.
+    public func everyRow() throws -> [String: [[String: SQLValue]]] {
+        var tables: [String: [[String: SQLValue]]] = [:]
+        for table in try sql.tableNames() {
+            tables[table] = try rows("SELECT * FROM \(table)").map { row in
+                Dictionary(zip(row.columns.names, row.values).map { $0 }, uniquingKeysWith: { first, _ in first })
+            }
+        }
+        return tables
+    }
+}

@@ -442,7 +442,7 @@ public struct Transaction {
         try execute("""
             INSERT INTO job (key, kind, householdID, reference, dueAt, expiresAt) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT(key) DO UPDATE SET dueAt = excluded.dueAt, expiresAt = excluded.expiresAt, reference = excluded.reference
-            WHERE status = 'pending'
+            WHERE job.status = 'pending'
             """, [job.key, job.kind, job.householdID, job.reference, job.dueAt, job.expiresAt])
     }
 

@@ -11,7 +11,10 @@ struct Backup: AsyncParsableCommand {
     @Flag(help: "Replace FILE if it exists.") var force = false
 
     func run() async throws {
-        let source = try await locations.loaded().configuration.databasePath
+        let location = try await locations.loaded().configuration.databaseLocation
+        guard let source = location.sqlitePath else {
+            throw refusal("No backup made: the database is on PostgreSQL (\(location)); back it up with pg_dump (README, \"A school board\").")
+        }
         let report: DatabaseBackup.Report
         do { report = try DatabaseBackup.copy(source, to: file, replacing: force) } catch let failure as DatabaseBackup.Failure {
             throw refusal("No backup made: \(failure)")

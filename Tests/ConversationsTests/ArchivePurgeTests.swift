@@ -6,7 +6,7 @@ import Testing
 import TestSupport
 
 /// The rollover's archives beside a real database: those past `archive_years` are deleted and audited, others stay.
-@Suite struct ArchivePurgeTests {
+@Suite(.enabled(if: !TestDatabase.isPostgres, "archives are SQLite files beside an SQLite database")) struct ArchivePurgeTests {
     @Test func archivesAreDeletedOnTheFirstOfAugustTheirYearsAfterTheirSchoolYearEndedAndAudited() async throws {
         let school = try TestSchool(households: 5)
         let database = school.runtime.database

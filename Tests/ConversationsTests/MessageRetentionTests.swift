@@ -1,7 +1,6 @@
 import App
 import Conversations
 import Foundation
-import GRDB
 import SamenspraakCore
 import Storage
 import Testing
@@ -25,9 +24,8 @@ import TestSupport
         return try #require(try school.runtime.database.readNow { try $0.contact(channel: "terminal", address: address) }?.id)
     }
 
-    func rows(_ table: String, of contact: Int64, in school: TestSchool) throws -> [[String: DatabaseValue]] {
-        try StoredRows(path: school.runtime.configuration.databasePath).tables[table, default: []]
-            .filter { $0["contactID"] == contact.databaseValue }
+    func rows(_ table: String, of contact: Int64, in school: TestSchool) throws -> [[String: SQLValue]] {
+        try StoredRows(database: school.runtime.database).tables[table, default: []].filter { $0["contactid"] == .integer(contact) }
     }
 
     @Test func messagesOlderThanThePeriodGoWhileNewerAndUndeliveredOnesStay() async throws {
@@ -66,7 +64,7 @@ import TestSupport
         #expect(try await MessagePurge.run(database: database, before: cutoff, actor: "test", now: school.clock.now(), batchSize: 2) == expected)
 
         #expect(try rows("inbox", of: oldContact, in: school).isEmpty)
-        #expect(try rows("outbox", of: oldContact, in: school).map { $0["id"] } == [waiting.databaseValue, sending.databaseValue])
+        #expect(try rows("outbox", of: oldContact, in: school).map { $0["id"] } == [.integer(waiting), .integer(sending)])
         #expect(try database.readNow { try $0.unprocessedInbox(channel: "telegram") }.map(\.platformMessageID) == ["1"])
         #expect(try rows("inbox", of: recentContact, in: school) == recentRows.0)
         #expect(try rows("outbox", of: recentContact, in: school) == recentRows.1)

@@ -8,7 +8,7 @@ import TestSupport
 
 /// The school-year rollover: a rehearsal changes nothing; the real one archives the old year, keeps the chats and
 /// language of families still at school (they book again without signing up), and leaves nothing of a family that left.
-@Suite struct RolloverTests {
+@Suite(.enabled(if: !TestDatabase.isPostgres, "the rollover archives into an SQLite file")) struct RolloverTests {
     /// A household whose children live only there (not a child of separated parents).
     func household(_ school: TestSchool, notAmong taken: [Int64]) throws -> HouseholdRecord {
         try school.runtime.database.readNow { tx in

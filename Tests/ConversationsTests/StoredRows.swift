@@ -1,28 +1,27 @@
 import Foundation
-import GRDB
+import Storage
 
-/// Every row of every table of a SQLite file, read through its own connection: to prove that nothing of a household
-/// remains anywhere, or that a command changed nothing at all.
+/// Every row of every table, to prove that nothing of a household remains anywhere, or that a command changed nothing
+/// at all: read through the school's own engine (SQLite or PostgreSQL), or from an SQLite file through its own
+/// connection (an archive).
 struct StoredRows {
-    /// Table → its rows, each as "column=value" pairs.
-    let tables: [String: [[String: DatabaseValue]]]
+    /// Table → its rows, each as column → value; names in lower case, as PostgreSQL gives them.
+    let tables: [String: [[String: SQLValue]]]
+
+    init(database: AppDatabase) throws {
+        tables = Self.lowerCased(try database.readNow { try $0.everyRow() })
+    }
 
     init(path: String) throws {
-        var configuration = Configuration()
-        configuration.readonly = true
-        let queue = try DatabaseQueue(path: path, configuration: configuration)
-        tables = try queue.read { db in
-            var tables: [String: [[String: DatabaseValue]]] = [:]
-            for table in try String.fetchAll(db, sql: """
-                SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations'
-                """) {
-                tables[table] = try Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\"").map { row in
-                    Dictionary(row.map { ($0.0, $0.1) }, uniquingKeysWith: { first, _ in first })
-                }
-            }
-            return tables
-        }
-        try queue.close()
+        let database = try AppDatabase.open(path: path)
+        defer { try? database.close() }
+        tables = Self.lowerCased(try database.readNow { try $0.everyRow() })
+    }
+
+    static func lowerCased(_ tables: [String: [[String: SQLValue]]]) -> [String: [[String: SQLValue]]] {
+        Dictionary(uniqueKeysWithValues: tables.map { table, rows in
+            (table.lowercased(), rows.map { Dictionary(uniqueKeysWithValues: $0.map { ($0.key.lowercased(), $0.value) }) })
+        })
     }
 
     /// The rows that still refer to the household (by id, or to one of its children) or hold one of `texts` (its key,
@@ -32,12 +31,13 @@ struct StoredRows {
         for (table, rows) in tables.sorted(by: { $0.key < $1.key }) {
             for row in rows {
                 let mentions = row.contains { column, value in
-                    switch column {
-                    case "householdID", "parentID", "buddyID", "fromHouseholdID": return Int64.fromDatabaseValue(value) == household
-                    case "id" where table == "household": return Int64.fromDatabaseValue(value) == household
-                    case "childID": return String.fromDatabaseValue(value).map(children.contains) ?? false
-                    case "id" where table == "child": return String.fromDatabaseValue(value).map(children.contains) ?? false
-                    default: return String.fromDatabaseValue(value).map { text in texts.contains { text.contains($0) } } ?? false
+                    switch (column, table) {
+                    case ("householdid", _), ("parentid", _), ("buddyid", _), ("fromhouseholdid", _), ("id", "household"):
+                        return Int64(sqlValue: value) == household
+                    case ("childid", _), ("id", "child"): return String(sqlValue: value).map(children.contains) ?? false
+                    default:
+                        guard case .text(let text) = value else { return false }
+                        return texts.contains { text.contains($0) }
                     }
                 }
                 if mentions { found.append("\(table): \(row)") }

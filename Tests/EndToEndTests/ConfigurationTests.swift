@@ -61,11 +61,18 @@ import TestSupport
         let defaults = try ConfigurationLoader(environment: [:]).load()
         #expect(defaults.configuration.port == 8080 && defaults.configuration.publicURL == "http://127.0.0.1:8080" && defaults.configuration.telegram == nil)
 
-        // PostgreSQL is not supported by the daemon yet: said plainly, rather than a file named after the address.
-        let postgres = try write("database: postgres://samenspraak@db.example.nl/board\n", to: "etc/postgres.yaml", in: folder)
-        #expect(problems(ConfigurationLoader(environment: [:], configFile: postgres)) == [
-            "\(postgres):1: database is an address, but the daemon runs on a SQLite file only so far (PostgreSQL is not supported yet); "
-                + "give the file's path, such as /var/lib/samenspraak/samenspraak.sqlite",
+        // A postgres:// address is a PostgreSQL schema; another address, or a postgres one that names no database, is refused
+        // plainly rather than made a file name.
+        let postgres = try write("database: postgres://samenspraak@db.example.nl/board?schema=klimop\n", to: "etc/postgres.yaml", in: folder)
+        #expect(try ConfigurationLoader(environment: [:], configFile: postgres).load().configuration.databaseLocation.description
+                == "postgres://samenspraak@db.example.nl:5432/board?schema=klimop")
+        let mysql = try write("database: mysql://samenspraak@db.example.nl/board\n", to: "etc/mysql.yaml", in: folder)
+        #expect(problems(ConfigurationLoader(environment: [:], configFile: mysql)) == [
+            "\(mysql):1: database is an address but not a postgres:// one; give an SQLite file's path or postgres://user@host:5432/database?schema=name",
+        ])
+        let noDatabase = try write("database: postgres://samenspraak@db.example.nl\n", to: "etc/nodb.yaml", in: folder)
+        #expect(problems(ConfigurationLoader(environment: [:], configFile: noDatabase)) == [
+            "\(noDatabase):1: database names no database (postgres://user@host/database)",
         ])
     }
 

@@ -1,10 +1,9 @@
 import ChannelKit
 import Foundation
-import GRDB
 import Logging
 import Matrix
 import SamenspraakCore
-import Storage
+@testable import Storage
 import Testing
 import TestSupport
 
@@ -139,8 +138,8 @@ import TestSupport
             // The homeserver took the row, but the daemon died before recording it: left "sending".
             let row = try #require(try school.runtime.database.readNow { try $0.outbox(channel: "matrix", address: parent.room, after: 0) }.first)
             let id = try #require(row.id)
-            try await DatabaseQueue(path: school.directory.path("samenspraak.sqlite")).write { db in
-                try db.execute(sql: "UPDATE outbox SET status = 'sending', platformMessageID = NULL, sentAt = NULL WHERE id = ?", arguments: [id])
+            _ = try await school.runtime.database.write { tx in
+                try tx.execute("UPDATE outbox SET status = 'sending', platformMessageID = NULL, sentAt = NULL WHERE id = ?", [id])
             }
             let requestsBefore = fake.sendRequests.count
             let sentBefore = fake.sent.count

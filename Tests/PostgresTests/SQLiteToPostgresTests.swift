@@ -7,7 +7,8 @@ import TestSupport
 
 /// A school's SQLite database copied into PostgreSQL (`samenspraak migrate-to-postgres`), proven by row counts and
 /// checksums per table; a second copy into the same schema is refused and changes nothing.
-@Suite(.enabled(if: PostgresServer.url != nil || PostgresServer.isRequired, "needs SAMENSPRAAK_POSTGRES_URL"))
+@Suite(.enabled(if: PostgresServer.url != nil || PostgresServer.isRequired, "needs SAMENSPRAAK_POSTGRES_URL"),
+       .enabled(if: !TestDatabase.isPostgres, "copies from the school's SQLite file"))
 struct SQLiteToPostgresTests {
     @Test func aSchoolIsCopiedWholeAndTheCopyIsProven() async throws {
         let school = try TestSchool(households: 12)

@@ -6,7 +6,7 @@ import Testing
 import TestSupport
 
 /// `samenspraak backup`'s copy, taken while conversation steps keep committing to the same file.
-@Suite struct DatabaseBackupTests {
+@Suite(.enabled(if: !TestDatabase.isPostgres, "copies the school's SQLite file")) struct DatabaseBackupTests {
     @Test func aBackupTakenDuringWritesIsConsistentAndOneTakenAfterThemHasTheSameRows() async throws {
         let school = try TestSchool(households: 40)
         let codes = try school.runtime.database.readNow { try $0.households().map(\.inviteCode) }

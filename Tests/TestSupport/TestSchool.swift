@@ -26,7 +26,7 @@ public final class TemporaryDirectory: @unchecked Sendable {
     deinit { try? FileManager.default.removeItem(at: url) }
 }
 
-/// A demo school in a temporary folder with a real SQLite file and a movable clock, loaded like the daemon loads it.
+/// A demo school in a temporary folder with a real database (`TestDatabase`) and a movable clock, loaded like the daemon loads it.
 public struct TestSchool: Sendable {
     /// Monday 23 November 2026, 10:00 in Amsterdam: the demo's talks start the next Monday.
     public static let start = Date(timeIntervalSince1970: 1_795_424_400)
@@ -38,7 +38,7 @@ public struct TestSchool: Sendable {
                 staffToken: String? = nil, metricsToken: String? = nil, translation: TranslationSettings? = nil) throws {
         self.directory = directory
         self.clock = clock
-        let configuration = AppConfiguration(databasePath: directory.path("samenspraak.sqlite"), schoolFile: directory.path("school.yaml"),
+        let configuration = AppConfiguration(databasePath: TestDatabase.setting(for: directory), schoolFile: directory.path("school.yaml"),
                                              conversationsDirectory: Repository.conversations.path, localesDirectory: Repository.locales.path,
                                              port: port, publicURL: "http://127.0.0.1:\(port)", staffToken: staffToken,
                                              metricsToken: metricsToken, translation: translation)
