@@ -60,15 +60,18 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
     /// Runs `body` between `begin` and COMMIT (or ROLLBACK when `commits` is false); ROLLBACK when it throws.
     func transaction<T>(_ begin: String, commits: Bool, reconnect: () throws -> PostgresConnection, _ body: (any SQLConnection) throws -> T) throws -> T {
         savepointDepth = 0
-        do {
+        if connection.isClosed {
+            try connectAgain(reconnect, because: "closed")
             try command(begin)
-        } catch {
-            // A connection the server dropped (a restart) fails at its first statement; BEGIN changes nothing, so
-            // it is safe to connect again once and start over.
-            logger.warning("PostgreSQL connection lost; connecting again", metadata: ["reason": "\(postgresFailureReason(error))"])
-            try? connection.close().wait()
-            connection = try reconnect()
-            try command(begin)
+        } else {
+            do {
+                try beginWithin(begin, seconds: 30)
+            } catch {
+                // A connection the server dropped (a restart) may fail only at its next statement; BEGIN changed
+                // nothing, so it is safe to connect again once and start over.
+                try connectAgain(reconnect, because: postgresFailureReason(error))
+                try command(begin)
+            }
         }
         let value: T
         do {
@@ -89,6 +92,25 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
 
     func close() {
         try? connection.close().wait()
+    }
+
+    /// BEGIN waits a bounded time: postgres-nio 1.33 was seen to never answer a query sent on a connection the
+    /// server had just terminated, and a hang there would stop every write.
+    private func beginWithin(_ begin: String, seconds: Int) throws {
+        let done = DispatchSemaphore(value: 0)
+        let outcome = PostgresLocked<Result<PostgresQueryResult, any Error>?>(nil)
+        connection.query(PostgresQuery(unsafeSQL: begin), logger: logger).whenComplete { result in
+            outcome.update { $0 = result }
+            done.signal()
+        }
+        guard done.wait(timeout: .now() + .seconds(seconds)) == .success else { throw PostgresNoAnswer() }
+        _ = try outcome.value?.get()
+    }
+
+    private func connectAgain(_ reconnect: () throws -> PostgresConnection, because reason: String) throws {
+        logger.warning("PostgreSQL connection lost; connecting again", metadata: ["reason": "\(reason)"])
+        try? connection.close().wait()
+        connection = try reconnect()
     }
 
     /// An engine nobody closed (a test's school going away) still hangs up; a closed connection ignores this.
@@ -163,6 +185,9 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
         }
     }
 }
+
+/// The server did not answer BEGIN in time.
+struct PostgresNoAnswer: Error {}
 
 /// COMMIT found the transaction already aborted (a failed statement outside a savepoint), so nothing was written.
 public struct PostgresTransactionRolledBack: Error, CustomStringConvertible {
