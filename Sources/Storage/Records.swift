@@ -6,7 +6,6 @@ public struct HouseholdRecord: Codable, Sendable, Equatable, AutoIDRecord {
     public var key: String
     public var inviteCode: String
     public var createdAt: Date
-
 }
 
 public struct GuardianRecord: Codable, Sendable, Equatable, AutoIDRecord {
@@ -16,7 +15,6 @@ public struct GuardianRecord: Codable, Sendable, Equatable, AutoIDRecord {
     public var name: String
     public var phone: String
     public var language: String
-
 }
 
 public struct ChildRecord: Codable, Sendable, Equatable, StoredRecord {
@@ -43,7 +41,6 @@ public struct SlotRecord: Codable, Sendable, Equatable, AutoIDRecord {
     public var kind: String
     public var place: String
     public var active: Bool
-
 }
 
 public struct BookingRecord: Codable, Sendable, Equatable, AutoIDRecord {
@@ -58,7 +55,6 @@ public struct BookingRecord: Codable, Sendable, Equatable, AutoIDRecord {
     public var icsToken: String
     public var createdAt: Date
     public var cancelledAt: Date?
-
 }
 
 public struct ContactRecord: Codable, Sendable, Equatable, AutoIDRecord {
@@ -129,7 +125,6 @@ public struct OutboxRecord: Codable, Sendable, Equatable, AutoIDRecord {
     /// What the platform last reported after sending: "delivered" or "read" (nil: nothing beyond accepting it).
     public var receipt: String? = nil
     public var receiptAt: Date? = nil
-
 }
 
 /// A booking with what a message about it needs.
@@ -261,7 +256,6 @@ public struct AgreementRecord: Codable, Sendable, Equatable, AutoIDRecord {
         self.updatedAt = updatedAt
         self.cancelledAt = cancelledAt
     }
-
 }
 
 public struct FollowUpRecord: Codable, Sendable, Equatable, AutoIDRecord {
@@ -273,5 +267,4 @@ public struct FollowUpRecord: Codable, Sendable, Equatable, AutoIDRecord {
     /// open → done, or moved (to another day, which has its own follow-up).
     public var status: String
     public var finishedAt: Date?
-
 }

@@ -221,7 +221,6 @@ public enum SQLDateText {
         let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
         return era * 146_097 + dayOfEra - 719_468
     }
-
 }
 
 // MARK: - Rows

@@ -15,7 +15,6 @@ public struct StaffAccountRecord: Codable, Sendable, Equatable, AutoIDRecord {
     public init(email: String, name: String, role: String, teacherID: String?, passwordHash: String, createdAt: Date) {
         (self.email, self.name, self.role, self.teacherID, self.passwordHash, self.createdAt) = (email, name, role, teacherID, passwordHash, createdAt)
     }
-
 }
 
 /// Staff accounts for the staff pages, and their login sessions.
