@@ -52,13 +52,22 @@ struct SchoolServices {
     init(_ runtime: Runtime, logger: Logger) {
         services.append(BackgroundLoop { await JobScheduler(service: runtime.service, logger: logger).run() })
         services.append(BackgroundLoop { await MessagePurge.daily(runtime, logger: logger) })
-        if runtime.translator != nil { services.append(BackgroundLoop { await runtime.service.runTranslations(logger: logger) }) }
+        let leases = runtime.database.leases
+        if runtime.translator != nil {
+            // One place only: two daemons would translate, and relay, each message twice.
+            services.append(BackgroundLoop {
+                await LeasedWork("translations", leases: leases, logger: logger).run { await runtime.service.runTranslations(logger: logger) }
+            })
+        }
         if let telegram = runtime.configuration.telegram {
             let api = BotAPIClient(http: HTTPClient.shared, baseURL: telegram.apiURL, token: telegram.token)
             let inbound = TelegramInbound(service: runtime.service, api: api, logger: logger)
             switch telegram.mode {
             case .polling:
-                services.append(BackgroundLoop { await TelegramPoller(api: api, inbound: inbound, logger: logger).run() })
+                // Telegram answers one getUpdates per bot at a time.
+                services.append(BackgroundLoop {
+                    await LeasedWork("telegram", leases: leases, logger: logger).run { await TelegramPoller(api: api, inbound: inbound, logger: logger).run() }
+                })
             case .webhook:
                 let receiver = TelegramWebhook(api: api, inbound: inbound, logger: logger)
                 let url = runtime.configuration.publicURL + TelegramWebhook.path
@@ -92,8 +101,14 @@ struct SchoolServices {
             let api = MatrixClient(http: HTTPClient.shared, homeserver: matrix.homeserver, userID: matrix.userID, credentials: matrix.credentials)
             let crypto = matrix.pickleKey.map { MatrixCrypto(api: api, database: runtime.database, pickleSecret: $0, logger: logger) }
             let inbound = MatrixInbound(service: runtime.service, api: api, allowedServers: matrix.allowedServers, crypto: crypto, logger: logger)
-            services.append(BackgroundLoop { await MatrixPoller(api: api, inbound: inbound, logger: logger).run() })
-            services.append(BackgroundLoop { await MatrixSender(api: api, service: runtime.service, limits: matrix.limits, crypto: crypto, logger: logger).run() })
+            // One device: its sync position and its encryption sessions' counters are not to be shared.
+            services.append(BackgroundLoop {
+                await LeasedWork("matrix", leases: leases, logger: logger).run {
+                    async let polling: Void = MatrixPoller(api: api, inbound: inbound, logger: logger).run()
+                    async let sending: Void = MatrixSender(api: api, service: runtime.service, limits: matrix.limits, crypto: crypto, logger: logger).run()
+                    _ = await (polling, sending)
+                }
+            })
             logger.info("Matrix", metadata: ["homeserver": "\(matrix.homeserver)", "invitations": "\(matrix.allowedServers?.joined(separator: ",") ?? "anyone")",
                                              "encryption": "\(crypto != nil)"])
         }

@@ -9,10 +9,13 @@ import Storage
 /// per `perChatInterval` to an address and `perSecond` overall, honouring rate limits, retrying network errors and
 /// 5xx with growing backoff, giving up on other 4xx, and marking people who blocked us unreachable.
 ///
-/// Rows are claimed ("sending") in a commit before the requests and marked "sent" in one after them. A crash in
-/// between leaves it "sending"; at start such rows are marked failed ("may not have arrived") rather than sent
-/// again, because a chat message cannot be taken back: never twice beats maybe twice. A transport whose platform takes
-/// a row once however often it is sent (`isIdempotent`: Matrix's transaction ids) has them sent again instead.
+/// Rows are claimed ("sending", by this instance) in a commit before the requests and marked "sent" in one after them.
+/// A crash in between leaves it "sending"; once its claimer is known to be dead (at the next start, or on a shared
+/// database when another daemon finds its lease gone) such rows are marked failed ("may not have arrived") rather than
+/// sent again, because a chat message cannot be taken back: never twice beats maybe twice. A transport whose platform
+/// takes a row once however often it is sent (`isIdempotent`: Matrix's transaction ids) has them sent again instead.
+/// Daemons sharing a database each run a sender; a row is claimed by one of them (`Transaction.claimOutbox`). Pacing
+/// is per daemon.
 public struct OutboxSender<Transport: OutboxTransport>: Sendable {
     let channel: ChannelKind
     let transport: Transport
@@ -33,22 +36,18 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
     /// Runs until the task is cancelled.
     public func run() async {
         let channelName = name
-        do {
-            if Transport.isIdempotent {
-                let interrupted = try await service.database.write { try $0.requeueInterruptedSends(channel: channelName) }
-                if interrupted > 0 { logger.warning("messages interrupted by a crash are sent again", metadata: ["channel": "\(name)", "count": "\(interrupted)"]) }
-            } else {
-                let interrupted = try await service.database.write { try $0.failInterruptedSends(channel: channelName) }
-                if interrupted > 0 { logger.warning("messages interrupted by a crash were marked failed", metadata: ["channel": "\(name)", "count": "\(interrupted)"]) }
-            }
-        } catch {
-            logger.error("could not check for interrupted messages", metadata: ["channel": "\(name)", "error": "\(error)"])
-        }
+        await settleInterruptedSends()
         let clock = ContinuousClock()
         var chatFreeAt: [String: ContinuousClock.Instant] = [:]
         var pace = Pace(perSecond: limits.perSecond, clock: clock)
         let wakeKey = Wakeups.channelKey(channel)
+        // Daemons sharing the database look again now and then for one that died while sending.
+        var nextSettling = clock.now + Self.settlingInterval
         while !Task.isCancelled {
+            if service.database.leases.areShared, clock.now >= nextSettling {
+                await settleInterruptedSends()
+                nextSettling = clock.now + Self.settlingInterval
+            }
             let seen = await service.wakeups.version(wakeKey)
             var nextWake = clock.now + .seconds(1)
             do {
@@ -82,6 +81,29 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
         }
     }
 
+    static var settlingInterval: Duration { .seconds(5) }
+
+    /// Settles the rows claimed by a sender that is no longer alive: this daemon before a crash, or another daemon
+    /// sharing the database that died. A live one's rows are left to it.
+    func settleInterruptedSends() async {
+        let channelName = name
+        let leases = service.database.leases
+        do {
+            for claimer in try await service.database.read({ try $0.sendingClaimers(channel: channelName) }) where claimer != leases.instance {
+                guard try await !leases.isAlive(instance: claimer) else { continue }
+                if Transport.isIdempotent {
+                    let interrupted = try await service.database.write { try $0.requeueInterruptedSends(channel: channelName, claimer: claimer) }
+                    if interrupted > 0 { logger.warning("messages interrupted by a crash are sent again", metadata: ["channel": "\(name)", "count": "\(interrupted)"]) }
+                } else {
+                    let interrupted = try await service.database.write { try $0.failInterruptedSends(channel: channelName, claimer: claimer) }
+                    if interrupted > 0 { logger.warning("messages interrupted by a crash were marked failed", metadata: ["channel": "\(name)", "count": "\(interrupted)"]) }
+                }
+            }
+        } catch {
+            logger.error("could not check for interrupted messages", metadata: ["channel": "\(name)", "error": "\(error)"])
+        }
+    }
+
     /// What became of one claimed row.
     enum Outcome: Sendable {
         case delivered(DeliveryOutcome)
@@ -97,7 +119,8 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
         let ids = rows.compactMap(\.id)
         let claimed: Set<Int64>
         do {
-            claimed = try await service.database.write { tx in Set(try ids.filter { try tx.claimOutbox(id: $0) }) }
+            let instance = service.database.leases.instance
+            claimed = try await service.database.write { tx in try tx.claimOutbox(ids: ids, instance: instance) }
         } catch {
             logger.error("rows could not be claimed", metadata: ["channel": "\(name)", "error": "\(error)"])
             return ([], pace)

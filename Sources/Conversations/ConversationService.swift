@@ -107,7 +107,7 @@ public final class ConversationService: Sendable {
 
     func step(_ event: InboundEvent, inviteCode: String?, now: Date, tx: Transaction, logger: Logger, isStart: Bool = false,
               quiet: Bool = false) throws -> Outcome {
-        var contact = try tx.contact(channel: event.channel.rawValue, address: event.address)
+        var contact = try tx.contact(channel: event.channel.rawValue, address: event.address, forUpdate: true)
         var isNew = false
         if let code = inviteCode.flatMap(InviteCode.normalise) {
             guard let invitee = try tx.invitee(code: code), isKnown(invitee) else { return .unknownSender }

@@ -4,7 +4,7 @@ import PostgresNIO
 import Storage
 
 /// A school's schema on PostgreSQL as a `DatabaseEngine`: one writer connection, whose transactions take turns as on
-/// SQLite, and a few reader connections for concurrent read-only snapshots. Transaction bodies are synchronous and
+/// SQLite, a few reader connections for concurrent read-only snapshots, and one that holds the leases. Transaction bodies are synchronous and
 /// each statement blocks, so they run on dispatch queues (or the command line's thread), never on Swift's
 /// cooperative pool.
 public final class PostgresEngine: DatabaseEngine {
@@ -17,6 +17,9 @@ public final class PostgresEngine: DatabaseEngine {
     private let readerQueue = DispatchQueue(label: "samenspraak.postgres.readers", attributes: .concurrent)
     private let connector: PostgresConnector
     private let state = PostgresLocked(false)   // closed
+    /// Advisory locks, on a connection of their own (`PostgresLeases`).
+    private let postgresLeases: PostgresLeases
+    public var leases: any Leases { postgresLeases }
 
     /// Connects the writer and `readers` readers, then migrates the schema through the writer.
     public static func open(_ location: PostgresLocation, logger: Logger, readers: Int = 2) async throws -> PostgresEngine {
@@ -38,7 +41,14 @@ public final class PostgresEngine: DatabaseEngine {
             for connection in opened { connection.close() }
             throw error
         }
-        let engine = PostgresEngine(writer: opened[0], readers: Array(opened.dropFirst()), connector: connector)
+        let leases: PostgresLeases
+        do {
+            leases = try PostgresLeases(connector: connector, schema: location.schema, logger: logger)
+        } catch {
+            for connection in opened { connection.close() }
+            throw error
+        }
+        let engine = PostgresEngine(writer: opened[0], readers: Array(opened.dropFirst()), leases: leases, connector: connector)
         do {
             _ = try engine.writeNow { try PostgresSchema.migrate($0, schema: location.schema, logger: logger) }
         } catch {
@@ -48,8 +58,9 @@ public final class PostgresEngine: DatabaseEngine {
         return engine
     }
 
-    private init(writer: PostgresSQLConnection, readers: [PostgresSQLConnection], connector: PostgresConnector) {
+    private init(writer: PostgresSQLConnection, readers: [PostgresSQLConnection], leases: PostgresLeases, connector: PostgresConnector) {
         self.writer = writer
+        self.postgresLeases = leases
         self.readers = PostgresReaderPool(readers)
         self.connector = connector
     }
@@ -91,6 +102,7 @@ public final class PostgresEngine: DatabaseEngine {
         guard !state.exchange(true) else { return }
         writer.close()
         readers.close()
+        postgresLeases.close()
     }
 
     private func writing<T>(commits: Bool, _ body: (any SQLConnection) throws -> T) throws -> T {

@@ -13,10 +13,10 @@ final class PostgresLocked<Value>: @unchecked Sendable {
         return stored
     }
 
-    func update<T>(_ change: (inout Value) -> T) -> T {
+    func update<T>(_ change: (inout Value) throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }
-        return change(&stored)
+        return try change(&stored)
     }
 
     /// Stores `value` and returns the one before.

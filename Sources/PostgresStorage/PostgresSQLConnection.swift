@@ -48,6 +48,8 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
         return value
     }
 
+    var isShared: Bool { true }
+
     func tableNames() throws -> [String] {
         try rows("""
             SELECT table_name FROM information_schema.tables

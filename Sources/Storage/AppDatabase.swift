@@ -19,6 +19,9 @@ public struct AppDatabase: Sendable {
         AppDatabase(engine: try SQLiteEngine.inMemory())
     }
 
+    /// This process's leases: on work that must run in one place, and on its own life (`Leases`).
+    public var leases: any Leases { engine.leases }
+
     /// Runs `body` in one write transaction.
     public func write<T: Sendable>(_ body: @escaping @Sendable (Transaction) throws -> T) async throws -> T {
         try await engine.write { try body(Transaction($0)) }

@@ -15,6 +15,9 @@ public protocol DatabaseEngine: Sendable {
     /// Runs `body` in a write transaction that is then rolled back: what it would do, without doing it.
     func rehearse<T>(_ body: (any SQLConnection) throws -> T) throws -> T
 
+    /// This process's leases on the database (`Leases`).
+    var leases: any Leases { get }
+
     /// Closes every connection; later reads and writes fail.
     func close() throws
 }

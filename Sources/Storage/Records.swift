@@ -125,6 +125,8 @@ public struct OutboxRecord: Codable, Sendable, Equatable, AutoIDRecord {
     /// What the platform last reported after sending: "delivered" or "read" (nil: nothing beyond accepting it).
     public var receipt: String? = nil
     public var receiptAt: Date? = nil
+    /// The instance that claimed it for sending (`Leases.instance`).
+    public var claimedBy: String? = nil
 }
 
 /// A booking with what a message about it needs.

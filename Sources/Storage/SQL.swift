@@ -17,6 +17,10 @@ public protocol SQLConnection: AnyObject {
 
     /// The application's tables, by name, without the engine's own bookkeeping (GRDB's migrations, `schemaMigration`).
     func tableNames() throws -> [String]
+
+    /// Whether other daemons may write the same database at the same time (PostgreSQL): then rows are claimed with
+    /// row locks (`FOR UPDATE`), which SQLite has no need of, and no syntax for, with its one writer.
+    var isShared: Bool { get }
 }
 
 /// A value as it goes into or comes out of either database. SQLite returns dates as text and booleans as integers;

@@ -5,6 +5,7 @@ import GRDB
 /// survives a power cut. SQLite has one writer at a time; readers read the last commit meanwhile.
 public final class SQLiteEngine: DatabaseEngine {
     let writer: any DatabaseWriter
+    public let leases: any Leases = LocalLeases()
 
     init(_ writer: any DatabaseWriter) throws {
         self.writer = writer
@@ -127,6 +128,8 @@ final class GRDBConnection: SQLConnection {
         }
         return try result.get()
     }
+
+    var isShared: Bool { false }
 
     func tableNames() throws -> [String] {
         try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%' ORDER BY name")

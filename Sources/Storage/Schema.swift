@@ -569,5 +569,10 @@ public enum Schema {
             );
             CREATE INDEX earlyDeliveryReport_received ON earlyDeliveryReport(receivedAt);
             """),
+        Migration("v21: who is sending a message, for daemons sharing one database", """
+            -- The instance (Leases.instance) that claimed a message for sending: when it dies mid-send, another one
+            -- settles the message; a live one is left to finish.
+            ALTER TABLE outbox ADD COLUMN claimedBy TEXT;
+            """),
     ]
 }

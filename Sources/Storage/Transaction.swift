@@ -21,6 +21,13 @@ public struct Transaction {
 
     // MARK: - Statements
 
+    /// Ends a query that picks rows to claim: where other daemons share the database, rows one of them is claiming are
+    /// skipped, not waited for, so each row is claimed once. Empty on SQLite, whose one writer excludes the others.
+    var skippingLocked: String { sql.isShared ? " FOR UPDATE SKIP LOCKED" : "" }
+
+    /// Ends a read of a row this transaction then changes: another daemon's transaction on it is waited for, and seen.
+    var lockingForUpdate: String { sql.isShared ? " FOR UPDATE" : "" }
+
     /// Runs a statement; returns how many rows it changed.
     @discardableResult
     func execute(_ statement: String, _ arguments: [any SQLBindable] = []) throws -> Int {
@@ -145,8 +152,9 @@ public struct Transaction {
 
     // MARK: - Contacts and sessions
 
-    public func contact(channel: String, address: String) throws -> ContactRecord? {
-        try record("SELECT * FROM contact WHERE channel = ? AND address = ?", [channel, address], as: ContactRecord.self)
+    /// `forUpdate`: read by a conversation step, which changes it; two daemons' steps for one chat then take turns.
+    public func contact(channel: String, address: String, forUpdate: Bool = false) throws -> ContactRecord? {
+        try record("SELECT * FROM contact WHERE channel = ? AND address = ?\(forUpdate ? lockingForUpdate : "")", [channel, address], as: ContactRecord.self)
     }
 
     public func insertContact(channel: String, address: String, for invitee: Invitee, session: String, at now: Date) throws -> ContactRecord {
@@ -461,9 +469,10 @@ public struct Transaction {
         try execute("DELETE FROM job WHERE id = ? AND status = 'pending'", [jobID])
     }
 
-    /// Pending jobs due at `now`, earliest first.
+    /// Pending jobs due at `now`, earliest first, for running in this transaction: those another daemon is running are
+    /// left to it.
     public func dueJobs(now: Date, limit: Int) throws -> [JobRecord] {
-        try records("SELECT * FROM job WHERE status = 'pending' AND dueAt <= ? ORDER BY dueAt, id LIMIT ?", [now, limit], as: JobRecord.self)
+        try records("SELECT * FROM job WHERE status = 'pending' AND dueAt <= ? ORDER BY dueAt, id LIMIT ?\(skippingLocked)", [now, limit], as: JobRecord.self)
     }
 
     /// When the next pending job is due (read from the index, whatever the table's size).
@@ -510,26 +519,37 @@ public struct Transaction {
             """, [channel, now, now, limit], as: OutboxRecord.self)
     }
 
-    /// Rows a crashed sender had claimed: whether they arrived is unknown, so they are failed, not sent again.
-    public func failInterruptedSends(channel: String) throws -> Int {
+    /// The instances that hold rows of `channel` claimed for sending ("" for rows claimed before instances had names).
+    public func sendingClaimers(channel: String) throws -> [String] {
+        try values("SELECT DISTINCT COALESCE(claimedBy, '') FROM outbox WHERE channel = ? AND status = 'sending'", [channel], as: String.self)
+    }
+
+    /// Rows a crashed sender (`claimer`) had claimed: whether they arrived is unknown, so they are failed, not sent again.
+    public func failInterruptedSends(channel: String, claimer: String) throws -> Int {
         try execute("""
             UPDATE outbox SET status = 'failed', lastError = 'interrupted while sending: may not have arrived'
-            WHERE channel = ? AND status = 'sending'
-            """, [channel])
+            WHERE channel = ? AND status = 'sending' AND COALESCE(claimedBy, '') = ?
+            """, [channel, claimer])
     }
 
     /// For a platform that takes a message at most once however often it is sent (Matrix's transaction ids): rows a crash
     /// interrupted while sending go out again, with the same id.
-    public func requeueInterruptedSends(channel: String) throws -> Int {
+    public func requeueInterruptedSends(channel: String, claimer: String) throws -> Int {
         try execute("""
             UPDATE outbox SET status = 'pending', nextAttemptAt = NULL, lastError = 'interrupted while sending: sent again'
-            WHERE channel = ? AND status = 'sending'
-            """, [channel])
+            WHERE channel = ? AND status = 'sending' AND COALESCE(claimedBy, '') = ?
+            """, [channel, claimer])
     }
 
-    /// Takes a pending message for sending; false if another sender took it first.
-    public func claimOutbox(id: Int64) throws -> Bool {
-        try execute("UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status = 'pending'", [id]) > 0
+    /// Takes pending messages for sending as `instance`; returns the ids it got. One another daemon is claiming at the
+    /// same moment is skipped, and one already taken is not pending any more: each is claimed once.
+    public func claimOutbox(ids: [Int64], instance: String) throws -> Set<Int64> {
+        guard !ids.isEmpty else { return [] }
+        return Set(try values("""
+            UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimedBy = ?
+            WHERE id IN (SELECT id FROM outbox WHERE id IN (\(placeholders(ids.count))) AND status = 'pending'\(skippingLocked))
+            RETURNING id
+            """, [instance] + ids, as: Int64.self))
     }
 
     /// `template`: the template it went as (WhatsApp outside the 24-hour window).

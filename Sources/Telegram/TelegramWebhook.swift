@@ -14,19 +14,18 @@ public struct TelegramWebhook: Sendable {
     let secret: String
     let logger: Logger
 
-    /// `secret` is made fresh at every start unless given: only the running daemon and Telegram know it.
-    public init(api: BotAPIClient, inbound: TelegramInbound, logger: Logger, secret: String = TelegramWebhook.newSecret()) {
+    /// `secret`: by default derived from the bot's token (`secret(token:)`).
+    public init(api: BotAPIClient, inbound: TelegramInbound, logger: Logger, secret: String? = nil) {
         self.api = api
         self.inbound = inbound
         self.logger = logger
-        self.secret = secret
+        self.secret = secret ?? Self.secret(token: api.token)
     }
 
-    /// 48 random characters from Telegram's allowed set for secret tokens.
-    public static func newSecret() -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
-        var generator = SystemRandomNumberGenerator()
-        return String((0..<48).map { _ in alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))] })
+    /// The secret token for setWebhook: an HMAC of the bot's token, so every daemon sharing the bot registers the same
+    /// one (Telegram keeps the last registration) and only those holding the bot's token can know it.
+    public static func secret(token: String) -> String {
+        String(WebhookSecurity.sha256Signature(body: Data("samenspraak telegram webhook".utf8), secret: token).dropFirst("sha256=".count))
     }
 
     /// Handles one POSTed update; `requestLogger` carries the HTTP request's id.

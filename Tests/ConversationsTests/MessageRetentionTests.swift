@@ -42,7 +42,7 @@ import TestSupport
         let (waiting, sending) = try await database.write { tx in
             let waiting = try tx.enqueue(contactID: oldContact, channel: "terminal", address: old.address, payload: "{}", at: school.clock.now())
             let sending = try tx.enqueue(contactID: oldContact, channel: "terminal", address: old.address, payload: "{}", at: school.clock.now())
-            _ = try tx.claimOutbox(id: sending)
+            _ = try tx.claimOutbox(ids: [sending], instance: "test")
             try tx.storeReceived(channel: "telegram", messages: [("1", "{}")], at: school.clock.now())
             return (waiting, sending)
         }

@@ -135,11 +135,11 @@ import TestSupport
                 _ = try await parent.waitForMessage { $0.body.contains("Nederlands") }
                 try await waitUntil(timeout: .seconds(20)) { try school.runtime.database.readNow { try $0.outbox(channel: "matrix", address: parent.room, after: 0) }.allSatisfy { $0.status == "sent" } }
             }
-            // The homeserver took the row, but the daemon died before recording it: left "sending".
+            // The homeserver took the row, but the daemon died before recording it: left "sending", by a daemon no longer alive.
             let row = try #require(try school.runtime.database.readNow { try $0.outbox(channel: "matrix", address: parent.room, after: 0) }.first)
             let id = try #require(row.id)
             _ = try await school.runtime.database.write { tx in
-                try tx.execute("UPDATE outbox SET status = 'sending', platformMessageID = NULL, sentAt = NULL WHERE id = ?", [id])
+                try tx.execute("UPDATE outbox SET status = 'sending', claimedBy = 'a-daemon-that-died', platformMessageID = NULL, sentAt = NULL WHERE id = ?", [id])
             }
             let requestsBefore = fake.sendRequests.count
             let sentBefore = fake.sent.count

@@ -53,6 +53,14 @@ import TestSupport
             #expect(fake.calls == ["setWebhook"])
         }
     }
+
+    @Test func everyDaemonOfOneBotRegistersTheSameSecretAndNobodyElseKnowsIt() {
+        let secret = TelegramWebhook.secret(token: "123456:TEST-token")
+        #expect(secret == TelegramWebhook.secret(token: "123456:TEST-token"), "Telegram keeps the last registration: it must fit every daemon")
+        #expect(secret != TelegramWebhook.secret(token: "654321:OTHER-token"))
+        #expect(!secret.contains("123456") && secret.count == 64)
+        #expect(secret.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }, "Telegram's alphabet for secret tokens")
+    }
 }
 
 /// A webhook receiver for `school` with no Bot API reachable: direct answers and button spinners are best effort

@@ -1,0 +1,181 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Storage
+
+/// `Leases` as PostgreSQL advisory locks held by a connection of their own: the server drops them the moment that
+/// connection ends (the process died, or the network to it broke), and another daemon can take them over. Each lock's
+/// key is the school's schema and the lease's name hashed to 64 bits, so the schools on one database never collide.
+final class PostgresLeases: Leases {
+    let instance = UUID().uuidString.lowercased()
+    var areShared: Bool { true }
+
+    private struct State {
+        var connection: PostgresConnection?
+        /// A reconnection under way, which every caller waits for (one connection, not one each).
+        var connecting: Task<PostgresConnection, any Error>?
+        var held: Set<String> = []
+        var closed = false
+    }
+
+    private let connector: PostgresConnector
+    private let schema: String
+    private let logger: Logger
+    private let state = PostgresLocked(State())
+    /// How long a statement may take before the connection counts as lost.
+    private let answerWithin: TimeAmount = .seconds(5)
+
+    /// Connects and takes this instance's own lease, blocking (the engine opens at start-up).
+    init(connector: PostgresConnector, schema: String, logger: Logger) throws {
+        self.connector = connector
+        self.schema = schema
+        self.logger = logger
+        let connection = try connector.connectNow()
+        do {
+            guard try lock(instanceLease, on: connection).wait() else { throw PostgresLeaseRefused() }
+        } catch {
+            try? connection.close().wait()
+            throw error
+        }
+        state.update { $0.connection = connection }
+    }
+
+    private var instanceLease: String { "instance:\(instance)" }
+
+    func acquire(_ name: String) async throws -> Bool {
+        guard !state.value.held.contains(name) else { return false }
+        let connection = try await liveConnection()
+        guard try await lock(name, on: connection).get() else { return false }
+        return state.update { state in
+            guard state.connection === connection else { return false }  // lost meanwhile: so is this lock
+            return state.held.insert(name).inserted
+        }
+    }
+
+    func release(_ name: String) async {
+        guard let connection = state.update({ $0.held.remove(name) != nil ? $0.connection : nil }) else { return }
+        _ = try? await query("SELECT pg_advisory_unlock($1)", key(name), on: connection).get()
+    }
+
+    func isAlive(instance: String) async throws -> Bool {
+        if instance == self.instance { return true }
+        let connection = try await liveConnection()
+        // Taken at once only if nobody holds it: then its instance is gone, and it is given straight back.
+        guard try await lock("instance:\(instance)", on: connection).get() else { return true }
+        _ = try await query("SELECT pg_advisory_unlock($1)", key("instance:\(instance)"), on: connection).get()
+        return false
+    }
+
+    func check() async throws {
+        guard let connection = state.value.connection else { throw PostgresLeasesLost() }
+        do {
+            guard !connection.isClosed else { throw PostgresLeasesLost() }
+            _ = try await query("SELECT 1", nil, on: connection).get()
+        } catch {
+            lost(connection, because: error)
+            throw PostgresLeasesLost()
+        }
+    }
+
+    /// Closes the connection, which gives every lease up.
+    func close() {
+        let connection = state.update { state -> PostgresConnection? in
+            state.closed = true
+            state.held = []
+            defer { state.connection = nil }
+            return state.connection
+        }
+        try? connection?.close().wait()
+    }
+
+    deinit {
+        if let connection = state.value.connection { connection.close().whenComplete { _ in withExtendedLifetime(connection) {} } }
+    }
+
+    // MARK: The connection
+
+    /// The connection, connected again (with this instance's lease taken again) if it was lost.
+    private func liveConnection() async throws -> PostgresConnection {
+        let (connection, connecting) = try state.update { state throws -> (PostgresConnection?, Task<PostgresConnection, any Error>?) in
+            guard !state.closed else { throw PostgresEngineClosed() }
+            if let connection = state.connection, !connection.isClosed { return (connection, nil) }
+            if state.connecting == nil {
+                state.held = []
+                state.connecting = Task { [connector, instanceLease] in
+                    let connection = try await connector.connect().get()
+                    guard try await self.lock(instanceLease, on: connection).get() else {
+                        try? await connection.close().get()
+                        throw PostgresLeaseRefused()
+                    }
+                    return connection
+                }
+            }
+            return (nil, state.connecting)
+        }
+        if let connection { return connection }
+        guard let connecting else { throw PostgresLeasesLost() }
+        do {
+            let connection = try await connecting.value
+            state.update { state in
+                if state.connecting == connecting { (state.connection, state.connecting) = (connection, nil) }
+            }
+            logger.info("PostgreSQL leases: connected again")
+            return connection
+        } catch {
+            state.update { state in if state.connecting == connecting { state.connecting = nil } }
+            throw error
+        }
+    }
+
+    private func lost(_ connection: PostgresConnection, because error: any Error) {
+        let wasCurrent = state.update { state in
+            guard state.connection === connection else { return false }
+            (state.connection, state.held) = (nil, [])
+            return true
+        }
+        guard wasCurrent else { return }
+        logger.warning("PostgreSQL leases lost with their connection", metadata: ["reason": "\(postgresFailureReason(error))"])
+        connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
+    }
+
+    // MARK: Statements
+
+    private func lock(_ name: String, on connection: PostgresConnection) -> EventLoopFuture<Bool> {
+        query("SELECT pg_try_advisory_lock($1)", key(name), on: connection).flatMapThrowing { result in
+            guard let cell = result.rows.first?.first else { return false }
+            return try cell.decode(Bool.self)
+        }
+    }
+
+    /// A statement that must be answered in `answerWithin`: a connection that does not answer has lost its locks
+    /// as far as anyone can tell.
+    private func query(_ sql: String, _ key: Int64?, on connection: PostgresConnection) -> EventLoopFuture<PostgresQueryResult> {
+        var bindings = PostgresBindings()
+        if let key { bindings.append(key) }
+        let answer = connection.eventLoop.makePromise(of: PostgresQueryResult.self)
+        connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).cascade(to: answer)
+        let timeout = connection.eventLoop.scheduleTask(in: answerWithin) { answer.fail(PostgresNoAnswer()) }
+        answer.futureResult.whenComplete { _ in timeout.cancel() }
+        return answer.futureResult
+    }
+
+    /// The lock key of a lease: FNV-1a of "schema/name", so two schools' leases of one name differ.
+    func key(_ name: String) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in "\(schema)/\(name)".utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return Int64(bitPattern: hash)
+    }
+}
+
+/// The connection holding the leases broke: none is held any more.
+public struct PostgresLeasesLost: Error, CustomStringConvertible {
+    public var description: String { "the PostgreSQL connection holding this daemon's leases was lost" }
+}
+
+/// This instance's own lease was already taken (two instances with one name).
+struct PostgresLeaseRefused: Error, CustomStringConvertible {
+    var description: String { "another daemon holds this instance's lease" }
+}

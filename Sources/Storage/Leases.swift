@@ -1,0 +1,41 @@
+import Foundation
+
+/// Claims that last as long as this process does, for daemons sharing one database (PostgreSQL): work that must run in
+/// one place only (one Telegram `getUpdates` per bot, one Matrix device) is done by whoever holds its lease, and each
+/// process holds a lease on its own `instance` name, so the others can tell whether the rows it claimed are still being
+/// worked on. The database server drops a dead process's leases with its connection.
+public protocol Leases: Sendable {
+    /// This process's name among those sharing the database; rows it claims carry it.
+    var instance: String { get }
+
+    /// Whether other processes may share this database. An SQLite file has one daemon, so it always holds every lease.
+    var areShared: Bool { get }
+
+    /// Takes `name` if no live process holds it; true if this process holds it now (false if it already did).
+    func acquire(_ name: String) async throws -> Bool
+
+    /// Gives `name` up (when its work stops) so another process may take it at once.
+    func release(_ name: String) async
+
+    /// Whether the process named `instance` is still alive (holds its instance lease).
+    func isAlive(instance: String) async throws -> Bool
+
+    /// Throws when the leases were lost (the database connection that held them broke): then none is held any more,
+    /// and the work done under them must stop. Reconnects at the next `acquire`.
+    func check() async throws
+}
+
+/// The leases of a database only this process uses (an SQLite file): every one is granted at once, to this process.
+public actor LocalLeases: Leases {
+    public nonisolated let instance = UUID().uuidString.lowercased()
+    public nonisolated var areShared: Bool { false }
+    private var held: Set<String> = []
+
+    public init() {}
+
+    public func acquire(_ name: String) -> Bool { held.insert(name).inserted }
+    public func release(_ name: String) { held.remove(name) }
+    /// Only this process writes the file; whoever claimed a row before it started has died.
+    public func isAlive(instance: String) -> Bool { instance == self.instance }
+    public func check() {}
+}

@@ -1,0 +1,125 @@
+import Foundation
+import PostgresNIO
+@testable import PostgresStorage
+import Storage
+import Testing
+
+/// Two daemons on one PostgreSQL schema, each with its own engine: a lease is held by one of them and taken over
+/// when it dies; messages and jobs are claimed by one of them only, the other skipping what is being claimed.
+@Suite(.enabled(if: PostgresServer.url != nil || PostgresServer.isRequired, "needs SAMENSPRAAK_POSTGRES_URL"))
+struct SharedDatabaseTests {
+    @Test func aLeaseIsHeldByOneDaemonAndTakenOverWhenItDies() async throws {
+        try await withTwoDaemons { first, second in
+            #expect(try await first.leases.acquire("telegram"))
+            #expect(try await !second.leases.acquire("telegram"), "held by the first")
+            #expect(try await !first.leases.acquire("telegram"), "already held: not twice")
+            #expect(try await second.leases.isAlive(instance: first.leases.instance))
+
+            // The first daemon's leases connection dies (as when its process is killed): the server drops its locks.
+            try await terminateLeases(of: first)
+            await #expect(throws: PostgresLeasesLost.self) { try await first.leases.check() }
+            #expect(try await !second.leases.isAlive(instance: first.leases.instance))
+            #expect(try await second.leases.acquire("telegram"), "taken over")
+
+            // The first connects again (and is alive again) but finds the lease taken.
+            #expect(try await !first.leases.acquire("telegram"))
+            #expect(try await second.leases.isAlive(instance: first.leases.instance))
+            try await first.leases.check()
+
+            // Given up on purpose, it is free at once.
+            await second.leases.release("telegram")
+            #expect(try await first.leases.acquire("telegram"))
+        }
+    }
+
+    @Test func twoSchoolsOnOneServerHaveLeasesOfTheirOwn() async throws {
+        try await withTwoDaemons { klimop, _ in
+            try await withTwoDaemons { zonnebloem, _ in
+                let taken = (try await klimop.leases.acquire("telegram"), try await zonnebloem.leases.acquire("telegram"))
+                #expect(taken == (true, true), "each school's bot has its own lease")
+            }
+        }
+    }
+
+    @Test func aMessageIsClaimedByOneDaemonOnly() async throws {
+        try await withTwoDaemons { first, second in
+            let now = Date()
+            let ids = try first.writeNow { tx in
+                let contact = try #require(try tx.insertContact(channel: "telegram", address: "42", for: .teacher("t1"), session: "{}", at: now).id)
+                return try (0..<3).map { try tx.enqueue(contactID: contact, channel: "telegram", address: "42", payload: "{\"n\":\($0)}", at: now) }
+            }
+            // While the first daemon's claim of two is not yet committed, the second skips those two instead of waiting.
+            let (mine, theirs) = try first.writeNow { tx in
+                let mine = try tx.claimOutbox(ids: Array(ids.prefix(2)), instance: first.leases.instance)
+                let theirs = try second.writeNow { try $0.claimOutbox(ids: ids, instance: second.leases.instance) }
+                return (mine, theirs)
+            }
+            #expect(mine == Set(ids.prefix(2)))
+            #expect(theirs == [ids[2]])
+            // Once committed, nobody claims them again.
+            #expect(try second.writeNow { try $0.claimOutbox(ids: ids, instance: second.leases.instance) }.isEmpty)
+            #expect(try second.readNow { try $0.sendingClaimers(channel: "telegram") }.sorted() == [first.leases.instance, second.leases.instance].sorted())
+        }
+    }
+
+    @Test func aDeadDaemonsMessagesAreSettledAndALiveOnesAreNot() async throws {
+        try await withTwoDaemons { first, second in
+            let now = Date()
+            try first.writeNow { tx in
+                let contact = try #require(try tx.insertContact(channel: "telegram", address: "42", for: .teacher("t1"), session: "{}", at: now).id)
+                let id = try tx.enqueue(contactID: contact, channel: "telegram", address: "42", payload: "{}", at: now)
+                _ = try tx.claimOutbox(ids: [id], instance: first.leases.instance)
+            }
+            #expect(try await second.leases.isAlive(instance: first.leases.instance), "still sending: left alone")
+            try first.close()
+            #expect(try await !second.leases.isAlive(instance: first.leases.instance))
+            #expect(try second.writeNow { try $0.failInterruptedSends(channel: "telegram", claimer: first.leases.instance) } == 1)
+        }
+    }
+
+    @Test func aDueJobIsRunByOneDaemonOnly() async throws {
+        try await withTwoDaemons { first, second in
+            let now = Date()
+            try first.writeNow { tx in
+                for index in 0..<4 {
+                    try tx.plan(PlannedJob(key: "nudge:\(index)", kind: "nudge", householdID: nil, reference: "", dueAt: now.addingTimeInterval(-60),
+                                           expiresAt: now.addingTimeInterval(3600)))
+                }
+            }
+            let (mine, theirs) = try first.writeNow { tx in
+                let mine = try tx.dueJobs(now: now, limit: 2)
+                let theirs = try second.writeNow { try $0.dueJobs(now: now, limit: 10) }
+                return (mine.map(\.key), theirs.map(\.key))
+            }
+            #expect(Set(mine).isDisjoint(with: theirs))
+            #expect(mine.count == 2 && theirs.count == 2)
+        }
+    }
+
+    /// Two engines ("daemons") on one fresh schema, closed and dropped afterwards.
+    private func withTwoDaemons(_ body: (AppDatabase, AppDatabase) async throws -> Void) async throws {
+        try await PostgresServer.withFreshSchema { location, _ in
+            let first = AppDatabase(engine: try await PostgresEngine.open(location, logger: PostgresServer.logger, readers: 1))
+            let second = AppDatabase(engine: try await PostgresEngine.open(location, logger: PostgresServer.logger, readers: 1))
+            let result = await Result { try await body(first, second) }
+            try? first.close()
+            try? second.close()
+            try result.get()
+        }
+    }
+
+    /// Ends the server process of `database`'s leases connection, as the server does when a daemon's machine is gone.
+    private func terminateLeases(of database: AppDatabase) async throws {
+        let leases = try #require(database.leases as? PostgresLeases)
+        let key = leases.key("instance:\(leases.instance)")
+        try await PostgresServer.withAdmin { admin in
+            let rows = try await admin.query("""
+                SELECT pg_terminate_backend(pid) FROM pg_locks
+                WHERE locktype = 'advisory' AND granted AND ((classid::bigint << 32) | objid::bigint) = \(key)
+                """, logger: PostgresServer.logger)
+            var terminated = 0
+            for try await _ in rows { terminated += 1 }
+            #expect(terminated == 1)
+        }
+    }
+}
