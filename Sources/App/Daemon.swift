@@ -53,6 +53,8 @@ struct SchoolServices {
         services.append(BackgroundLoop { await JobScheduler(service: runtime.service, logger: logger).run() })
         services.append(BackgroundLoop { await MessagePurge.daily(runtime, logger: logger) })
         let leases = runtime.database.leases
+        // What the other daemons on the database committed for someone waiting here (nothing to hear on SQLite).
+        services.append(BackgroundLoop { await runtime.service.hearOtherDaemons() })
         if runtime.translator != nil {
             // One place only: two daemons would translate, and relay, each message twice.
             services.append(BackgroundLoop {

@@ -21,7 +21,7 @@ public final class ConversationService: Sendable {
     let committer: GroupCommitter
     let logger: Logger
     /// Signalled after every commit that queued messages, for the recipients and their channel.
-    public let wakeups = Wakeups()
+    public let wakeups: Wakeups
     /// Messages in and the time of each step; the channels add what they send.
     public let monitoring: Monitoring
     let dayKeys: DayKeys
@@ -31,6 +31,7 @@ public final class ConversationService: Sendable {
     public init(database: AppDatabase, flows: FlowSet, staffFlows: FlowSet, localizer: Localizer, school: School, clock: any Clock,
                 publicURL: String, logger: Logger, monitoring: Monitoring = Monitoring(), translator: Translator? = nil) {
         self.database = database
+        self.wakeups = Wakeups(broadcasts: database.broadcasts)
         self.engine = DialogueEngine(flows: flows, renderer: localizer)
         self.staffEngine = DialogueEngine(flows: staffFlows, renderer: localizer)
         self.localizer = localizer
@@ -42,6 +43,12 @@ public final class ConversationService: Sendable {
         self.logger = logger
         self.monitoring = monitoring
         self.translator = translator
+    }
+
+    /// Wakes whoever waits here for what the other daemons on the database committed (a parent's message handled by
+    /// one, the browser's long poll waiting on another), until cancelled; returns at once on SQLite.
+    public func hearOtherDaemons() async {
+        await database.broadcasts.listen { [wakeups] keys in await wakeups.wakeHere(keys) }
     }
 
     /// Someone a message was queued for.

@@ -1,4 +1,5 @@
 import SamenspraakCore
+import Storage
 
 /// Wakes whoever waits for new work once it is committed: a web chat's long poll or a platform's sender for
 /// outbox rows, the job scheduler for newly planned jobs. Keys are addresses, `channelKey(_:)` for everything of
@@ -8,8 +9,12 @@ public actor Wakeups {
     private var versions: [String: Int] = [:]
     private var waiters: [String: [Int: CheckedContinuation<Void, Never>]] = [:]
     private var nextWaiter = 0
+    /// The other daemons on the database, who may have someone waiting too (a long poll sent to one of them).
+    private let broadcasts: any Broadcasts
 
-    public init() {}
+    public init(broadcasts: any Broadcasts = NoBroadcasts()) {
+        self.broadcasts = broadcasts
+    }
 
     /// The key a platform's sender waits on: any new row for that channel.
     public static func channelKey(_ channel: ChannelKind) -> String { "channel:" + channel.rawValue }
@@ -21,13 +26,22 @@ public actor Wakeups {
     public func version(_ address: String) -> Int { versions[address, default: 0] }
 
     public func signal(_ address: String) {
-        versions[address, default: 0] += 1
-        for continuation in waiters.removeValue(forKey: address)?.values ?? [:].values { continuation.resume() }
+        signal([address])
     }
 
-    /// Signals each key once, in one visit (a batch of reminders reaches thousands of addresses).
+    /// Signals each key once, in one visit (a batch of reminders reaches thousands of addresses), here and in the
+    /// other daemons on the database.
     public func signal(_ keys: Set<String>) {
-        for key in keys { signal(key) }
+        wakeHere(keys)
+        broadcasts.broadcast(keys)
+    }
+
+    /// Signals keys another daemon broadcast.
+    public func wakeHere(_ keys: Set<String>) {
+        for key in keys {
+            versions[key, default: 0] += 1
+            for continuation in waiters.removeValue(forKey: key)?.values ?? [:].values { continuation.resume() }
+        }
     }
 
     /// Signals the recipients' addresses and their channels.

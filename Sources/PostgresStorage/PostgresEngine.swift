@@ -20,6 +20,7 @@ public final class PostgresEngine: DatabaseEngine {
     /// Advisory locks, on a connection of their own (`PostgresLeases`).
     private let postgresLeases: PostgresLeases
     public var leases: any Leases { postgresLeases }
+    public var broadcasts: any Broadcasts { postgresLeases }
 
     /// Connects the writer and `readers` readers, then migrates the schema through the writer.
     public static func open(_ location: PostgresLocation, logger: Logger, readers: Int = 2) async throws -> PostgresEngine {

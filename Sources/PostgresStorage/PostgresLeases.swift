@@ -6,7 +6,8 @@ import Storage
 /// `Leases` as PostgreSQL advisory locks held by a connection of their own: the server drops them the moment that
 /// connection ends (the process died, or the network to it broke), and another daemon can take them over. Each lock's
 /// key is the school's schema and the lease's name hashed to 64 bits, so the schools on one database never collide.
-final class PostgresLeases: Leases {
+/// The same connection carries the `Broadcasts` (NOTIFY and LISTEN on a channel per schema).
+final class PostgresLeases: Leases, Broadcasts {
     let instance = UUID().uuidString.lowercased()
     var areShared: Bool { true }
 
@@ -16,6 +17,9 @@ final class PostgresLeases: Leases {
         var connecting: Task<PostgresConnection, any Error>?
         var held: Set<String> = []
         var closed = false
+        /// Keys to broadcast, gathered while one NOTIFY is under way so a burst of steps costs a few.
+        var outgoing: Set<String> = []
+        var broadcasting = false
     }
 
     private let connector: PostgresConnector
@@ -152,6 +156,10 @@ final class PostgresLeases: Leases {
     private func query(_ sql: String, _ key: Int64?, on connection: PostgresConnection) -> EventLoopFuture<PostgresQueryResult> {
         var bindings = PostgresBindings()
         if let key { bindings.append(key) }
+        return query(sql, bindings, on: connection)
+    }
+
+    private func query(_ sql: String, _ bindings: PostgresBindings, on connection: PostgresConnection) -> EventLoopFuture<PostgresQueryResult> {
         let answer = connection.eventLoop.makePromise(of: PostgresQueryResult.self)
         connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).cascade(to: answer)
         let timeout = connection.eventLoop.scheduleTask(in: answerWithin) { answer.fail(PostgresNoAnswer()) }
@@ -167,6 +175,86 @@ final class PostgresLeases: Leases {
             hash = hash &* 0x100_0000_01b3
         }
         return Int64(bitPattern: hash)
+    }
+}
+
+// MARK: - Broadcasts
+
+extension PostgresLeases {
+    /// One NOTIFY channel per school (its schema), so a board's schools on one database do not wake each other.
+    var notificationChannel: String { "samenspraak_\(schema)" }
+
+    func broadcast(_ keys: Set<String>) {
+        guard !keys.isEmpty else { return }
+        let starts = state.update { state -> Bool in
+            state.outgoing.formUnion(keys)
+            guard !state.broadcasting else { return false }
+            state.broadcasting = true
+            return true
+        }
+        if starts { Task { await sendBroadcasts() } }
+    }
+
+    private func sendBroadcasts() async {
+        while true {
+            let keys = state.update { state -> Set<String> in
+                defer { state.outgoing = [] }
+                if state.outgoing.isEmpty { state.broadcasting = false }
+                return state.outgoing
+            }
+            guard !keys.isEmpty else { return }
+            do {
+                let connection = try await liveConnection()
+                for payload in Self.payloads(from: instance, keys) {
+                    var bindings = PostgresBindings()
+                    bindings.append(notificationChannel)
+                    bindings.append(payload)
+                    _ = try await query("SELECT pg_notify($1, $2)", bindings, on: connection).get()
+                }
+            } catch {
+                // Best effort: whoever waits looks again after a while anyway.
+                logger.debug("PostgreSQL broadcast not sent", metadata: ["reason": "\(postgresFailureReason(error))"])
+            }
+        }
+    }
+
+    func listen(_ receive: @escaping @Sendable (Set<String>) async -> Void) async {
+        while !Task.isCancelled {
+            do {
+                let connection = try await liveConnection()
+                try await connection.listen(on: notificationChannel) { notifications in
+                    for try await notification in notifications {
+                        guard let (sender, keys) = Self.keys(in: notification.payload), sender != instance else { continue }
+                        await receive(keys)
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.debug("PostgreSQL: listening again", metadata: ["reason": "\(postgresFailureReason(error))"])
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    /// "instance\nkey\nkey…", each under PostgreSQL's 8,000-byte limit for a payload.
+    static func payloads(from instance: String, _ keys: Set<String>) -> [String] {
+        var payloads: [String] = []
+        var current = instance
+        for key in keys.sorted() where !key.contains("\n") {
+            if current.utf8.count + key.utf8.count + 1 > 7_000 {
+                payloads.append(current)
+                current = instance
+            }
+            current += "\n" + key
+        }
+        payloads.append(current)
+        return payloads
+    }
+
+    static func keys(in payload: String) -> (sender: String, keys: Set<String>)? {
+        let lines = payload.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard let sender = lines.first, lines.count > 1 else { return nil }
+        return (sender, Set(lines.dropFirst()))
     }
 }
 

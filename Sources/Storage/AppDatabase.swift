@@ -22,6 +22,9 @@ public struct AppDatabase: Sendable {
     /// This process's leases: on work that must run in one place, and on its own life (`Leases`).
     public var leases: any Leases { engine.leases }
 
+    /// Word to and from the other daemons on the database (`Broadcasts`).
+    public var broadcasts: any Broadcasts { engine.broadcasts }
+
     /// Runs `body` in one write transaction.
     public func write<T: Sendable>(_ body: @escaping @Sendable (Transaction) throws -> T) async throws -> T {
         try await engine.write { try body(Transaction($0)) }

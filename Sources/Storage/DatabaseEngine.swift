@@ -18,6 +18,9 @@ public protocol DatabaseEngine: Sendable {
     /// This process's leases on the database (`Leases`).
     var leases: any Leases { get }
 
+    /// Word to and from the other daemons on the database (`Broadcasts`).
+    var broadcasts: any Broadcasts { get }
+
     /// Closes every connection; later reads and writes fail.
     func close() throws
 }

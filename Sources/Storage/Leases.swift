@@ -39,3 +39,21 @@ public actor LocalLeases: Leases {
     public func isAlive(instance: String) -> Bool { instance == self.instance }
     public func check() {}
 }
+
+/// Word between daemons sharing a database that something they may be waiting for was committed (`Wakeups` keys: a
+/// web chat's address, a channel, the jobs): a load balancer may send a parent's message to one daemon and the
+/// browser's long poll for the answer to another. Nothing to tell on an SQLite file, which one daemon has.
+public protocol Broadcasts: Sendable {
+    /// Tells the other daemons; best effort (whoever waits also looks again after a while).
+    func broadcast(_ keys: Set<String>)
+
+    /// Hands the other daemons' broadcasts to `receive` until the task is cancelled.
+    func listen(_ receive: @escaping @Sendable (Set<String>) async -> Void) async
+}
+
+/// The broadcasts of a database only this process uses.
+public struct NoBroadcasts: Broadcasts {
+    public init() {}
+    public func broadcast(_ keys: Set<String>) {}
+    public func listen(_ receive: @escaping @Sendable (Set<String>) async -> Void) async {}
+}

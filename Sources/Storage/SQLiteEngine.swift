@@ -6,6 +6,7 @@ import GRDB
 public final class SQLiteEngine: DatabaseEngine {
     let writer: any DatabaseWriter
     public let leases: any Leases = LocalLeases()
+    public var broadcasts: any Broadcasts { NoBroadcasts() }
 
     init(_ writer: any DatabaseWriter) throws {
         self.writer = writer

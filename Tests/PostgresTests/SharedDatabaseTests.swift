@@ -96,6 +96,25 @@ struct SharedDatabaseTests {
         }
     }
 
+    @Test func whatOneDaemonCommitsForSomeoneWaitingWakesTheOthers() async throws {
+        try await withTwoDaemons { first, second in
+            let heard = HeardKeys()
+            let listening = Task { await second.broadcasts.listen { await heard.add($0, by: "second") } }
+            let ownEcho = Task { await first.broadcasts.listen { await heard.add($0, by: "first") } }
+            // The listeners need a moment to be registered with the server; keep broadcasting until one is heard.
+            let many = Set((0..<2_000).map { "webchat-client-\($0)" })   // more than one NOTIFY payload holds
+            for _ in 0..<50 where await heard.keys(by: "second").count < many.count + 1 {
+                first.broadcasts.broadcast(["webchat-client-x"])
+                first.broadcasts.broadcast(many)
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            listening.cancel()
+            ownEcho.cancel()
+            #expect(await heard.keys(by: "second") == many.union(["webchat-client-x"]))
+            #expect(await heard.keys(by: "first").isEmpty, "a daemon does not wake itself twice")
+        }
+    }
+
     /// Two engines ("daemons") on one fresh schema, closed and dropped afterwards.
     private func withTwoDaemons(_ body: (AppDatabase, AppDatabase) async throws -> Void) async throws {
         try await PostgresServer.withFreshSchema { location, _ in
@@ -122,4 +141,10 @@ struct SharedDatabaseTests {
             #expect(terminated == 1)
         }
     }
+}
+
+private actor HeardKeys {
+    private var heard: [String: Set<String>] = [:]
+    func add(_ keys: Set<String>, by listener: String) { heard[listener, default: []].formUnion(keys) }
+    func keys(by listener: String) -> Set<String> { heard[listener] ?? [] }
 }
