@@ -47,7 +47,16 @@ extension DatabaseLocation {
             return try AppDatabase.open(path: path)
         case .postgres(var location):
             if location.password == nil, let password = ProcessInfo.processInfo.environment["PGPASSWORD"], !password.isEmpty { location.password = password }
-            return AppDatabase(engine: try PostgresEngine.openNow(location, logger: logger))
+            do {
+                return AppDatabase(engine: try PostgresEngine.openNow(location, logger: logger))
+            } catch {
+                throw DatabaseUnavailable(description: "\(location) could not be opened: \(postgresFailureReason(error))")
+            }
         }
     }
+}
+
+/// The database server could not be reached or refused us; says which (without the password) and why.
+public struct DatabaseUnavailable: Error, CustomStringConvertible {
+    public let description: String
 }

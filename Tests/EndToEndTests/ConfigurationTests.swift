@@ -1,6 +1,7 @@
 import App
 import DataFiles
 import Foundation
+import Logging
 import Testing
 import TestSupport
 
@@ -74,6 +75,17 @@ import TestSupport
         #expect(problems(ConfigurationLoader(environment: [:], configFile: noDatabase)) == [
             "\(noDatabase):1: database names no database (postgres://user@host/database)",
         ])
+    }
+
+    @Test func aPostgreSQLServerThatCannotBeReachedIsNamedWithoutThePassword() throws {
+        var logger = Logger(label: "configuration-test")
+        logger.logLevel = .critical
+        // Nothing listens on port 9 (discard) here: the connection is refused.
+        let location = try DatabaseLocation("postgres://samenspraak:geheim@127.0.0.1:9/board?schema=klimop")
+        let error = try #require(throws: DatabaseUnavailable.self) { try location.open(logger: logger) }
+        #expect(error.description.hasPrefix("postgres://samenspraak@127.0.0.1:9/board?schema=klimop could not be opened: "))
+        #expect(!error.description.contains("geheim"))
+        #expect(!error.description.hasSuffix("PSQLError"), "says why: \(error.description)")
     }
 
     @Test func everyWrongValueIsNamedWithItsFileLineOrVariable() throws {
