@@ -8,9 +8,10 @@ struct MigrateToPostgres: AsyncParsableCommand {
         commandName: "migrate-to-postgres",
         abstract: "Copy this school's SQLite database into an empty PostgreSQL schema and prove the copy: row count and checksum per table.",
         discussion: """
-            The copy reads one consistent snapshot, so the daemon may keep running; what parents do after the snapshot is \
-            not in the copy. The password comes from the URL or, better, from PGPASSWORD (a command line is visible to \
-            other users). The daemon itself does not run on PostgreSQL yet: keep serving from SQLite.
+            The copy reads one consistent snapshot; what parents do after it is not in the copy, so stop the daemon, \
+            copy, point the school's database at the schema and start it again (the copy of a school's year takes \
+            seconds). The password comes from the URL or, better, from PGPASSWORD (a command line is visible to \
+            other users).
             """)
     @OptionGroup var locations: Locations
     @Argument(help: "The schema to copy into: postgres://user@host:5432/database?schema=name (sslmode=require for TLS).") var to: String
