@@ -20,10 +20,15 @@ public struct JobScheduler: Sendable {
 
     /// Runs until the task is cancelled.
     public func run() async {
-        do {
-            try await service.planSchoolJobs()
-        } catch {
-            logger.error("could not plan the school's jobs", metadata: ["error": "\(error)"])
+        // Tried again after a failure that may pass (another daemon planning the same jobs at the same moment).
+        for attempt in 1...3 where !Task.isCancelled {
+            do {
+                try await service.planSchoolJobs()
+                break
+            } catch {
+                logger.error("could not plan the school's jobs", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+                try? await Task.sleep(for: .seconds(2))
+            }
         }
         while !Task.isCancelled {
             let seen = await service.wakeups.version(Wakeups.jobsKey)
@@ -36,7 +41,9 @@ public struct JobScheduler: Sendable {
                 if report.done + report.skipped + report.postponed == batchSize { continue }  // more are due
                 if let next = try await service.nextJobDue() {
                     let seconds = max(0, next.timeIntervalSince(service.clock.now()))
-                    sleep = min(sleep, .milliseconds(Int64(seconds * 1000) + 1))
+                    // Due, yet none was taken: another daemon on the database is running them. Look again in a while.
+                    let takenElsewhere = seconds == 0 && report.done + report.skipped + report.postponed == 0
+                    sleep = min(sleep, takenElsewhere ? .seconds(1) : .milliseconds(Int64(seconds * 1000) + 1))
                 }
             } catch {
                 if Task.isCancelled { return }
