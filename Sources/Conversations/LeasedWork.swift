@@ -57,11 +57,11 @@ public struct LeasedWork: Sendable {
                 await body()
                 return .finished
             }
-            group.addTask {
+            group.addTask { [name] in
                 while !Task.isCancelled {
                     try? await Task.sleep(for: interval)
                     guard !Task.isCancelled else { break }
-                    do { try await leases.check() } catch { return .lost }
+                    do { try await leases.confirm(name) } catch { return .lost }
                 }
                 return .finished
             }

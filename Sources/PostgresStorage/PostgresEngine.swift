@@ -4,9 +4,9 @@ import PostgresNIO
 import Storage
 
 /// A school's schema on PostgreSQL as a `DatabaseEngine`: one writer connection, whose transactions take turns as on
-/// SQLite, a few reader connections for concurrent read-only snapshots, and one that holds the leases. Transaction bodies are synchronous and
-/// each statement blocks, so they run on dispatch queues (or the command line's thread), never on Swift's
-/// cooperative pool.
+/// SQLite, a few reader connections for concurrent read-only snapshots, and one for the leases and broadcasts.
+/// Transaction bodies are synchronous and each statement blocks, so they run on dispatch queues (or the command line's
+/// thread), never on Swift's cooperative pool.
 public final class PostgresEngine: DatabaseEngine {
     private let writer: PostgresSQLConnection
     /// Held for a whole write transaction: async writes and the command line's `writeNow` take turns on the writer.

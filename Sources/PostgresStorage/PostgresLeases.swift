@@ -48,11 +48,12 @@ final class PostgresLeases: Leases, Broadcasts {
 
     func acquire(_ name: String) async throws -> Bool {
         guard !state.value.held.contains(name) else { return false }
-        let connection = try await liveConnection()
-        guard try await lock(name, on: connection).get() else { return false }
-        return state.update { state in
-            guard state.connection === connection else { return false }  // lost meanwhile: so is this lock
-            return state.held.insert(name).inserted
+        return try await onLiveConnection { connection in
+            guard try await lock(name, on: connection).get() else { return false }
+            return state.update { state in
+                guard state.connection === connection else { return false }  // lost meanwhile: so is this lock
+                return state.held.insert(name).inserted
+            }
         }
     }
 
@@ -63,15 +64,17 @@ final class PostgresLeases: Leases, Broadcasts {
 
     func isAlive(instance: String) async throws -> Bool {
         if instance == self.instance { return true }
-        let connection = try await liveConnection()
-        // Taken at once only if nobody holds it: then its instance is gone, and it is given straight back.
-        guard try await lock("instance:\(instance)", on: connection).get() else { return true }
-        _ = try await query("SELECT pg_advisory_unlock($1)", key("instance:\(instance)"), on: connection).get()
-        return false
+        return try await onLiveConnection { connection in
+            // Taken at once only if nobody holds it: then its instance is gone, and it is given straight back.
+            guard try await lock("instance:\(instance)", on: connection).get() else { return true }
+            _ = try await query("SELECT pg_advisory_unlock($1)", key("instance:\(instance)"), on: connection).get()
+            return false
+        }
     }
 
-    func check() async throws {
-        guard let connection = state.value.connection else { throw PostgresLeasesLost() }
+    func confirm(_ name: String) async throws {
+        // Not held any more: lost with a connection that has since been replaced (by another caller connecting again).
+        guard let connection = state.update({ $0.held.contains(name) ? $0.connection : nil }) else { throw PostgresLeasesLost() }
         do {
             guard !connection.isClosed else { throw PostgresLeasesLost() }
             _ = try await query("SELECT 1", nil, on: connection).get()
@@ -127,6 +130,17 @@ final class PostgresLeases: Leases, Broadcasts {
             return connection
         } catch {
             state.update { state in if state.connecting == connecting { state.connecting = nil } }
+            throw error
+        }
+    }
+
+    /// Runs `body` on the live connection; a failure there counts as losing it (and every lease with it).
+    private func onLiveConnection<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let connection = try await liveConnection()
+        do {
+            return try await body(connection)
+        } catch {
+            if !Task.isCancelled { lost(connection, because: error) }  // a listener stopping is no fault of the connection
             throw error
         }
     }
@@ -204,12 +218,13 @@ extension PostgresLeases {
             }
             guard !keys.isEmpty else { return }
             do {
-                let connection = try await liveConnection()
-                for payload in Self.payloads(from: instance, keys) {
-                    var bindings = PostgresBindings()
-                    bindings.append(notificationChannel)
-                    bindings.append(payload)
-                    _ = try await query("SELECT pg_notify($1, $2)", bindings, on: connection).get()
+                try await onLiveConnection { connection in
+                    for payload in Self.payloads(from: instance, keys) {
+                        var bindings = PostgresBindings()
+                        bindings.append(notificationChannel)
+                        bindings.append(payload)
+                        _ = try await query("SELECT pg_notify($1, $2)", bindings, on: connection).get()
+                    }
                 }
             } catch {
                 // Best effort: whoever waits looks again after a while anyway.
@@ -221,11 +236,12 @@ extension PostgresLeases {
     func listen(_ receive: @escaping @Sendable (Set<String>) async -> Void) async {
         while !Task.isCancelled {
             do {
-                let connection = try await liveConnection()
-                try await connection.listen(on: notificationChannel) { notifications in
-                    for try await notification in notifications {
-                        guard let (sender, keys) = Self.keys(in: notification.payload), sender != instance else { continue }
-                        await receive(keys)
+                try await onLiveConnection { connection in
+                    try await connection.listen(on: notificationChannel) { notifications in
+                        for try await notification in notifications {
+                            guard let (sender, keys) = Self.keys(in: notification.payload), sender != instance else { continue }
+                            await receive(keys)
+                        }
                     }
                 }
             } catch {

@@ -20,9 +20,9 @@ public protocol Leases: Sendable {
     /// Whether the process named `instance` is still alive (holds its instance lease).
     func isAlive(instance: String) async throws -> Bool
 
-    /// Throws when the leases were lost (the database connection that held them broke): then none is held any more,
-    /// and the work done under them must stop. Reconnects at the next `acquire`.
-    func check() async throws
+    /// Throws unless this process still holds `name`: the leases are lost with the database connection that held
+    /// them, and the work done under them must then stop. (The next `acquire` connects again.)
+    func confirm(_ name: String) async throws
 }
 
 /// The leases of a database only this process uses (an SQLite file): every one is granted at once, to this process.
@@ -37,7 +37,7 @@ public actor LocalLeases: Leases {
     public func release(_ name: String) { held.remove(name) }
     /// Only this process writes the file; whoever claimed a row before it started has died.
     public func isAlive(instance: String) -> Bool { instance == self.instance }
-    public func check() {}
+    public func confirm(_ name: String) {}
 }
 
 /// Word between daemons sharing a database that something they may be waiting for was committed (`Wakeups` keys: a
