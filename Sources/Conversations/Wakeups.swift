@@ -54,17 +54,24 @@ public actor Wakeups {
         signal(keys)
     }
 
-    /// Returns when `address` moves past `seen`, or after `timeout`.
+    /// Returns when `address` moves past `seen`, after `timeout`, or when the task is cancelled (a graceful stop must
+    /// not wait for the longest sleep).
     public func wait(_ address: String, after seen: Int, timeout: Duration) async {
-        guard versions[address, default: 0] == seen else { return }
+        guard versions[address, default: 0] == seen, !Task.isCancelled else { return }
         let id = nextWaiter
         nextWaiter += 1
-        await withCheckedContinuation { continuation in
-            waiters[address, default: [:]][id] = continuation
-            Task {
-                try? await Task.sleep(for: timeout)
-                self.expire(address, id)
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                waiters[address, default: [:]][id] = continuation
+                // Cancelled before this ran: the handler below found nothing to end.
+                if Task.isCancelled { expire(address, id) }
+                Task {
+                    try? await Task.sleep(for: timeout)
+                    self.expire(address, id)
+                }
             }
+        } onCancel: {
+            Task { await self.expire(address, id) }
         }
     }
 

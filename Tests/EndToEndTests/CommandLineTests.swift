@@ -24,6 +24,28 @@ import TestSupport
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: CommandLineTests.executable.path), "needs the built samenspraak binary"))
+    func sigtermStopsAnIdleDaemonAtOnce() async throws {
+        let data = TemporaryDirectory()
+        #expect(try run(["demo", "--no-serve", "--households", "5"], data: data).status == 0)
+        let daemon = Process()
+        daemon.executableURL = Self.executable
+        daemon.arguments = ["serve", "--port", "0", "--data", data.url.path, "--conversations", Repository.conversations.path, "--locales", Repository.locales.path]
+        daemon.environment = childEnvironment([:])
+        daemon.standardOutput = FileHandle.nullDevice
+        daemon.standardError = FileHandle.nullDevice
+        try daemon.run()
+        try await Task.sleep(for: .seconds(2))   // started, and every loop asleep (the scheduler for up to a minute)
+        daemon.terminate()
+        let asked = ContinuousClock.now
+        while daemon.isRunning, ContinuousClock.now - asked < .seconds(20) { try await Task.sleep(for: .milliseconds(50)) }
+        let took = ContinuousClock.now - asked
+        if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) }
+        daemon.waitUntilExit()
+        #expect(took < .seconds(5), "a sleeping loop must wake for a graceful stop (took \(took))")
+        #expect(daemon.terminationReason == .exit && daemon.terminationStatus == 0)
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: CommandLineTests.executable.path), "needs the built samenspraak binary"))
     func planningAReceptionRefusesBadInputWithTheReason() throws {
         let data = TemporaryDirectory()
         #expect(try run(["demo", "--no-serve", "--households", "20"], data: data).status == 0)
