@@ -6,6 +6,9 @@ import TestSupport
 
 /// A Telegram Bot API stand-in on 127.0.0.1: hands out queued updates through getUpdates (forgetting those
 /// below the offset, as Telegram does), records what the bot sends, and fails on request (429, 500, 403).
+/// Several daemons can share it as one bot: each given its own API address `http://127.0.0.1:<port>/<instance>`,
+/// so what each of them asked and sent is told apart; `emulatesConflicts` makes a second getUpdates end the one
+/// still open with 409, as Telegram does when two instances poll.
 final class FakeBotAPI: Sendable {
     struct Sent: Sendable {
         var chatID: String
@@ -13,6 +16,15 @@ final class FakeBotAPI: Sendable {
         /// Each button's label and callback data, one per row.
         var buttons: [(label: String, data: String)]
         var messageID: Int64
+        /// The instance that sent it ("" without an instance prefix in the address).
+        var instance = ""
+    }
+
+    /// One Bot API request: which instance made it, which method, and when it came.
+    struct Call: Sendable {
+        var instance: String
+        var method: String
+        var at: ContinuousClock.Instant
     }
 
     enum Failure: Sendable {
@@ -28,13 +40,39 @@ final class FakeBotAPI: Sendable {
         var sent: [Sent] = []
         var calls: [String] = []
         var failures: [Failure] = []
+        var instanceCalls: [Call] = []
+        /// Every update a getUpdates answer carried.
+        var handedOut: Set<Int64> = []
+        /// The highest offset a getUpdates asked with: every update below it is confirmed.
+        var confirmedOffset: Int64 = 0
+        /// Counts getUpdates requests; an open one whose number is no longer the latest was ended by a newer one.
+        var pollGeneration = 0
+        /// The secret of each setWebhook, in order, and who set it; Telegram sends the latest one.
+        var webhookSecrets: [(instance: String, secret: String)] = []
     }
 
     private let state = Mutex(State())
     let token = "123456:TEST-token"
+    let emulatesConflicts: Bool
+
+    init(emulatesConflicts: Bool = false) {
+        self.emulatesConflicts = emulatesConflicts
+    }
 
     var sent: [Sent] { state.withLock { $0.sent } }
     var calls: [String] { state.withLock { $0.calls } }
+    var instanceCalls: [Call] { state.withLock { $0.instanceCalls } }
+    var handedOut: Set<Int64> { state.withLock { $0.handedOut } }
+    var confirmedOffset: Int64 { state.withLock { $0.confirmedOffset } }
+    var webhookSecrets: [(instance: String, secret: String)] { state.withLock { $0.webhookSecrets } }
+
+    /// Webhook mode: takes every queued update out, oldest first, for the test to POST as Telegram would.
+    func takeUpdates() -> [(id: Int64, json: String)] {
+        state.withLock { state in
+            defer { state.updates.removeAll() }
+            return state.updates
+        }
+    }
 
     /// Queues an update; `body` is the update's JSON without `update_id`. Returns the id given.
     @discardableResult
@@ -56,40 +94,62 @@ final class FakeBotAPI: Sendable {
 
     func router() -> Router<BasicRequestContext> {
         let router = Router()
-        router.post("/bot{token}/{method}") { request, context -> Response in
-            guard context.parameters.get("token") == self.token else { return Response.json(#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#, .unauthorized) }
-            let method = context.parameters.get("method") ?? ""
-            let body = try await request.body.collect(upTo: 1 << 20)
-            let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
-            self.state.withLock { $0.calls.append(method) }
-            switch method {
-            case "getUpdates": return await self.getUpdates(object)
-            case "sendMessage": return self.sendMessage(object)
-            case "answerCallbackQuery": return Response.json(#"{"ok":true,"result":true}"#)
-            case "editMessageText", "setWebhook", "deleteWebhook": return Response.json(#"{"ok":true,"result":true}"#)
-            default: return Response.json(#"{"ok":false,"error_code":404,"description":"Not Found"}"#, .notFound)
-            }
+        router.post("/bot{token}/{method}") { request, context -> Response in try await self.handle(request, context, instance: "") }
+        router.post("/{instance}/bot{token}/{method}") { request, context -> Response in
+            try await self.handle(request, context, instance: context.parameters.get("instance") ?? "")
         }
         return router
+    }
+
+    private func handle(_ request: Request, _ context: BasicRequestContext, instance: String) async throws -> Response {
+        guard context.parameters.get("token") == self.token else { return Response.json(#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#, .unauthorized) }
+        let method = context.parameters.get("method") ?? ""
+        let body = try await request.body.collect(upTo: 1 << 20)
+        let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
+        state.withLock {
+            $0.calls.append(method)
+            $0.instanceCalls.append(Call(instance: instance, method: method, at: .now))
+        }
+        switch method {
+        case "getUpdates": return await getUpdates(object)
+        case "sendMessage": return sendMessage(object, instance: instance)
+        case "answerCallbackQuery": return Response.json(#"{"ok":true,"result":true}"#)
+        case "setWebhook":
+            let secret = object["secret_token"] as? String ?? ""
+            state.withLock { $0.webhookSecrets.append((instance, secret)) }
+            return Response.json(#"{"ok":true,"result":true}"#)
+        case "editMessageText", "deleteWebhook": return Response.json(#"{"ok":true,"result":true}"#)
+        default: return Response.json(#"{"ok":false,"error_code":404,"description":"Not Found"}"#, .notFound)
+        }
     }
 
     private func getUpdates(_ request: [String: Any]) async -> Response {
         let offset = (request["offset"] as? NSNumber)?.int64Value ?? 0
         let timeout = min(2, (request["timeout"] as? NSNumber)?.intValue ?? 0)
         let deadline = ContinuousClock.now + .seconds(timeout)
+        let generation = state.withLock { state -> Int in
+            state.pollGeneration += 1
+            state.confirmedOffset = max(state.confirmedOffset, offset)
+            return state.pollGeneration
+        }
         while true {
-            let ready = state.withLock { state -> [String] in
+            let ready = state.withLock { state -> [(id: Int64, json: String)]? in
+                if emulatesConflicts, state.pollGeneration != generation { return nil }
                 if offset > 0 { state.updates.removeAll { $0.id < offset } }
-                return state.updates.map(\.json)
+                state.handedOut.formUnion(state.updates.map(\.id))
+                return state.updates
+            }
+            guard let ready else {
+                return Response.json(#"{"ok":false,"error_code":409,"description":"Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"}"#, .conflict)
             }
             if !ready.isEmpty || ContinuousClock.now >= deadline {
-                return Response.json("{\"ok\":true,\"result\":[\(ready.joined(separator: ","))]}")
+                return Response.json("{\"ok\":true,\"result\":[\(ready.map(\.json).joined(separator: ","))]}")
             }
             try? await Task.sleep(for: .milliseconds(10))
         }
     }
 
-    private func sendMessage(_ request: [String: Any]) -> Response {
+    private func sendMessage(_ request: [String: Any], instance: String = "") -> Response {
         let failure = state.withLock { $0.failures.isEmpty ? nil : $0.failures.removeFirst() }
         switch failure {
         case .tooManyRequests(let seconds):
@@ -106,7 +166,7 @@ final class FakeBotAPI: Sendable {
         let buttons = markup.flatMap { $0 }.map { ($0["text"] as? String ?? "", $0["callback_data"] as? String ?? "") }
         let messageID = state.withLock { state -> Int64 in
             state.nextMessageID += 1
-            state.sent.append(Sent(chatID: chatID, text: request["text"] as? String ?? "", buttons: buttons, messageID: state.nextMessageID))
+            state.sent.append(Sent(chatID: chatID, text: request["text"] as? String ?? "", buttons: buttons, messageID: state.nextMessageID, instance: instance))
             return state.nextMessageID
         }
         return Response.json(#"{"ok":true,"result":{"message_id":\#(messageID),"date":1795424400,"chat":{"id":\#(chatID),"type":"private"}}}"#)
