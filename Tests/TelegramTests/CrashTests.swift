@@ -29,7 +29,7 @@ import TestSupport
             let conversations = Task {
                 try await withThrowingTaskGroup(of: Void.self) { parentsGroup in
                     for (index, code) in codes.prefix(parents).enumerated() {
-                        parentsGroup.addTask { try await bookPersistently(TelegramParent(fake: fake, chatID: 8_000_000 + Int64(index)), code: code) }
+                        parentsGroup.addTask { try await TelegramParent(fake: fake, chatID: 8_000_000 + Int64(index)).bookPersistently(code: code) }
                     }
                     try await parentsGroup.waitForAll()
                 }
@@ -60,35 +60,6 @@ import TestSupport
         }
         let unconfirmed = (0..<parents).filter { index in !fake.sent.contains { $0.chatID == String(8_000_000 + index) && $0.text.hasPrefix("Gepland!") } }
         #expect(unconfirmed.count <= interrupted, "a missing confirmation is one the kill interrupted, listed for staff")
-    }
-
-    /// A parent who goes through the booking flow, and who, when an answer does not come (the daemon was down),
-    /// asks again with "menu" and carries on from what the bot shows, as a person would.
-    func bookPersistently(_ parent: TelegramParent, code: String) async throws {
-        parent.send(text: "/start \(code)", command: true)
-        var lastAction = ContinuousClock.now
-        while ContinuousClock.now - lastAction < .seconds(60) {
-            let message: FakeBotAPI.Sent
-            do {
-                message = try await parent.waitForMessage(timeout: .seconds(4)) { !$0.buttons.isEmpty || $0.text.hasPrefix("Gepland!") }
-            } catch {
-                parent.send(text: "menu")
-                continue
-            }
-            lastAction = .now
-            if message.text.hasPrefix("Gepland!") { return }
-            if message.text.hasPrefix("Wilt u alvast") || message.text.hasPrefix("Uw gesprekken") { return }  // booked; its confirmation was the one lost
-            if let language = message.buttons.first(where: { $0.label == "Nederlands" }) {
-                try await parent.press(language.label, in: message)
-            } else if let book = message.buttons.first(where: { $0.label == "Gesprek plannen" }) {
-                try await parent.press(book.label, in: message)
-            } else if message.buttons.contains(where: { $0.label == "Voorbereiding" }) {
-                return  // the menu of a household that has a talk
-            } else {
-                try await parent.pressFirst(in: message)  // a child, a day or a time
-            }
-        }
-        Issue.record("a parent's conversation did not finish")
     }
 
     func invites(_ data: TemporaryDirectory) throws -> [String] {

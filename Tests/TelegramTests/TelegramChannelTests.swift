@@ -226,3 +226,36 @@ enum TelegramTestError: Error { case noMessage([String]) }
         #expect(try school.runtime.database.readNow { try $0.contact(channel: "telegram", address: "6660001") } != nil)
     }
 }
+
+extension TelegramParent {
+    /// A parent who goes through the booking flow, and who, when an answer does not come (the daemon was down), asks
+    /// again with "menu" and carries on from what the bot shows, as a person would; stops when its task is cancelled.
+    func bookPersistently(code: String) async throws {
+        send(text: "/start \(code)", command: true)
+        var lastAction = ContinuousClock.now
+        while ContinuousClock.now - lastAction < .seconds(60) {
+            try Task.checkCancellation()
+            let message: FakeBotAPI.Sent
+            do {
+                message = try await waitForMessage(timeout: .seconds(4)) { !$0.buttons.isEmpty || $0.text.hasPrefix("Gepland!") }
+            } catch {
+                try Task.checkCancellation()
+                send(text: "menu")
+                continue
+            }
+            lastAction = .now
+            if message.text.hasPrefix("Gepland!") { return }
+            if message.text.hasPrefix("Wilt u alvast") || message.text.hasPrefix("Uw gesprekken") { return }  // booked; its confirmation was the one lost
+            if let language = message.buttons.first(where: { $0.label == "Nederlands" }) {
+                try await press(language.label, in: message)
+            } else if let book = message.buttons.first(where: { $0.label == "Gesprek plannen" }) {
+                try await press(book.label, in: message)
+            } else if message.buttons.contains(where: { $0.label == "Voorbereiding" }) {
+                return  // the menu of a household that has a talk
+            } else {
+                try await pressFirst(in: message)  // a child, a day or a time
+            }
+        }
+        Issue.record("parent \(chatID - 8_000_000)'s conversation did not finish; its last messages: \(fake.sent.filter { $0.chatID == String(chatID) }.suffix(3).map { "\($0.instance): \($0.text.prefix(40))" })")
+    }
+}
