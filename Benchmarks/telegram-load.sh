@@ -1,41 +1,128 @@
 #!/usr/bin/env bash
-# Telegram load benchmark (issue 5): simulated parents in closed loop against a fake Bot API in long-polling
-# mode, in their own process (TelegramLoad), and the real daemon (release build) in another, on a generated
-# school. Loopback only, bounded in time. Prints steps/s, latency percentiles and the daemon's peak memory.
+# Telegram load benchmark (issue 5): simulated parents in closed loop against a fake Bot API, in their own process
+# (TelegramLoad), and the real daemon (release build) in another, on a generated school. Loopback only, bounded in
+# time. Prints steps/s, latency percentiles and each daemon's peak memory.
 #
-#   Benchmarks/telegram-load.sh            # 1,000 parents, 3,000 households, 20 s measured
+#   Benchmarks/telegram-load.sh            # 1,000 parents, 3,000 households, 20 s measured, SQLite, long polling
 #   PARENTS=200 SECONDS_MEASURED=10 Benchmarks/telegram-load.sh
+#
+# Other set-ups, by environment:
+#   DATABASE=postgres://postgres@127.0.0.1:5432/postgres?schema=load
+#             the school lives in that PostgreSQL schema instead of an SQLite file; the schema is dropped and made
+#             again at the start of every run (with psql), so runs are independent. The server must be running, e.g.
+#             `Tests/PostgresTests/postgres.sh start /tmp/pg-bench 55440` (note: that one runs with fsync=off, while
+#             SQLite here commits with synchronous=FULL).
+#   MODE=webhook
+#             the daemons run with --telegram-mode webhook, and the driver delivers each update by POSTing it to
+#             /telegram/webhook of the daemons in turn (a load balancer), with the secret every daemon derives from the
+#             bot token; a refused or failed delivery is retried once on the next daemon. At most WEBHOOK_CONNECTIONS
+#             (default 40, Telegram's default max_connections) deliveries at once. Latency then runs from the POST.
+#   INSTANCES=2
+#             that many daemons on the same database, each on its own port. Only with MODE=webhook and a PostgreSQL
+#             DATABASE: in polling mode only one daemon polls (the others wait for its advisory-lock lease), and an
+#             SQLite file belongs to one daemon.
+#   LOGS=DIR  each daemon's stderr goes to DIR/daemon-N.log (LOG_LEVEL, default error, says how much it writes).
+#
+#   DATABASE='postgres://postgres@127.0.0.1:55440/postgres?schema=load' MODE=webhook INSTANCES=2 Benchmarks/telegram-load.sh
 set -euo pipefail
 cd "$(dirname "$0")"
 PARENTS=${PARENTS:-1000}
 HOUSEHOLDS=${HOUSEHOLDS:-3000}
 SECONDS_MEASURED=${SECONDS_MEASURED:-20}
+DATABASE=${DATABASE:-}
+MODE=${MODE:-polling}
+INSTANCES=${INSTANCES:-1}
+LOG_LEVEL=${LOG_LEVEL:-error}
+TOKEN=load:test
+
+case $MODE in polling | webhook) ;; *) echo "MODE is polling or webhook" >&2; exit 2 ;; esac
+if [ "$INSTANCES" -gt 1 ] && [ "$MODE" != webhook ]; then
+  echo "INSTANCES=$INSTANCES needs MODE=webhook: in polling mode only one daemon polls" >&2; exit 2
+fi
+if [ "$INSTANCES" -gt 1 ] && [[ $DATABASE != postgres://* ]]; then
+  echo "INSTANCES=$INSTANCES needs a PostgreSQL DATABASE: an SQLite file belongs to one daemon" >&2; exit 2
+fi
 
 swift build -c release --product TelegramLoad >/dev/null
 swift build -c release --product samenspraak >/dev/null
 BIN=$(swift build -c release --show-bin-path)
 DATA=$(mktemp -d /tmp/samenspraak-load.XXXXXX)
-DAEMON="" DRIVER=""
-trap 'kill $DAEMON $DRIVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
+DAEMONS=() DRIVER=""
+trap 'kill ${DAEMONS[*]} $DRIVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
 CONTENT=(--conversations ../conversations --locales ../locales)
+STORE=()
+if [ -n "$DATABASE" ]; then
+  STORE=(--database "$DATABASE")
+  SCHEMA=$(sed -n 's/.*[?&]schema=\([a-z0-9_]*\).*/\1/p' <<<"$DATABASE")
+  [ -n "$SCHEMA" ] || { echo "DATABASE needs ?schema=name" >&2; exit 2; }
+  # psql does not know the schema parameter: the server's address without the query.
+  PGOPTIONS='-c client_min_messages=warning' psql "${DATABASE%%\?*}" -q -v ON_ERROR_STOP=1 -c "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" -c "CREATE SCHEMA $SCHEMA" >/dev/null
+fi
 
-"$BIN/samenspraak" demo --no-serve --households "$HOUSEHOLDS" --data "$DATA" "${CONTENT[@]}" >/dev/null
-"$BIN/samenspraak" invites --data "$DATA" "${CONTENT[@]}" | tail -n +2 | cut -d, -f3 >"$DATA/codes.txt"
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-"$BIN/TelegramLoad" "$DATA/codes.txt" "$PARENTS" "$SECONDS_MEASURED" >"$DATA/driver.out" &
+"$BIN/samenspraak" demo --no-serve --households "$HOUSEHOLDS" --data "$DATA" "${STORE[@]}" "${CONTENT[@]}" >/dev/null
+"$BIN/samenspraak" invites --data "$DATA" "${STORE[@]}" "${CONTENT[@]}" | tail -n +2 | cut -d, -f3 >"$DATA/codes.txt"
+
+PORTS=()
+for ((i = 0; i < INSTANCES; i++)); do
+  port=$(free_port)
+  while [[ " ${PORTS[*]} " == *" $port "* ]]; do port=$(free_port); done
+  PORTS+=("$port")
+done
+MODE_ARGS=() WEBHOOK=()
+if [ "$MODE" = webhook ]; then
+  # The secret every daemon expects: HMAC-SHA256 of this text with the bot token as key (TelegramWebhook.secret(token:)).
+  SECRET=$(printf 'samenspraak telegram webhook' | openssl dgst -sha256 -hmac "$TOKEN" | sed 's/^.*= //')
+  WEBHOOK=("$(IFS=,; echo "${PORTS[*]}")")
+fi
+
+: >"$DATA/driver.out"
+WEBHOOK_SECRET=${SECRET:-} "$BIN/TelegramLoad" "$DATA/codes.txt" "$PARENTS" "$SECONDS_MEASURED" "${WEBHOOK[@]}" >"$DATA/driver.out" &
 DRIVER=$!
-until grep -q '^PORT ' "$DATA/driver.out"; do sleep 0.1; done
+until grep -q '^PORT ' "$DATA/driver.out"; do kill -0 $DRIVER; sleep 0.1; done
 PORT=$(sed -n 's/^PORT //p' "$DATA/driver.out")
 
-# No per-chat pacing: the fake Bot API has no rate limits, and a parent answers as soon as the question arrives.
-SAMENSPRAAK_TELEGRAM_TOKEN=load:test LOG_LEVEL=error "$BIN/samenspraak" serve --data "$DATA" "${CONTENT[@]}" --port 0 \
-  --telegram-api-url "http://127.0.0.1:$PORT" --telegram-chat-interval 0 --telegram-per-second 1000000 &
-DAEMON=$!
-until grep -q '^latency' "$DATA/driver.out"; do sleep 0.5; done
-PEAK=$(sed -n 's/^VmHWM:\s*//p' /proc/$DAEMON/status)
-kill -TERM $DAEMON; wait $DAEMON || true
+# No per-chat pacing: the fake Bot API has no rate limits, and a parent answers as soon as the question arrives. The
+# overall pace is the most the daemon allows (1,000 sends per second per daemon), which can cap steps/s.
+for ((i = 0; i < INSTANCES; i++)); do
+  if [ "$MODE" = webhook ]; then
+    # Only setWebhook gets the public address (the fake ignores it), and the daemon refuses webhook mode without https.
+    MODE_ARGS=(--telegram-mode webhook --public-url "https://127.0.0.1:${PORTS[$i]}")
+  fi
+  SAMENSPRAAK_TELEGRAM_TOKEN=$TOKEN LOG_LEVEL=$LOG_LEVEL "$BIN/samenspraak" serve --data "$DATA" "${STORE[@]}" "${CONTENT[@]}" \
+    --port "${PORTS[$i]}" "${MODE_ARGS[@]}" \
+    --telegram-api-url "http://127.0.0.1:$PORT" --telegram-chat-interval 0 --telegram-per-second 1000 \
+    2>"$(if [ -n "${LOGS:-}" ]; then echo "$LOGS/daemon-$((i + 1)).log"; else echo /dev/stderr; fi)" &
+  DAEMONS+=($!)
+done
+
+# Bounded: the driver's warm-up and measurement, plus the daemons' start, plus a margin.
+deadline=$((SECONDS + SECONDS_MEASURED + 180))
+until grep -q '^latency' "$DATA/driver.out"; do
+  if ((SECONDS > deadline)); then echo "no figures after $((SECONDS_MEASURED + 180)) s" >&2; exit 1; fi
+  for daemon in "${DAEMONS[@]}" $DRIVER; do kill -0 "$daemon" 2>/dev/null || { echo "process $daemon ended early" >&2; exit 1; }; done
+  sleep 0.5
+done
+sleep 0.2 # the driver's webhook line follows the latency line
+PEAKS=()
+for daemon in "${DAEMONS[@]}"; do PEAKS+=("$(sed -n 's/^VmHWM:\s*//p' /proc/"$daemon"/status)"); done
+for daemon in "${DAEMONS[@]}"; do kill -TERM "$daemon"; done
+# Bounded too: a daemon still running 120 s after SIGTERM is killed. How long each took to stop is reported.
+STOPS=() stopping=$SECONDS
+for daemon in "${DAEMONS[@]}"; do
+  while kill -0 "$daemon" 2>/dev/null && ((SECONDS - stopping < 120)); do sleep 0.1; done
+  if kill -0 "$daemon" 2>/dev/null; then kill -KILL "$daemon"; STOPS+=("killed, still running 120 s after SIGTERM"); else STOPS+=("stopped within $((SECONDS - stopping + 1)) s of SIGTERM"); fi
+  wait "$daemon" || true
+done
 kill $DRIVER; wait $DRIVER 2>/dev/null || true
 
-echo "Telegram load: $PARENTS parents, $HOUSEHOLDS households, $(nproc) cores"
-grep -v '^PORT' "$DATA/driver.out"
-echo "daemon peak resident memory $PEAK"
+if [ -z "$DATABASE" ] && [ "$MODE" = polling ] && [ "$INSTANCES" = 1 ]; then
+  echo "Telegram load: $PARENTS parents, $HOUSEHOLDS households, $(nproc) cores"
+  grep -v '^PORT' "$DATA/driver.out"
+  echo "daemon peak resident memory ${PEAKS[0]}"
+else
+  echo "Telegram load: $PARENTS parents, $HOUSEHOLDS households, $(nproc) cores, $([ -n "$DATABASE" ] && echo PostgreSQL || echo SQLite), $MODE, $INSTANCES daemon(s)"
+  grep -v '^PORT' "$DATA/driver.out"
+  for ((i = 0; i < INSTANCES; i++)); do echo "daemon $((i + 1)) (port ${PORTS[$i]}) peak resident memory ${PEAKS[$i]}, ${STOPS[$i]}"; done
+fi

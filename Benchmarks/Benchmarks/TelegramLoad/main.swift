@@ -1,22 +1,33 @@
 // Load driver for the Telegram channel: a fake Bot API on 127.0.0.1 and simulated parents in closed loop.
 // Each parent opens its deep link, then keeps going through the real booking flow by pressing buttons:
 // choose the language, plan a talk, pick a child, a day and a time, then move it, again and again.
-// Run by Benchmarks/telegram-load.sh, which starts the daemon against it and reads the figures it prints.
+// Run by Benchmarks/telegram-load.sh, which starts the daemon(s) against it and reads the figures it prints.
 //
-// usage: TelegramLoad CODES_FILE PARENTS SECONDS   (prints "PORT n" first, the figures later; runs until killed)
+// usage: TelegramLoad CODES_FILE PARENTS SECONDS [WEBHOOK_PORTS]   (prints "PORT n" first, the figures later; runs until killed)
+//
+// Without WEBHOOK_PORTS the daemon long-polls getUpdates. With WEBHOOK_PORTS (comma-separated, e.g. 8081,8082) the
+// driver is Telegram in webhook mode behind a load balancer: it POSTs each update to http://127.0.0.1:<port>/telegram/webhook
+// of the daemons round-robin, with the secret from $WEBHOOK_SECRET in X-Telegram-Bot-Api-Secret-Token, at most
+// $WEBHOOK_CONNECTIONS (default 40, Telegram's default max_connections) at once. A non-2xx answer or a connection error
+// is retried once on the next daemon; if that fails too, the update is delivered again a second later (as Telegram would).
 import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
+import NIOPosix
 import Synchronization
 
 let arguments = CommandLine.arguments
-guard arguments.count == 4, let parents = Int(arguments[2]), let seconds = Int(arguments[3]),
+guard arguments.count == 4 || arguments.count == 5, let parents = Int(arguments[2]), let seconds = Int(arguments[3]),
       let codes = try? String(contentsOfFile: arguments[1], encoding: .utf8).split(separator: "\n").map(String.init), codes.count >= parents
 else {
-    FileHandle.standardError.write(Data("usage: TelegramLoad CODES_FILE PARENTS SECONDS (with at least PARENTS codes)\n".utf8))
+    FileHandle.standardError.write(Data("usage: TelegramLoad CODES_FILE PARENTS SECONDS [WEBHOOK_PORTS] (with at least PARENTS codes)\n".utf8))
     exit(2)
 }
+let webhookPorts = arguments.count == 5 ? arguments[4].split(separator: ",").compactMap { Int($0) } : []
+let webhookSecret = ProcessInfo.processInfo.environment["WEBHOOK_SECRET"] ?? ""
+let webhookConnections = max(1, Int(ProcessInfo.processInfo.environment["WEBHOOK_CONNECTIONS"] ?? "") ?? 40)
 
 /// Everything the fake Telegram knows, behind one lock.
 struct World {
@@ -29,14 +40,33 @@ struct World {
     var steps = 0
     var measuring = false
     var rng = SystemRandomNumberGenerator()
+    /// Webhook mode: where new updates go instead of `queue`; counts per daemon and of retries and failures.
+    var deliveries: AsyncStream<(chat: Int64, json: String)>.Continuation?
+    var nextInstance = 0
+    var delivered: [Int] = []
+    var retried = 0
+    var failed = 0
+    var statuses: [UInt: Int] = [:]
+    /// While measuring: sendMessage calls, and how long each webhook POST took to be answered (the step committed).
+    var sends = 0
+    var answered: [Duration] = []
 
     mutating func push(chat: Int64, _ body: String) {
-        queue.append((nextUpdateID, chat, "{\"update_id\":\(nextUpdateID),\(body)}"))
+        let json = "{\"update_id\":\(nextUpdateID),\(body)}"
+        if let deliveries { deliveries.yield((chat, json)) } else { queue.append((nextUpdateID, chat, json)) }
         nextUpdateID += 1
     }
 }
 
 let world = Mutex(World())
+/// When the daemon started answering (its first getUpdates, or every webhook accepting connections): the warm-up starts then.
+struct Readiness { var isReady = false; var waiter: CheckedContinuation<Void, Never>? }
+let readiness = Mutex(Readiness())
+@Sendable func daemonReady() { readiness.withLock { $0.isReady = true; $0.waiter?.resume(); $0.waiter = nil } }
+let (deliveryStream, deliveryContinuation) = AsyncStream<(chat: Int64, json: String)>.makeStream()
+if !webhookPorts.isEmpty {
+    world.withLock { $0.deliveries = deliveryContinuation; $0.delivered = Array(repeating: 0, count: webhookPorts.count) }
+}
 let firstChat: Int64 = 7_000_000
 let navigation: Set<String> = ["Terug", "Andere dag", "Toch niet", "Taal", "Hulp", "Voorbereiding", "Afzeggen", "Ja, nu", "Nee, laten staan"]
 let preferred = ["Nederlands", "Verzetten", "Gesprek plannen", "Later"]
@@ -70,6 +100,7 @@ router.post("/bot{token}/{method}") { request, context -> Response in
     case "getUpdates":
         let offset = (object["offset"] as? NSNumber)?.int64Value ?? 0
         let deadline = ContinuousClock.now + .seconds(min(25, (object["timeout"] as? NSNumber)?.intValue ?? 0))
+        daemonReady()
         while true {
             let now = ContinuousClock.now
             let batch = world.withLock { world -> [String] in
@@ -88,6 +119,7 @@ router.post("/bot{token}/{method}") { request, context -> Response in
         let now = ContinuousClock.now
         let messageID = world.withLock { world -> Int64 in
             world.nextMessageID += 1
+            if world.measuring { world.sends += 1 }
             if let since = world.handedOut.removeValue(forKey: chat), world.measuring { world.latencies.append(now - since) }
             guard !buttons.isEmpty else { return world.nextMessageID }
             // The step is complete: the parent reads the question and presses a button.
@@ -103,6 +135,155 @@ router.post("/bot{token}/{method}") { request, context -> Response in
     }
 }
 
+
+// MARK: Webhook mode: a small HTTP/1.1 client on NIO with kept-alive connections per daemon, one request at a time on each.
+
+struct Delivery: Sendable {
+    let head: HTTPRequestHead
+    let body: ByteBuffer
+    let answer: EventLoopPromise<UInt>
+}
+
+struct ConnectionClosed: Error {}
+
+/// Writes a Delivery as a request and completes its promise with the response's status (or fails it if the connection goes).
+final class WebhookClientHandler: ChannelDuplexHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = Delivery
+    typealias OutboundOut = HTTPClientRequestPart
+    private var waiting: [EventLoopPromise<UInt>] = []
+    private var status: UInt = 0
+    private var closed = false
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let delivery = unwrapOutboundIn(data)
+        guard !closed else { delivery.answer.fail(ConnectionClosed()); promise?.fail(ConnectionClosed()); return }
+        waiting.append(delivery.answer)
+        context.write(wrapOutboundOut(.head(delivery.head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(delivery.body))), promise: nil)
+        context.write(wrapOutboundOut(.end(nil)), promise: promise)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head): status = head.status.code
+        case .body: break
+        case .end: if !waiting.isEmpty { waiting.removeFirst().succeed(status) }
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        failAll(error)
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        failAll(ConnectionClosed())
+        context.fireChannelInactive()
+    }
+
+    private func failAll(_ error: any Error) {
+        closed = true
+        let waiting = self.waiting
+        self.waiting.removeAll()
+        for answer in waiting { answer.fail(error) }
+    }
+}
+
+/// Idle kept-alive connections per daemon.
+let idleConnections = Mutex<[Int: [any Channel]]>([:])
+
+func connect(port: Int) async throws -> any Channel {
+    try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+        .connectTimeout(.seconds(5))
+        .channelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                try channel.pipeline.syncOperations.addHandler(WebhookClientHandler())
+            }
+        }
+        .connect(host: "127.0.0.1", port: port).get()
+}
+
+/// POSTs one update to a daemon's webhook; returns the status, throws on a connection error or after 30 s without an answer.
+func post(_ json: String, toPort port: Int) async throws -> UInt {
+    let channel: any Channel
+    if let idle = idleConnections.withLock({ $0[port]?.popLast() }), idle.isActive { channel = idle } else { channel = try await connect(port: port) }
+    var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/telegram/webhook")
+    let body = ByteBuffer(string: json)
+    head.headers.add(name: "Host", value: "127.0.0.1:\(port)")
+    head.headers.add(name: "Content-Type", value: "application/json")
+    head.headers.add(name: "Content-Length", value: "\(body.readableBytes)")
+    head.headers.add(name: "X-Telegram-Bot-Api-Secret-Token", value: webhookSecret)
+    let answer = channel.eventLoop.makePromise(of: UInt.self)
+    let timeout = channel.eventLoop.scheduleTask(in: .seconds(30)) { channel.close(promise: nil) }
+    channel.writeAndFlush(Delivery(head: head, body: body, answer: answer), promise: nil)
+    do {
+        let status = try await answer.futureResult.get()
+        timeout.cancel()
+        if channel.isActive { idleConnections.withLock { $0[port, default: []].append(channel) } }
+        return status
+    } catch {
+        timeout.cancel()
+        channel.close(promise: nil)
+        throw error
+    }
+}
+
+/// Delivers one update as Telegram behind a load balancer would: to the next daemon in turn, once more to the next on failure.
+func deliver(chat: Int64, json: String) async {
+    let now = ContinuousClock.now
+    let first = world.withLock { world -> Int in
+        if world.handedOut[chat] == nil { world.handedOut[chat] = now }
+        defer { world.nextInstance = (world.nextInstance + 1) % webhookPorts.count }
+        return world.nextInstance
+    }
+    for attempt in 0..<2 {
+        let instance = (first + attempt) % webhookPorts.count
+        let posted = ContinuousClock.now
+        let status = try? await post(json, toPort: webhookPorts[instance])
+        let took = ContinuousClock.now - posted
+        world.withLock { world in
+            if status != nil, world.measuring { world.answered.append(took) }
+            if let status, status != 200 { world.statuses[status, default: 0] += 1 }
+            if status.map({ (200..<300).contains($0) }) == true { world.delivered[instance] += 1 } else if attempt == 0 { world.retried += 1 } else { world.failed += 1 }
+        }
+        if let status, (200..<300).contains(status) { return }
+    }
+    // Both refused it: Telegram would deliver it again later, so the parent is not lost to the closed loop.
+    try? await Task.sleep(for: .seconds(1))
+    _ = world.withLock { world in world.deliveries?.yield((chat, json)) }
+}
+
+if !webhookPorts.isEmpty {
+    Task {
+        // Wait (bounded) until every daemon accepts connections, then deliver with at most `webhookConnections` at once.
+        for port in webhookPorts {
+            let deadline = ContinuousClock.now + .seconds(120)
+            while ContinuousClock.now < deadline {
+                if let channel = try? await connect(port: port) {
+                    idleConnections.withLock { $0[port, default: []].append(channel) }
+                    break
+                }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        daemonReady()
+        await withTaskGroup(of: Void.self) { group in
+            var running = 0
+            for await update in deliveryStream {
+                if running >= webhookConnections {
+                    await group.next()
+                    running -= 1
+                }
+                group.addTask { await deliver(chat: update.chat, json: update.json) }
+                running += 1
+            }
+        }
+    }
+}
+
 var logger = Logger(label: "telegram-load")
 logger.logLevel = .critical
 let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: { channel in
@@ -112,20 +293,34 @@ let app = Application(router: router, configuration: .init(address: .hostname("1
 
 Task {
     // Warm up (every parent through its first steps), then measure.
+    await withCheckedContinuation { continuation in
+        readiness.withLock { if $0.isReady { continuation.resume() } else { $0.waiter = continuation } }
+    }
     try await Task.sleep(for: .seconds(min(10, max(2, seconds / 4))))
-    world.withLock { $0.measuring = true; $0.latencies.removeAll(); $0.steps = 0 }
+    world.withLock { $0.measuring = true; $0.latencies.removeAll(); $0.steps = 0; $0.sends = 0; $0.answered.removeAll() }
     let started = ContinuousClock.now
     try await Task.sleep(for: .seconds(seconds))
     let elapsed = ContinuousClock.now - started
-    let (steps, latencies) = world.withLock { ($0.steps, $0.latencies.sorted()) }
-    func percentile(_ p: Double) -> String {
+    let (steps, latencies, sends, answered) = world.withLock { ($0.steps, $0.latencies.sorted(), $0.sends, $0.answered.sorted()) }
+    func percentile(_ p: Double, of latencies: [Duration] = latencies) -> String {
         guard !latencies.isEmpty else { return "-" }
         let value = latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
         return String(format: "%.1f ms", Double(value.components.attoseconds) / 1e15 + Double(value.components.seconds) * 1000)
     }
-    let perSecond = Double(steps) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    let measured = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let perSecond = Double(steps) / measured
     print(String(format: "steps/s %.0f", perSecond))
-    print("latency p50 \(percentile(0.50)) p90 \(percentile(0.90)) p99 \(percentile(0.99)) (update handed out -> first reply, \(latencies.count) samples)")
+    if webhookPorts.isEmpty {
+        print("latency p50 \(percentile(0.50)) p90 \(percentile(0.90)) p99 \(percentile(0.99)) (update handed out -> first reply, \(latencies.count) samples)")
+    } else {
+        let (delivered, retried, failed, statuses) = world.withLock { ($0.delivered, $0.retried, $0.failed, $0.statuses) }
+        print("latency p50 \(percentile(0.50)) p90 \(percentile(0.90)) p99 \(percentile(0.99)) (update POSTed -> first reply, \(latencies.count) samples)")
+        print("webhook: \(webhookConnections) connections at most; delivered per daemon \(delivered.map(String.init).joined(separator: " / ")) (whole run), "
+              + "retried on the other \(retried), failed twice \(failed), answers other than 200 "
+              + (statuses.isEmpty ? "none" : statuses.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")))
+        print("webhook POST answered (step committed) p50 \(percentile(0.50, of: answered)) p99 \(percentile(0.99, of: answered)); "
+              + String(format: "sendMessage %.0f/s", Double(sends) / measured))
+    }
     fflush(nil)
     // Keep answering until the script has stopped the daemon, so its graceful stop is not held up by us.
 }
