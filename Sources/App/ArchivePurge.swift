@@ -2,7 +2,7 @@ import Foundation
 import SamenspraakCore
 import Storage
 
-/// Deletes the rollover's archives (`archive/<school year>.sqlite` beside the database) once they are older than
+/// Deletes the rollover's archives (`<archive folder>/<school year>.sqlite`) once they are older than
 /// `archive_years`: every night with the messages, and with `samenspraak purge`. Each deletion is audited.
 public enum ArchivePurge {
     public struct Archive: Sendable, Equatable {
@@ -17,14 +17,8 @@ public enum ArchivePurge {
         }
     }
 
-    /// Where the rollover writes its archives.
-    public static func folder(databasePath: String) -> URL {
-        URL(fileURLWithPath: databasePath).deletingLastPathComponent().appendingPathComponent("archive")
-    }
-
     /// The archives due for deletion at `now`, oldest first; none when there is no archive folder.
-    public static func due(databasePath: String, years: Int, now: Date, calendar: Calendar) throws -> [Archive] {
-        let folder = folder(databasePath: databasePath)
+    public static func due(in folder: URL, years: Int, now: Date, calendar: Calendar) throws -> [Archive] {
         guard FileManager.default.fileExists(atPath: folder.path) else { return [] }
         let today = SchoolDay(now, in: calendar)
         return try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().compactMap { name in
@@ -36,8 +30,8 @@ public enum ArchivePurge {
     }
 
     /// Deletes the archives due at `now` (with any SQLite journal beside them), each followed by its audit line.
-    public static func run(databasePath: String, years: Int, database: AppDatabase, actor: String, now: Date, calendar: Calendar) async throws -> [Archive] {
-        let archives = try due(databasePath: databasePath, years: years, now: now, calendar: calendar)
+    public static func run(in folder: URL, years: Int, database: AppDatabase, actor: String, now: Date, calendar: Calendar) async throws -> [Archive] {
+        let archives = try due(in: folder, years: years, now: now, calendar: calendar)
         for archive in archives {
             for path in [archive.path, archive.path + "-wal", archive.path + "-shm", archive.path + "-journal"]
             where FileManager.default.fileExists(atPath: path) {

@@ -50,16 +50,13 @@ public enum MessagePurge {
                 if Task.isCancelled { return }
                 logger.error("deleting old messages failed", metadata: ["error": "\(error)"])
             }
-            // Archives are SQLite files beside an SQLite database; a PostgreSQL school has none (its backups are pg_dump's).
-            if let databasePath = runtime.configuration.databaseLocation.sqlitePath {
-                do {
-                    let archives = try await ArchivePurge.run(databasePath: databasePath, years: runtime.configuration.archiveYears,
-                                                              database: runtime.database, actor: "retention", now: now, calendar: calendar)
-                    for archive in archives { logger.notice("old archive deleted", metadata: ["archive": "\(archive.path)"]) }
-                } catch {
-                    if Task.isCancelled { return }
-                    logger.error("deleting old archives failed", metadata: ["error": "\(error)"])
-                }
+            do {
+                let archives = try await ArchivePurge.run(in: runtime.configuration.archiveFolder, years: runtime.configuration.archiveYears,
+                                                          database: runtime.database, actor: "retention", now: now, calendar: calendar)
+                for archive in archives { logger.notice("old archive deleted", metadata: ["archive": "\(archive.path)"]) }
+            } catch {
+                if Task.isCancelled { return }
+                logger.error("deleting old archives failed", metadata: ["error": "\(error)"])
             }
             let tomorrow = SchoolDay(now, in: calendar).adding(days: 1).at(minuteOfDay: 3 * 60, in: calendar)
             try? await Task.sleep(for: .seconds(max(60, tomorrow.timeIntervalSince(clock.now()))))

@@ -27,12 +27,12 @@ public enum YearRollover {
 
     /// Rolls the database over to `roster`; with `apply` false, rehearses it in a transaction that is rolled back and
     /// creates no archive. Refused (nothing changed) when the archive file exists.
-    public static func run(roster: Roster, database: AppDatabase, databasePath: String, school: School, actor: String, apply: Bool,
+    public static func run(roster: Roster, database: AppDatabase, archiveFolder: URL, school: School, actor: String, apply: Bool,
                            now: Date) throws -> Summary {
         let latestTalk = try database.readNow { try $0.latestTalk() } ?? now
         // Named after the year of the talks being archived (a rollover may well run in August, after the year ended).
         let year = SchoolYear.name(containing: SchoolDay(latestTalk, in: school.calendar))
-        let archive = ArchivePurge.folder(databasePath: databasePath).appendingPathComponent("\(year).sqlite").path
+        let archive = archiveFolder.appendingPathComponent("\(year).sqlite").path
         guard !FileManager.default.fileExists(atPath: archive) else { throw ArchiveExists(path: archive) }
 
         let encoder = JSONEncoder()

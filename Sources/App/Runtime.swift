@@ -67,6 +67,12 @@ public struct AppConfiguration: Sendable {
 
     /// Where the database is; the setting was checked when the configuration was read.
     public var databaseLocation: DatabaseLocation { (try? DatabaseLocation(databasePath)) ?? .sqlite(path: databasePath) }
+
+    /// Where the rollover keeps its archives (SQLite files): `archive/` beside the SQLite database, or, for a school on
+    /// PostgreSQL, beside its school file.
+    public var archiveFolder: URL {
+        URL(fileURLWithPath: databaseLocation.sqlitePath ?? schoolFile).deletingLastPathComponent().appendingPathComponent("archive")
+    }
 }
 
 /// A Telegram bot: its token (a secret, never printed), its username for deep links, and the Bot API address.

@@ -92,6 +92,28 @@ public final class PostgresEngine: DatabaseEngine {
         return try reading(on: reader, body)
     }
 
+    /// The rollover's archive: every table is first locked against the other daemons' writes (they wait until this
+    /// transaction ends), then copied, as this transaction reads it, into a new SQLite file with the same schema.
+    public func write<T>(archivingTo path: String, _ body: (any SQLConnection) throws -> T) throws -> T {
+        try writing(commits: true) { connection in
+            let tables = try connection.tableNames()
+            try connection.execute("LOCK TABLE \(tables.joined(separator: ", ")) IN SHARE MODE", [])
+            guard !FileManager.default.fileExists(atPath: path) else { throw ArchiveExists(path: path) }
+            let archive = try SQLiteEngine.open(path: path)
+            defer { try? archive.close() }
+            try archive.writeNow { sqlite in
+                // Tables in any order: a row's references are checked when the copy commits.
+                try sqlite.execute("PRAGMA defer_foreign_keys = ON", [])
+                for table in tables {
+                    let rows = try connection.rows("SELECT * FROM \(table)", [])
+                    guard let first = rows.first else { continue }
+                    try sqlite.insert(into: table, columns: first.columns.names, rows: rows.map(\.values), maximumArguments: 30_000)
+                }
+            }
+            return try body(connection)
+        }
+    }
+
     public func rehearse<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
         try writing(commits: false, body)
     }
@@ -117,6 +139,12 @@ public final class PostgresEngine: DatabaseEngine {
         guard !state.value else { throw PostgresEngineClosed() }
         return try reader.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", commits: true, reconnect: connector.connectNow, body)
     }
+}
+
+/// The rollover's archive file is there already.
+public struct ArchiveExists: Error, CustomStringConvertible {
+    public let path: String
+    public var description: String { "\(path) exists already" }
 }
 
 /// A read or write after `close()`.

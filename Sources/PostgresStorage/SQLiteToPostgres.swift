@@ -58,17 +58,7 @@ public enum SQLiteToPostgres {
 
     static func insert(_ table: StoredTable, _ sql: any SQLConnection) throws {
         guard !table.rows.isEmpty else { return }
-        // Many rows per statement (a round trip each would take minutes for a school's year of messages), within
-        // PostgreSQL's limit of 65,535 arguments to one statement.
-        let rowsPerStatement = max(1, min(1_000, 60_000 / max(1, table.columns.count)))
-        let row = "(" + table.columns.map { _ in "?" }.joined(separator: ", ") + ")"
-        var start = 0
-        while start < table.rows.count {
-            let batch = table.rows[start..<min(start + rowsPerStatement, table.rows.count)]
-            try sql.execute("INSERT INTO \(table.name) (\(table.columns.joined(separator: ", "))) VALUES "
-                            + Array(repeating: row, count: batch.count).joined(separator: ", "), batch.flatMap { $0 })
-            start += batch.count
-        }
+        try sql.insert(into: table.name, columns: table.columns, rows: table.rows, maximumArguments: 60_000)
         // Identity columns go on after the highest id copied, not from 1.
         let identity = try sql.rows("""
             SELECT 1 FROM information_schema.columns

@@ -8,15 +8,8 @@ extension AppDatabase {
     }
 
     /// Runs `body` in one write transaction that starts by copying the whole database into a new SQLite file at `path`:
-    /// the copy is exactly what `body` starts from. Not on PostgreSQL yet.
+    /// the copy is exactly what `body` starts from.
     public func write<T>(archivingTo path: String, _ body: (Transaction) throws -> T) throws -> T {
-        guard let sqlite = engine as? SQLiteEngine else { throw ArchiveUnavailable() }
-        return try sqlite.write(archivingTo: path) { try body(Transaction($0)) }
-    }
-}
-
-public struct ArchiveUnavailable: Error, CustomStringConvertible {
-    public var description: String {
-        "the rollover archives the year into an SQLite file, which only an SQLite database can do so far; on PostgreSQL it is not available yet"
+        try engine.write(archivingTo: path) { try body(Transaction($0)) }
     }
 }

@@ -12,6 +12,10 @@ public protocol DatabaseEngine: Sendable {
     func writeNow<T>(_ body: (any SQLConnection) throws -> T) throws -> T
     func readNow<T>(_ body: (any SQLConnection) throws -> T) throws -> T
 
+    /// Runs `body` in one write transaction that starts by copying every table into a new SQLite file at `path` (the
+    /// rollover's archive): the copy is exactly what `body` starts from.
+    func write<T>(archivingTo path: String, _ body: (any SQLConnection) throws -> T) throws -> T
+
     /// Runs `body` in a write transaction that is then rolled back: what it would do, without doing it.
     func rehearse<T>(_ body: (any SQLConnection) throws -> T) throws -> T
 

@@ -27,20 +27,15 @@ struct Purge: AsyncParsableCommand {
             let counts = try runtime.database.readNow { try $0.purgeableMessages(before: cutoff, unfetchedBefore: MessagePurge.unfetchedCutoff(now: now)) }
             print("Would delete the messages \(before):\n  inbox (received)  \(counts.inbox)\n  outbox (sent)     \(counts.outbox)")
             print("Would mark expired \(expiry): \(counts.expired)")
-            if let databasePath = runtime.configuration.databaseLocation.sqlitePath {
-                printArchives("Would delete", try ArchivePurge.due(databasePath: databasePath, years: years, now: now, calendar: calendar), years: years)
-            }
+            printArchives("Would delete", try ArchivePurge.due(in: runtime.configuration.archiveFolder, years: years, now: now, calendar: calendar), years: years)
             print("Nothing changed.")
             return
         }
         let counts = try await MessagePurge.run(database: runtime.database, before: cutoff, actor: Household.actor, now: now)
         print("Deleted the messages \(before):\n  inbox (received)  \(counts.inbox)\n  outbox (sent)     \(counts.outbox)")
         print("Marked expired \(expiry): \(counts.expired)")
-        // Archives are SQLite files beside an SQLite database; on PostgreSQL there are none.
-        if let databasePath = runtime.configuration.databaseLocation.sqlitePath {
-            printArchives("Deleted", try await ArchivePurge.run(databasePath: databasePath, years: years, database: runtime.database,
-                                                                 actor: Household.actor, now: now, calendar: calendar), years: years)
-        }
+        printArchives("Deleted", try await ArchivePurge.run(in: runtime.configuration.archiveFolder, years: years, database: runtime.database,
+                                                            actor: Household.actor, now: now, calendar: calendar), years: years)
     }
 
     /// The archives deleted (or to be), one per line, or "none".
@@ -60,18 +55,15 @@ struct Rollover: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try await locations.loaded().configuration
-        guard let databasePath = configuration.databaseLocation.sqlitePath else {
-            throw refusal("Nothing changed: the rollover archives the old year into an SQLite file, which it cannot do from PostgreSQL yet.")
-        }
         // Not `Runtime.load`: that brings the talk times in line with the school file, and a rehearsal changes nothing.
         let (school, database, newRoster) = try await reportingFileIssues {
             let school = try SchoolFile.load(url: URL(fileURLWithPath: configuration.schoolFile))
             let newRoster = try RosterImporter.read(path: roster, school: school)
-            return (school, try AppDatabase.open(path: databasePath), newRoster)
+            return (school, try configuration.databaseLocation.open(logger: try makeLogger()), newRoster)
         }
         let summary: YearRollover.Summary
         do {
-            summary = try YearRollover.run(roster: newRoster, database: database, databasePath: databasePath, school: school,
+            summary = try YearRollover.run(roster: newRoster, database: database, archiveFolder: configuration.archiveFolder, school: school,
                                            actor: Household.actor, apply: yes, now: Date())
         } catch let error as YearRollover.ArchiveExists {
             throw refusal(error.description)

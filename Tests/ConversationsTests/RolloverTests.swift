@@ -6,9 +6,10 @@ import Storage
 import Testing
 import TestSupport
 
-/// The school-year rollover: a rehearsal changes nothing; the real one archives the old year, keeps the chats and
-/// language of families still at school (they book again without signing up), and leaves nothing of a family that left.
-@Suite(.enabled(if: !TestDatabase.isPostgres, "the rollover archives into an SQLite file")) struct RolloverTests {
+/// The school-year rollover: a rehearsal changes nothing; the real one archives the old year (an SQLite file, on
+/// either engine), keeps the chats and language of families still at school (they book again without signing up), and
+/// leaves nothing of a family that left.
+@Suite struct RolloverTests {
     /// A household whose children live only there (not a child of separated parents).
     func household(_ school: TestSchool, notAmong taken: [Int64]) throws -> HouseholdRecord {
         try school.runtime.database.readNow { tx in
@@ -29,10 +30,26 @@ import TestSupport
         #expect(chat.lastMessages.first?.text.hasPrefix("تم الحجز") == true)
     }
 
+    /// Every table's rows as canonical text, sorted: the same for the same rows on either engine (SQLite's dates and
+    /// booleans read by their declared types), so a PostgreSQL school compares with its SQLite archive.
+    func typedRows(_ database: AppDatabase, sqlite: Bool) throws -> [String: [String]] {
+        try database.readNow { tx in
+            let tables: [String: [[String: SQLValue]]] = sqlite
+                ? Dictionary(uniqueKeysWithValues: try tx.storedTables().map { table in
+                    (table.name, table.rows.map { Dictionary(uniqueKeysWithValues: zip(table.columns, $0).map { $0 }) })
+                })
+                : try tx.everyRow()
+            return Dictionary(uniqueKeysWithValues: tables.map { name, rows in
+                (name.lowercased(), rows.map { row in
+                    row.map { "\($0.key.lowercased())=\($0.value.canonical)" }.sorted().joined(separator: "|")
+                }.sorted())
+            })
+        }
+    }
+
     @Test func familiesStayingKeepTheirChatsAndFamiliesLeavingLeaveNothing() async throws {
         let school = try TestSchool()
         let database = school.runtime.database
-        let path = school.runtime.configuration.databasePath
 
         // Staying: a family on Telegram in Arabic with a talk, and one on the web chat in Dutch.
         let staying = try household(school, notAmong: [])
@@ -63,7 +80,7 @@ import TestSupport
         let guardians = try database.readNow { try $0.guardians(household: leavingID) }
         let otherNames = try database.readNow { tx in try tx.households().filter { $0.id != leavingID }.flatMap { try tx.guardians(household: $0.id ?? 0).map(\.name) } }
         let traces = [leaving.key, leaving.inviteCode, chat.address] + guardians.map(\.phone) + guardians.map(\.name).filter { !otherNames.contains($0) }
-        #expect(!(try StoredRows(path: path).mentioning(household: leavingID, children: [talk.childID], texts: traces).isEmpty))
+        #expect(!(try StoredRows(database: database).mentioning(household: leavingID, children: [talk.childID], texts: traces).isEmpty))
 
         // The new roster: the leaving family's rows gone, a new family added.
         let old = try String(contentsOfFile: school.directory.path("roster.csv"), encoding: .utf8).split(separator: "\n")
@@ -72,14 +89,16 @@ import TestSupport
         try rows.joined(separator: "\n").write(toFile: rosterPath, atomically: true, encoding: .utf8)
         let roster = try RosterImporter.read(path: rosterPath, school: school.runtime.school)
         func rollOver(apply: Bool) throws -> YearRollover.Summary {
-            try YearRollover.run(roster: roster, database: database, databasePath: path, school: school.runtime.school, actor: "test", apply: apply,
+            try YearRollover.run(roster: roster, database: database, archiveFolder: school.runtime.configuration.archiveFolder, school: school.runtime.school,
+                                 actor: "test", apply: apply,
                                  now: school.clock.now())
         }
 
         // Rehearsed: every row as it was, and no archive.
-        let before = try StoredRows(path: path).tables
+        let before = try StoredRows(database: database).tables
+        let beforeTyped = try typedRows(database, sqlite: !TestDatabase.isPostgres)
         let rehearsal = try rollOver(apply: false)
-        #expect(try StoredRows(path: path).tables == before)
+        #expect(try StoredRows(database: database).tables == before)
         #expect(!FileManager.default.fileExists(atPath: rehearsal.archive))
 
         let summary = try rollOver(apply: true)
@@ -89,8 +108,10 @@ import TestSupport
         #expect((summary.householdsRemoved, summary.householdsAdded, summary.childrenRemoved) == (1, 1, 1))
         #expect(summary.householdsKept == before["household"]!.count - 1)
         // The archive is the old year as it was; of the family that left nothing remains in any table.
-        #expect(try StoredRows(path: summary.archive).tables == before)
-        #expect(try StoredRows(path: path).mentioning(household: leavingID, children: [talk.childID], texts: traces) == [])
+        let archive = try AppDatabase.open(path: summary.archive)
+        #expect(try typedRows(archive, sqlite: true) == beforeTyped)
+        try archive.close()
+        #expect(try StoredRows(database: database).mentioning(household: leavingID, children: [talk.childID], texts: traces) == [])
         #expect(throws: YearRollover.ArchiveExists.self) { try rollOver(apply: true) }
 
         // The families staying are still known by their chats, in their language, and book in the new year.
