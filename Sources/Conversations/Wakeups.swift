@@ -2,9 +2,9 @@ import SamenspraakCore
 import Storage
 
 /// Wakes whoever waits for new work once it is committed: a web chat's long poll or a platform's sender for
-/// outbox rows, the job scheduler for newly planned jobs. Keys are addresses, `channelKey(_:)` for everything of
-/// a channel, or `jobsKey`. Each key has a version that every signal raises, so a signal between "check for
-/// work" and "wait" is never missed.
+/// outbox rows, the job scheduler for newly planned jobs. Keys are web chat addresses, `channelKey(_:)` for everything
+/// of a channel, `jobsKey` or `translationsKey`. Each key has a version that every signal raises, so a signal between
+/// "check for work" and "wait" is never missed.
 public actor Wakeups {
     private var versions: [String: Int] = [:]
     private var waiters: [String: [Int: CheckedContinuation<Void, Never>]] = [:]
@@ -44,11 +44,13 @@ public actor Wakeups {
         }
     }
 
-    /// Signals the recipients' addresses and their channels.
+    /// Signals the recipients' channels (their senders wait there) and the addresses of those on the web chat (each
+    /// browser's long poll waits on its own). Nobody waits on another channel's address, a phone number among them, so
+    /// it is neither kept here nor broadcast to the other daemons.
     public func signal(recipients: some Sequence<ConversationService.Recipient>) {
         var keys = Set<String>()
         for recipient in recipients {
-            keys.insert(recipient.address)
+            if recipient.channel == .webchat { keys.insert(recipient.address) }
             keys.insert(Self.channelKey(recipient.channel))
         }
         signal(keys)
