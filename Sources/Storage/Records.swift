@@ -172,7 +172,7 @@ extension OutboxRecord {
                   status: row["status"], createdAt: row["createdAt"], sentAt: row["sentAt"], attempts: row["attempts"],
                   nextAttemptAt: row["nextAttemptAt"], lastError: row["lastError"], platformMessageID: row["platformMessageID"],
                   unprompted: row["unprompted"], templateRequired: row["templateRequired"], sentAsTemplate: row["sentAsTemplate"],
-                  receipt: row["receipt"], receiptAt: row["receiptAt"])
+                  receipt: row["receipt"], receiptAt: row["receiptAt"], claimedBy: row["claimedBy"])
     }
 }
 

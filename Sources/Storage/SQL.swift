@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The storage contract: what `Transaction` needs of a database, so the same queries run on SQLite (GRDB) and on
 /// PostgreSQL (postgres-nio). Statements are written in the SQL both share, with `?` for each argument; an engine
@@ -232,6 +233,56 @@ public enum SQLDateText {
         return Date(timeIntervalSince1970: TimeInterval(seconds) + fraction)
     }
 
+    /// The text GRDB writes for `date` ("2026-09-01 08:30:00.000", UTC, to the nearest millisecond and a half one up,
+    /// as its date formatter rounds), made without a date formatter: this runs for every date argument.
+    public static func text(_ date: Date) -> String {
+        // The same arithmetic as Foundation's formatter: seconds since 1970 from the reference date, then milliseconds.
+        let milliseconds = ((date.timeIntervalSinceReferenceDate + 978_307_200) * 1000 + 0.5).rounded(.down)
+        guard milliseconds.isFinite, let whole = Int64(exactly: milliseconds) else { return fallback.string(from: date) }
+        let (days, millisecondOfDay) = whole.floorDivided(by: 86_400_000)
+        let (year, month, day) = civil(fromDays: days)
+        guard (1...9999).contains(year) else { return fallback.string(from: date) }
+        var bytes = [UInt8](repeating: 0, count: 23)
+        func put(_ value: Int64, at start: Int, digits: Int) {
+            var value = value
+            for index in stride(from: start + digits - 1, through: start, by: -1) {
+                bytes[index] = UInt8(48 + value % 10)
+                value /= 10
+            }
+        }
+        put(year, at: 0, digits: 4)
+        put(month, at: 5, digits: 2)
+        put(day, at: 8, digits: 2)
+        put(millisecondOfDay / 3_600_000, at: 11, digits: 2)
+        put(millisecondOfDay / 60_000 % 60, at: 14, digits: 2)
+        put(millisecondOfDay / 1000 % 60, at: 17, digits: 2)
+        put(millisecondOfDay % 1000, at: 20, digits: 3)
+        (bytes[4], bytes[7], bytes[10], bytes[13], bytes[16], bytes[19]) = (45, 45, 32, 58, 58, 46)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// For the years the fast path does not write (before 1 or after 9999): GRDB's own formatter.
+    private static let fallback: DateFormatter = {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss.SSS"
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(secondsFromGMT: 0)
+        return formatter
+    }()
+
+    // Howard Hinnant's civil-from-days, the inverse of the one below.
+    private static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shiftedMonth = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
+        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
     // Howard Hinnant's days-from-civil: exact for every Gregorian date, no calendar object needed.
     private static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
         let y = month <= 2 ? year - 1 : year
@@ -243,22 +294,53 @@ public enum SQLDateText {
     }
 }
 
+extension Int64 {
+    /// Quotient and remainder rounded towards minus infinity, so a moment before 1970 falls on the right day.
+    fileprivate func floorDivided(by divisor: Int64) -> (quotient: Int64, remainder: Int64) {
+        let (quotient, remainder) = quotientAndRemainder(dividingBy: divisor)
+        return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
+    }
+}
+
 // MARK: - Rows
 
 /// The column names of a result, shared by its rows; names are found without regard to case, since PostgreSQL
 /// folds unquoted names to lower case.
 public final class SQLColumns: Sendable {
     public let names: [String]
+    /// Each name as written and lower-cased: a name asked for as the query wrote it is found without lower-casing it.
     private let indexes: [String: Int]
 
     public init(_ names: [String]) {
         self.names = names
         var indexes: [String: Int] = [:]
-        for (index, name) in names.enumerated() where indexes[name.lowercased()] == nil { indexes[name.lowercased()] = index }
+        for (index, name) in names.enumerated() {
+            if indexes[name] == nil { indexes[name] = index }
+            if indexes[name.lowercased()] == nil { indexes[name.lowercased()] = index }
+        }
         self.indexes = indexes
     }
 
-    public func index(of name: String) -> Int? { indexes[name.lowercased()] }
+    public func index(of name: String) -> Int? { indexes[name] ?? indexes[name.lowercased()] }
+}
+
+/// The columns of each statement, by its text: they are the same every time it runs (the schema changes only when
+/// the database is opened), and making them anew was a good part of a small query's cost.
+public final class SQLColumnsCache: Sendable {
+    private let cached = Mutex<[String: SQLColumns]>([:])
+    /// Statements with a list of arguments of varying length (`IN (?, ?, …)`) each have their own text; past this many
+    /// texts the columns are made each time instead.
+    private let capacity = 1_000
+
+    public init() {}
+
+    /// The cached columns of `sql` if it has `count` of them, else `names()` made into columns (and kept).
+    public func columns(of sql: String, count: Int, names: () -> [String]) -> SQLColumns {
+        if let columns = cached.withLock({ $0[sql] }), columns.names.count == count { return columns }
+        let columns = SQLColumns(names())
+        cached.withLock { if $0.count < capacity || $0[sql] != nil { $0[sql] = columns } }
+        return columns
+    }
 }
 
 /// One row of a result. Reading a column as a type it does not hold is a programming error (the query and the code

@@ -5,6 +5,7 @@ import GRDB
 /// survives a power cut. SQLite has one writer at a time; readers read the last commit meanwhile.
 public final class SQLiteEngine: DatabaseEngine {
     let writer: any DatabaseWriter
+    let columns = SQLColumnsCache()
     public let leases: any Leases = LocalLeases()
     public var broadcasts: any Broadcasts { NoBroadcasts() }
 
@@ -49,26 +50,26 @@ public final class SQLiteEngine: DatabaseEngine {
     }
 
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
-        try await writer.write { db in try body(GRDBConnection(db)) }
+        try await writer.write { db in try body(GRDBConnection(db, columns: self.columns)) }
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
-        try await writer.read { db in try body(GRDBConnection(db)) }
+        try await writer.read { db in try body(GRDBConnection(db, columns: self.columns)) }
     }
 
     public func writeNow<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
-        try writer.write { db in try body(GRDBConnection(db)) }
+        try writer.write { db in try body(GRDBConnection(db, columns: self.columns)) }
     }
 
     public func readNow<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
-        try writer.read { db in try body(GRDBConnection(db)) }
+        try writer.read { db in try body(GRDBConnection(db, columns: self.columns)) }
     }
 
     public func rehearse<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
         try writer.writeWithoutTransaction { db in
             var result: T?
             try db.inTransaction(.immediate) {
-                result = try body(GRDBConnection(db))
+                result = try body(GRDBConnection(db, columns: self.columns))
                 return .rollback
             }
             return result!
@@ -84,7 +85,7 @@ public final class SQLiteEngine: DatabaseEngine {
             // last commit, which is what this transaction starts from, as it holds the write lock from its first
             // statement (BEGIN IMMEDIATE).
             _ = try DatabaseBackup.copy(writer.path, to: path, replacing: false)
-            return try body(GRDBConnection(db))
+            return try body(GRDBConnection(db, columns: self.columns))
         }
     }
 
@@ -95,8 +96,12 @@ public final class SQLiteEngine: DatabaseEngine {
 /// kept (GRDB's statement cache): the application has a fixed set of them.
 final class GRDBConnection: SQLConnection {
     let db: Database
+    let columns: SQLColumnsCache
 
-    init(_ db: Database) { self.db = db }
+    init(_ db: Database, columns: SQLColumnsCache = SQLColumnsCache()) {
+        self.db = db
+        self.columns = columns
+    }
 
     func execute(_ sql: String, _ arguments: [SQLValue]) throws -> Int {
         try translatingConstraints { try db.cachedStatement(sql: sql).execute(arguments: Self.arguments(arguments)) }
@@ -106,7 +111,7 @@ final class GRDBConnection: SQLConnection {
     func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
         try translatingConstraints {
             let statement = try db.cachedStatement(sql: sql)
-            let columns = SQLColumns(statement.columnNames)
+            let columns = columns.columns(of: sql, count: statement.columnCount) { statement.columnNames }
             var rows: [SQLRow] = []
             let cursor = try Row.fetchCursor(statement, arguments: Self.arguments(arguments))
             while let row = try cursor.next() {
@@ -146,7 +151,7 @@ final class GRDBConnection: SQLConnection {
             case .blob(let data): data.databaseValue
             case .bool(let bool): bool.databaseValue
             // GRDB's own text for a date, so new rows compare and sort with the rows it wrote before.
-            case .date(let date): date.databaseValue
+            case .date(let date): SQLDateText.text(date).databaseValue
             }
         })
     }
