@@ -25,6 +25,7 @@ public final class ConversationService: Sendable {
     /// Messages in and the time of each step; the channels add what they send.
     public let monitoring: Monitoring
     let dayKeys: DayKeys
+    let sessions = SessionCache()
     /// Translates what one buddy writes to the other, outside the step (`relayBuddyMessages`); nil: passed on as written.
     public let translator: Translator?
 
@@ -133,7 +134,7 @@ public final class ConversationService: Sendable {
         let wasUnreachable = contact.unreachableAt != nil
         contact.unreachableAt = nil  // whoever writes to us can be reached again
         contact.lastInboundAt = now  // and may be written to freely for a while (WhatsApp's 24-hour window)
-        var session = (try? JSONDecoder().decode(Session.self, from: Data(contact.session.utf8))) ?? Session()
+        var session = sessions.session(of: contactID, stored: contact.session) ?? Session()
         // Teachers read Dutch unless they choose otherwise; parents first get what their platform suggests.
         let defaultLanguage = contact.language ?? (contact.teacherID == nil ? localizer.supported(event.languageHint) : localizer.baseLanguage)
         var replies: [OutboundMessage]
@@ -174,7 +175,7 @@ public final class ConversationService: Sendable {
                 notices = host.notices
             }
         }
-        contact.session = String(decoding: try JSONEncoder().encode(session), as: UTF8.self)
+        contact.session = sessions.store(session, of: contactID)
         try tx.updateContact(contact)
         // A newly bound chat makes its household reachable, so its talks get their reminders.
         for household in changedHouseholds.sorted() {
