@@ -21,6 +21,9 @@
 #             that many daemons on the same database, each on its own port. Only with MODE=webhook and a PostgreSQL
 #             DATABASE: in polling mode only one daemon polls (the others wait for its advisory-lock lease), and an
 #             SQLite file belongs to one daemon.
+#   THINK_MS=300
+#             each parent waits that long on average (0.5 to 1.5 times it) before pressing the next button; without it
+#             parents answer at once and the run measures the most steps the daemon takes (its latency is then queueing)
 #   LOGS=DIR  each daemon's stderr goes to DIR/daemon-N.log (LOG_LEVEL, default error, says how much it writes).
 #
 #   DATABASE='postgres://postgres@127.0.0.1:55440/postgres?schema=load' MODE=webhook INSTANCES=2 Benchmarks/telegram-load.sh
@@ -33,6 +36,7 @@ DATABASE=${DATABASE:-}
 MODE=${MODE:-polling}
 INSTANCES=${INSTANCES:-1}
 LOG_LEVEL=${LOG_LEVEL:-error}
+export THINK_MS=${THINK_MS:-0}
 TOKEN=load:test
 
 case $MODE in polling | webhook) ;; *) echo "MODE is polling or webhook" >&2; exit 2 ;; esac
@@ -84,7 +88,7 @@ until grep -q '^PORT ' "$DATA/driver.out"; do kill -0 $DRIVER; sleep 0.1; done
 PORT=$(sed -n 's/^PORT //p' "$DATA/driver.out")
 
 # No per-chat pacing: the fake Bot API has no rate limits, and a parent answers as soon as the question arrives. The
-# overall pace is the most the daemon allows (1,000 sends per second per daemon), which can cap steps/s.
+# overall pace is the most the daemon allows (10,000 sends per second per daemon, far above what it reaches here).
 for ((i = 0; i < INSTANCES; i++)); do
   if [ "$MODE" = webhook ]; then
     # Only setWebhook gets the public address (the fake ignores it), and the daemon refuses webhook mode without https.
@@ -92,7 +96,7 @@ for ((i = 0; i < INSTANCES; i++)); do
   fi
   SAMENSPRAAK_TELEGRAM_TOKEN=$TOKEN LOG_LEVEL=$LOG_LEVEL "$BIN/samenspraak" serve --data "$DATA" "${STORE[@]}" "${CONTENT[@]}" \
     --port "${PORTS[$i]}" "${MODE_ARGS[@]}" \
-    --telegram-api-url "http://127.0.0.1:$PORT" --telegram-chat-interval 0 --telegram-per-second 1000 \
+    --telegram-api-url "http://127.0.0.1:$PORT" --telegram-chat-interval 0 --telegram-per-second 10000 \
     2>"$(if [ -n "${LOGS:-}" ]; then echo "$LOGS/daemon-$((i + 1)).log"; else echo /dev/stderr; fi)" &
   DAEMONS+=($!)
 done
@@ -118,11 +122,11 @@ done
 kill $DRIVER; wait $DRIVER 2>/dev/null || true
 
 if [ -z "$DATABASE" ] && [ "$MODE" = polling ] && [ "$INSTANCES" = 1 ]; then
-  echo "Telegram load: $PARENTS parents, $HOUSEHOLDS households, $(nproc) cores"
+  echo "Telegram load: $PARENTS parents (thinking $THINK_MS ms), $HOUSEHOLDS households, $(nproc) cores"
   grep -v '^PORT' "$DATA/driver.out"
   echo "daemon peak resident memory ${PEAKS[0]}"
 else
-  echo "Telegram load: $PARENTS parents, $HOUSEHOLDS households, $(nproc) cores, $([ -n "$DATABASE" ] && echo PostgreSQL || echo SQLite), $MODE, $INSTANCES daemon(s)"
+  echo "Telegram load: $PARENTS parents (thinking $THINK_MS ms), $HOUSEHOLDS households, $(nproc) cores, $([ -n "$DATABASE" ] && echo PostgreSQL || echo SQLite), $MODE, $INSTANCES daemon(s)"
   grep -v '^PORT' "$DATA/driver.out"
   for ((i = 0; i < INSTANCES; i++)); do echo "daemon $((i + 1)) (port ${PORTS[$i]}) peak resident memory ${PEAKS[$i]}, ${STOPS[$i]}"; done
 fi

@@ -62,7 +62,7 @@ struct SchoolServices {
             })
         }
         if let telegram = runtime.configuration.telegram {
-            let api = BotAPIClient(http: HTTPClient.shared, baseURL: telegram.apiURL, token: telegram.token)
+            let api = BotAPIClient(http: HTTPClient.platforms, baseURL: telegram.apiURL, token: telegram.token)
             let inbound = TelegramInbound(service: runtime.service, api: api, logger: logger)
             switch telegram.mode {
             case .polling:
@@ -80,7 +80,7 @@ struct SchoolServices {
             logger.info("Telegram", metadata: ["mode": "\(telegram.mode.rawValue)", "api": "\(telegram.apiURL)"])
         }
         if let whatsapp = runtime.configuration.whatsapp {
-            let api = GraphAPIClient(http: HTTPClient.shared, baseURL: whatsapp.apiURL, version: whatsapp.graphVersion,
+            let api = GraphAPIClient(http: HTTPClient.platforms, baseURL: whatsapp.apiURL, version: whatsapp.graphVersion,
                                      phoneNumberID: whatsapp.phoneNumberID, token: whatsapp.accessToken)
             whatsappWebhook = WhatsAppWebhook(inbound: WhatsAppInbound(service: runtime.service, api: api, logger: logger), appSecret: whatsapp.appSecret,
                                               verifyToken: whatsapp.verifyToken, phoneNumberID: whatsapp.phoneNumberID, logger: logger)
@@ -92,7 +92,7 @@ struct SchoolServices {
         }
         if let sms = runtime.configuration.sms {
             let publicURL = runtime.configuration.publicURL
-            let api = TwilioClient(http: HTTPClient.shared, baseURL: sms.apiURL, accountSID: sms.accountSID, authToken: sms.authToken, sender: sms.sender,
+            let api = TwilioClient(http: HTTPClient.platforms, baseURL: sms.apiURL, accountSID: sms.accountSID, authToken: sms.authToken, sender: sms.sender,
                                    statusCallback: publicURL + TwilioWebhook.statusPath)
             smsWebhook = TwilioWebhook(inbound: SMSInbound(service: runtime.service, api: api, logger: logger), accountSID: sms.accountSID,
                                        authToken: sms.authToken, publicURL: publicURL, logger: logger)
@@ -100,7 +100,7 @@ struct SchoolServices {
             logger.info("SMS", metadata: ["provider": "twilio", "webhook": "\(publicURL)\(TwilioWebhook.path)", "api": "\(sms.apiURL)"])
         }
         if let matrix = runtime.configuration.matrix {
-            let api = MatrixClient(http: HTTPClient.shared, homeserver: matrix.homeserver, userID: matrix.userID, credentials: matrix.credentials)
+            let api = MatrixClient(http: HTTPClient.platforms, homeserver: matrix.homeserver, userID: matrix.userID, credentials: matrix.credentials)
             let crypto = matrix.pickleKey.map { MatrixCrypto(api: api, database: runtime.database, pickleSecret: $0, logger: logger) }
             let inbound = MatrixInbound(service: runtime.service, api: api, allowedServers: matrix.allowedServers, crypto: crypto, logger: logger)
             // One device: its sync position and its encryption sessions' counters are not to be shared.

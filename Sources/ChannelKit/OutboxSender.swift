@@ -4,6 +4,7 @@ import Logging
 import Monitoring
 import SamenspraakCore
 import Storage
+import Synchronization
 
 /// Delivers the outbox's rows of one channel through its `OutboxTransport`: in order per address, at most one message
 /// per `perChatInterval` to an address and `perSecond` overall, honouring rate limits, retrying network errors and
@@ -33,18 +34,30 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
 
     var name: String { channel.rawValue }
 
-    /// Runs until the task is cancelled.
+    /// Runs until the task is cancelled: `limits.lanes` loops, each delivering the rows of its share of the chats,
+    /// so one batch waiting for its slowest send or for its commit does not hold up the others.
     public func run() async {
-        let channelName = name
         await settleInterruptedSends()
+        let pace = Pace(perSecond: limits.perSecond)
+        await withTaskGroup(of: Void.self) { group in
+            for lane in 0..<limits.lanes {
+                group.addTask { await run(lane: lane, pace: pace) }
+            }
+        }
+    }
+
+    /// One lane: the rows of the chats whose contact id leaves `lane` when divided by the number of lanes, so a chat's
+    /// messages stay in order.
+    func run(lane: Int, pace: Pace) async {
+        let channelName = name
         let clock = ContinuousClock()
         var chatFreeAt: [String: ContinuousClock.Instant] = [:]
-        var pace = Pace(perSecond: limits.perSecond, clock: clock)
         let wakeKey = Wakeups.channelKey(channel)
-        // Daemons sharing the database look again now and then for one that died while sending.
+        // Daemons sharing the database look again now and then for one that died while sending (one lane does).
         var nextSettling = clock.now + Self.settlingInterval
+        let lanes = (lane, limits.lanes)
         while !Task.isCancelled {
-            if service.database.leases.areShared, clock.now >= nextSettling {
+            if lane == 0, service.database.leases.areShared, clock.now >= nextSettling {
                 await settleInterruptedSends()
                 nextSettling = clock.now + Self.settlingInterval
             }
@@ -53,7 +66,7 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
             do {
                 let now = Date()
                 // Rows come in order; with pacing per chat only each chat's oldest goes in this pass.
-                let due = try await service.database.read { try $0.dueOutbox(channel: channelName, now: now, limit: limits.batchSize) }
+                let due = try await service.database.read { try $0.dueOutbox(channel: channelName, now: now, limit: limits.batchSize, lane: lanes) }
                 var ready: [OutboxRecord] = []
                 var chats = Set<String>()
                 for row in due {
@@ -66,9 +79,8 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
                 }
                 if !ready.isEmpty {
                     // Not cancelled half-way: what went out must be recorded (a graceful stop waits for this batch).
-                    let batch = await Task { [pace] in await deliver(ready, pace: pace) }.value
-                    pace = batch.pace
-                    for address in batch.attempted { chatFreeAt[address] = clock.now + limits.perChatInterval }
+                    let attempted = await Task { await deliver(ready, pace: pace) }.value
+                    for address in attempted { chatFreeAt[address] = clock.now + limits.perChatInterval }
                     nextWake = clock.now  // there may be more right away
                 }
                 chatFreeAt = chatFreeAt.filter { $0.value > clock.now }
@@ -114,16 +126,15 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
     }
 
     /// Claims the rows in one commit, sends them concurrently (paced), and records every outcome in one commit.
-    func deliver(_ rows: [OutboxRecord], pace: Pace) async -> (attempted: [String], pace: Pace) {
-        var pace = pace
+    func deliver(_ rows: [OutboxRecord], pace: Pace) async -> [String] {
         let ids = rows.compactMap(\.id)
         let claimed: Set<Int64>
         do {
             let instance = service.database.leases.instance
-            claimed = try await service.database.write { tx in try tx.claimOutbox(ids: ids, instance: instance) }
+            claimed = try await service.commit { tx in try tx.claimOutbox(ids: ids, instance: instance) }
         } catch {
             logger.error("rows could not be claimed", metadata: ["channel": "\(name)", "error": "\(error)"])
-            return ([], pace)
+            return []
         }
         let mine = rows.filter { $0.id.map(claimed.contains) ?? false }
         // One task per chat sends that chat's rows in order; after a failure the rest of the chat waits.
@@ -163,7 +174,7 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
         }
         let now = Date()
         do {
-            try await service.database.write { tx in
+            try await service.commit { tx in
                 for (row, outcome) in outcomes { try record(outcome, of: row, now: now, tx: tx) }
             }
             count(outcomes)
@@ -171,7 +182,7 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
             // Left "sending": at the next start they count as interrupted, never as unsent.
             logger.error("outcomes could not be recorded", metadata: ["channel": "\(name)", "error": "\(error)"])
         }
-        return (mine.map(\.address), pace)
+        return mine.map(\.address)
     }
 
     /// Adds a recorded batch to the metrics and the channel's last contact.
@@ -234,38 +245,57 @@ public struct OutboxLimits: Sendable {
     public var longestBackoff: Duration
     /// Rows claimed together (one commit to claim them, one to record how it went).
     public var batchSize: Int
-    /// Requests to the platform under way at once.
+    /// Requests to the platform under way at once, in each lane.
     public var concurrentSends: Int
+    /// Batches under way at once, each for its own share of the chats.
+    public var lanes: Int
 
     public init(perChatInterval: Duration = .seconds(1), perSecond: Int = 30, maximumAttempts: Int = 8, longestBackoff: Duration = .seconds(300),
-                batchSize: Int = 200, concurrentSends: Int = 32) {
+                batchSize: Int = 200, concurrentSends: Int = 16, lanes: Int = 4) {
         self.perChatInterval = perChatInterval
         self.perSecond = perSecond
         self.maximumAttempts = maximumAttempts
         self.longestBackoff = longestBackoff
         self.batchSize = batchSize
         self.concurrentSends = concurrentSends
+        self.lanes = max(1, lanes)
     }
 }
 
-/// At most `perSecond` sends in any second, and a full stop while the platform says "too many requests".
-struct Pace: Sendable {
-    let interval: Duration
-    let clock: ContinuousClock
-    var nextSend: ContinuousClock.Instant
-
-    init(perSecond: Int, clock: ContinuousClock) {
-        self.interval = .seconds(1) / max(1, perSecond)
-        self.clock = clock
-        self.nextSend = clock.now
+/// At most `perSecond` sends in any second, and a full stop while the platform says "too many requests", for all
+/// of a sender's lanes. Up to `perSecond` go at once when none went in the last second: a batch of replies is not
+/// spread out over the second.
+final class Pace: Sendable {
+    private struct Sends {
+        /// When each of the last `perSecond` sends goes, oldest at `oldest` (a ring).
+        var times: [ContinuousClock.Instant]
+        var oldest = 0
+        var pausedUntil: ContinuousClock.Instant
     }
 
-    mutating func next() async {
-        if nextSend > clock.now { try? await Task.sleep(until: nextSend, clock: clock) }
-        nextSend = max(nextSend, clock.now) + interval
+    private let clock = ContinuousClock()
+    private let sends: Mutex<Sends>
+
+    init(perSecond: Int) {
+        let now = clock.now
+        sends = Mutex(Sends(times: Array(repeating: now - .seconds(1), count: max(1, perSecond)), pausedUntil: now))
     }
 
-    mutating func pause(until instant: ContinuousClock.Instant) { nextSend = max(nextSend, instant) }
+    /// Waits until one more send keeps within the limit; returns the moment it was given. The moment is taken before
+    /// waiting, so lanes waiting at the same time each get their own.
+    @discardableResult
+    func next() async -> ContinuousClock.Instant {
+        let moment = sends.withLock { sends in
+            let moment = max(sends.times[sends.oldest] + .seconds(1), sends.pausedUntil, clock.now)
+            sends.times[sends.oldest] = moment
+            sends.oldest = (sends.oldest + 1) % sends.times.count
+            return moment
+        }
+        if moment > clock.now { try? await Task.sleep(until: moment, clock: clock) }
+        return moment
+    }
+
+    func pause(until instant: ContinuousClock.Instant) { sends.withLock { $0.pausedUntil = max($0.pausedUntil, instant) } }
 }
 
 extension Duration {

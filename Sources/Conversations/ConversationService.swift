@@ -102,6 +102,13 @@ public final class ConversationService: Sendable {
         return outcome
     }
 
+    /// Runs `unit` in the next group commit, with the conversation steps waiting then, and returns once it is
+    /// durable: for the small writes that come with every message (storing a batch of updates, claiming and recording
+    /// sends), which would otherwise each wait in line for the one writer and cost a commit of their own.
+    public func commit<T: Sendable>(_ unit: @escaping @Sendable (Transaction) throws -> T) async throws -> T {
+        try await committer.perform(unit)
+    }
+
     /// Wakes the waiters of everyone this step queued messages for (now durable).
     func announce(_ outcome: Outcome, to event: InboundEvent) async {
         guard case .handled(_, let outboxIDs, let notified, let plannedJobs) = outcome else { return }

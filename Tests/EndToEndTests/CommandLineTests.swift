@@ -206,7 +206,7 @@ import TestSupport
         #expect(wrong.status == 1)
         #expect(wrong.errors == """
             \(config):3: unknown key "prot" (did you mean "port"?)
-            \(config):4: telegram_per_second must be a whole number from 1 to 1000, not "fast"
+            \(config):4: telegram_per_second must be a whole number from 1 to 10000, not "fast"
 
             """)
         #expect(wrong.output.isEmpty)

@@ -5,6 +5,11 @@
 //
 // usage: TelegramLoad CODES_FILE PARENTS SECONDS [WEBHOOK_PORTS]   (prints "PORT n" first, the figures later; runs until killed)
 //
+// $THINK_MS (default 0): how long a parent takes, on average, to press the next button after the question arrived
+// (uniformly 0.5 to 1.5 times it). With 0 every parent answers at once, so the loop measures how many steps the daemon
+// can take (its latency is then mostly queueing: 1,000 parents at 3,000 steps/s wait 333 ms each on average). With
+// think time the parents offer at most PARENTS / THINK steps per second, and the latency is the daemon's at that load.
+//
 // Without WEBHOOK_PORTS the daemon long-polls getUpdates. With WEBHOOK_PORTS (comma-separated, e.g. 8081,8082) the
 // driver is Telegram in webhook mode behind a load balancer: it POSTs each update to http://127.0.0.1:<port>/telegram/webhook
 // of the daemons round-robin, with the secret from $WEBHOOK_SECRET in X-Telegram-Bot-Api-Secret-Token, at most
@@ -28,6 +33,7 @@ else {
 let webhookPorts = arguments.count == 5 ? arguments[4].split(separator: ",").compactMap { Int($0) } : []
 let webhookSecret = ProcessInfo.processInfo.environment["WEBHOOK_SECRET"] ?? ""
 let webhookConnections = max(1, Int(ProcessInfo.processInfo.environment["WEBHOOK_CONNECTIONS"] ?? "") ?? 40)
+let thinkTime = Duration.milliseconds(max(0, Int(ProcessInfo.processInfo.environment["THINK_MS"] ?? "") ?? 0))
 
 /// Everything the fake Telegram knows, behind one lock.
 struct World {
@@ -50,6 +56,9 @@ struct World {
     /// While measuring: sendMessage calls, and how long each webhook POST took to be answered (the step committed).
     var sends = 0
     var answered: [Duration] = []
+    /// While measuring, long polling: getUpdates answered, and the updates they handed out.
+    var polls = 0
+    var handedOutCount = 0
 
     mutating func push(chat: Int64, _ body: String) {
         let json = "{\"update_id\":\(nextUpdateID),\(body)}"
@@ -85,6 +94,9 @@ for index in 0..<parents {
     world.withLock { $0.push(chat: firstChat + Int64(index), text(firstChat + Int64(index), "/start \(codes[index])")) }
 }
 
+/// A parent's next update, after its think time (`world` is shadowed inside the lock's closures).
+@Sendable func pushUpdate(chat: Int64, _ body: String) { world.withLock { $0.push(chat: chat, body) } }
+
 @Sendable func json(_ text: String) -> Response {
     Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
 }
@@ -107,6 +119,10 @@ router.post("/bot{token}/{method}") { request, context -> Response in
                 world.queue.removeAll { $0.id < offset }
                 let batch = world.queue.prefix(100)
                 for update in batch where world.handedOut[update.chat] == nil { world.handedOut[update.chat] = now }
+                if world.measuring, !batch.isEmpty {
+                    world.polls += 1
+                    world.handedOutCount += batch.count
+                }
                 return batch.map(\.json)
             }
             if !batch.isEmpty || now >= deadline { return json("{\"ok\":true,\"result\":[\(batch.joined(separator: ","))]}") }
@@ -126,7 +142,16 @@ router.post("/bot{token}/{method}") { request, context -> Response in
             if world.measuring { world.steps += 1 }
             let choice = preferred.lazy.compactMap { label in buttons.first { $0.0 == label } }.first
                 ?? buttons.filter { !navigation.contains($0.0) }.randomElement(using: &world.rng) ?? buttons[0]
-            world.push(chat: chat, press(chat, messageID: world.nextMessageID, data: choice.1))
+            let update = press(chat, messageID: world.nextMessageID, data: choice.1)
+            if thinkTime == .zero {
+                world.push(chat: chat, update)
+            } else {
+                let pause = thinkTime * Double.random(in: 0.5...1.5, using: &world.rng)
+                Task {
+                    try? await Task.sleep(for: pause)
+                    pushUpdate(chat: chat, update)
+                }
+            }
             return world.nextMessageID
         }
         return json(#"{"ok":true,"result":{"message_id":\#(messageID),"date":1795424400,"chat":{"id":\#(chat),"type":"private"}}}"#)
@@ -297,7 +322,7 @@ Task {
         readiness.withLock { if $0.isReady { continuation.resume() } else { $0.waiter = continuation } }
     }
     try await Task.sleep(for: .seconds(min(10, max(2, seconds / 4))))
-    world.withLock { $0.measuring = true; $0.latencies.removeAll(); $0.steps = 0; $0.sends = 0; $0.answered.removeAll() }
+    world.withLock { $0.measuring = true; $0.latencies.removeAll(); $0.steps = 0; $0.sends = 0; $0.answered.removeAll(); $0.polls = 0; $0.handedOutCount = 0 }
     let started = ContinuousClock.now
     try await Task.sleep(for: .seconds(seconds))
     let elapsed = ContinuousClock.now - started
@@ -312,6 +337,9 @@ Task {
     print(String(format: "steps/s %.0f", perSecond))
     if webhookPorts.isEmpty {
         print("latency p50 \(percentile(0.50)) p90 \(percentile(0.90)) p99 \(percentile(0.99)) (update handed out -> first reply, \(latencies.count) samples)")
+        let (polls, handedOut) = world.withLock { ($0.polls, $0.handedOutCount) }
+        print(String(format: "getUpdates answered with updates %.0f/s, %.1f updates each (at most 100)", Double(polls) / measured,
+                     Double(handedOut) / Double(max(1, polls))))
     } else {
         let (delivered, retried, failed, statuses) = world.withLock { ($0.delivered, $0.retried, $0.failed, $0.statuses) }
         print("latency p50 \(percentile(0.50)) p90 \(percentile(0.90)) p99 \(percentile(0.99)) (update POSTed -> first reply, \(latencies.count) samples)")
