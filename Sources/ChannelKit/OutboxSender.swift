@@ -125,7 +125,8 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
         var isSent: Bool { if case .delivered(.sent) = self { true } else { false } }
     }
 
-    /// Claims the rows in one commit, sends them concurrently (paced), and records every outcome in one commit.
+    /// Claims the rows in the next group commit, sends them concurrently (paced), and records every outcome in the one
+    /// after.
     func deliver(_ rows: [OutboxRecord], pace: Pace) async -> [String] {
         let ids = rows.compactMap(\.id)
         let claimed: Set<Int64>

@@ -1,4 +1,5 @@
 import Foundation
+import SamenspraakCore
 
 /// Any JSON value, for the parts of Matrix's end-to-end encryption whose shape is open (decrypted payloads, device keys)
 /// and for signing: `canonical` is Matrix's canonical JSON (https://spec.matrix.org/v1.11/appendices/#canonical-json):
@@ -63,31 +64,13 @@ public enum JSONValue: Codable, Sendable, Equatable {
         case .int(let value): return String(value)
         // Canonical JSON has only integers; a fraction is written as Foundation would, for the payloads that are not signed.
         case .double(let value): return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
-        case .string(let value): return Self.quote(value)
+        case .string(let value): return value.jsonQuoted
         case .array(let values): return "[" + values.map(\.canonical).joined(separator: ",") + "]"
         case .object(let members):
             // Sorted by Unicode code point, which for UTF-8 strings is the order of their bytes.
             let sorted = members.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
-            return "{" + sorted.map { Self.quote($0.key) + ":" + $0.value.canonical }.joined(separator: ",") + "}"
+            return "{" + sorted.map { $0.key.jsonQuoted + ":" + $0.value.canonical }.joined(separator: ",") + "}"
         }
-    }
-
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }
 
