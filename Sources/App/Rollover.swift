@@ -35,11 +35,8 @@ public enum YearRollover {
         let archive = archiveFolder.appendingPathComponent("\(year).sqlite").path
         guard !FileManager.default.fileExists(atPath: archive) else { throw ArchiveExists(path: archive) }
 
-        let encoder = JSONEncoder()
         func rollOver(_ tx: Transaction) throws -> Summary {
-            var summary = Summary(archive: archive, cleared: try tx.clearSchoolYear { language in
-                String(decoding: try encoder.encode(Session(language: language)), as: UTF8.self)
-            })
+            var summary = Summary(archive: archive, cleared: try tx.clearSchoolYear { language in Session(language: language).json })
             let before = Set(try tx.households().map(\.key))
             summary.childrenRemoved = try tx.removeChildren(keeping: Set(roster.children.map(\.id)))
             summary.children = try RosterImporter.importRoster(roster, tx: tx, now: now).children

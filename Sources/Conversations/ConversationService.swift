@@ -267,7 +267,7 @@ public final class ConversationService: Sendable {
 
     func bindContact(existing: ContactRecord?, channel: ChannelKind, address: String, to invitee: Invitee,
                      tx: Transaction, now: Date) throws -> ContactRecord {
-        let empty = String(decoding: try JSONEncoder().encode(Session()), as: UTF8.self)
+        let empty = Session().json
         if var contact = existing {
             contact.belong(to: invitee)
             contact.session = empty

@@ -45,15 +45,19 @@ extension Session {
 extension MessageValue {
     /// As `Codable` writes an enum case with one unnamed value, `{"text":{"_0":"…"}}`; a date as seconds since 2001.
     fileprivate func write(to json: inout JSONText) {
-        json.beginObject()
-        switch self {
-        case .text(let text): json.key("text"); json.beginObject(); json.key("_0"); json.string(text)
-        case .message(let key): json.key("message"); json.beginObject(); json.key("_0"); json.string(key)
-        case .number(let number): json.key("number"); json.beginObject(); json.key("_0"); json.raw(String(number))
-        case .month(let month): json.key("month"); json.beginObject(); json.key("_0"); json.raw(String(month))
-        case .day(let date): json.key("day"); json.beginObject(); json.key("_0"); json.raw(date.timeIntervalSinceReferenceDate.description)
-        case .time(let date): json.key("time"); json.beginObject(); json.key("_0"); json.raw(date.timeIntervalSinceReferenceDate.description)
+        let (name, value) = switch self {
+        case .text(let text): ("text", text.jsonQuoted)
+        case .message(let key): ("message", key.jsonQuoted)
+        case .number(let number): ("number", String(number))
+        case .month(let month): ("month", String(month))
+        case .day(let date): ("day", date.timeIntervalSinceReferenceDate.description)
+        case .time(let date): ("time", date.timeIntervalSinceReferenceDate.description)
         }
+        json.beginObject()
+        json.key(name)
+        json.beginObject()
+        json.key("_0")
+        json.raw(value)
         json.endObject()
         json.endObject()
     }
