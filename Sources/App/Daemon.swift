@@ -63,7 +63,8 @@ struct SchoolServices {
         }
         if let telegram = runtime.configuration.telegram {
             let api = BotAPIClient(http: HTTPClient.platforms, baseURL: telegram.apiURL, token: telegram.token)
-            let inbound = TelegramInbound(service: runtime.service, api: api, logger: logger)
+            let sender = TelegramSender(api: api, service: runtime.service, limits: telegram.limits, logger: logger)
+            let inbound = TelegramInbound(service: runtime.service, api: api, replies: sender, logger: logger)
             switch telegram.mode {
             case .polling:
                 // Telegram answers one getUpdates per bot at a time.
@@ -76,7 +77,7 @@ struct SchoolServices {
                 services.append(BackgroundLoop { await receiver.register(url: url) })
                 telegramWebhook = receiver
             }
-            services.append(BackgroundLoop { await TelegramSender(api: api, service: runtime.service, limits: telegram.limits, logger: logger).run() })
+            services.append(BackgroundLoop { await sender.run() })
             logger.info("Telegram", metadata: ["mode": "\(telegram.mode.rawValue)", "api": "\(telegram.apiURL)"])
         }
         if let whatsapp = runtime.configuration.whatsapp {

@@ -23,6 +23,9 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
     let service: ConversationService
     let limits: OutboxLimits
     let logger: Logger
+    /// Shared by the lanes and the replies sent at once (`sendReplies`).
+    let pace: Pace
+    let chats: ChatPacing
 
     public init(channel: ChannelKind, transport: Transport, service: ConversationService, limits: OutboxLimits, logger: Logger) {
         self.channel = channel
@@ -30,6 +33,8 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
         self.service = service
         self.limits = limits
         self.logger = logger
+        pace = Pace(perSecond: limits.perSecond)
+        chats = ChatPacing(interval: limits.perChatInterval)
     }
 
     var name: String { channel.rawValue }
@@ -38,20 +43,34 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
     /// so one batch waiting for its slowest send or for its commit does not hold up the others.
     public func run() async {
         await settleInterruptedSends()
-        let pace = Pace(perSecond: limits.perSecond)
         await withTaskGroup(of: Void.self) { group in
             for lane in 0..<limits.lanes {
-                group.addTask { await run(lane: lane, pace: pace) }
+                group.addTask { await run(lane: lane) }
             }
         }
     }
 
+    /// Which of a step's replies to `address` the step may claim for `sendReplies`: none while the chat must still
+    /// wait after its last message, else the first (or all, without a wait between a chat's messages).
+    public func claimableReplies(to address: String) -> ConversationService.ClaimedReplies {
+        guard chats.isFree(address) else { return .none }
+        return limits.perChatInterval > .zero ? .first : .all
+    }
+
+    /// Sends the replies a step claimed (`ConversationService.ClaimedReplies`) at once, paced like the rest, and
+    /// records how it went: a parent's answer does not wait for the next pass of a lane. A failure is recorded as the
+    /// lanes record it, so a retry goes through them.
+    public func sendReplies(of outcome: ConversationService.Outcome) async {
+        guard case .handled(_, _, _, _, let rows) = outcome, !rows.isEmpty else { return }
+        // Not cancelled half-way: what went out must be recorded.
+        await Task { await sendAndRecord(rows) }.value
+    }
+
     /// One lane: the rows of the chats whose contact id leaves `lane` when divided by the number of lanes, so a chat's
     /// messages stay in order.
-    func run(lane: Int, pace: Pace) async {
+    func run(lane: Int) async {
         let channelName = name
         let clock = ContinuousClock()
-        var chatFreeAt: [String: ContinuousClock.Instant] = [:]
         let wakeKey = Wakeups.channelKey(channel)
         // Daemons sharing the database look again now and then for one that died while sending (one lane does).
         var nextSettling = clock.now + Self.settlingInterval
@@ -68,22 +87,20 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
                 // Rows come in order; with pacing per chat only each chat's oldest goes in this pass.
                 let due = try await service.database.read { try $0.dueOutbox(channel: channelName, now: now, limit: limits.batchSize, lane: lanes) }
                 var ready: [OutboxRecord] = []
-                var chats = Set<String>()
+                var inThisPass = Set<String>()
                 for row in due {
-                    if let free = chatFreeAt[row.address], free > clock.now {
+                    if let free = chats.freeAt(row.address), free > clock.now {
                         nextWake = min(nextWake, free)
                         continue
                     }
-                    if limits.perChatInterval > .zero, !chats.insert(row.address).inserted { continue }
+                    if limits.perChatInterval > .zero, !inThisPass.insert(row.address).inserted { continue }
                     ready.append(row)
                 }
                 if !ready.isEmpty {
                     // Not cancelled half-way: what went out must be recorded (a graceful stop waits for this batch).
-                    let attempted = await Task { await deliver(ready, pace: pace) }.value
-                    for address in attempted { chatFreeAt[address] = clock.now + limits.perChatInterval }
+                    await Task { await deliver(ready) }.value
                     nextWake = clock.now  // there may be more right away
                 }
-                chatFreeAt = chatFreeAt.filter { $0.value > clock.now }
             } catch {
                 if Task.isCancelled { return }
                 logger.error("delivery pass failed", metadata: ["channel": "\(name)", "error": "\(error)"])
@@ -125,9 +142,8 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
         var isSent: Bool { if case .delivered(.sent) = self { true } else { false } }
     }
 
-    /// Claims the rows in the next group commit, sends them concurrently (paced), and records every outcome in the one
-    /// after.
-    func deliver(_ rows: [OutboxRecord], pace: Pace) async -> [String] {
+    /// Claims the rows in the next group commit, then sends and records them.
+    func deliver(_ rows: [OutboxRecord]) async {
         let ids = rows.compactMap(\.id)
         let claimed: Set<Int64>
         do {
@@ -135,9 +151,14 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
             claimed = try await service.commit { tx in try tx.claimOutbox(ids: ids, instance: instance) }
         } catch {
             logger.error("rows could not be claimed", metadata: ["channel": "\(name)", "error": "\(error)"])
-            return []
+            return
         }
-        let mine = rows.filter { $0.id.map(claimed.contains) ?? false }
+        await sendAndRecord(rows.filter { $0.id.map(claimed.contains) ?? false })
+    }
+
+    /// Sends claimed rows concurrently (paced), records every outcome in the next group commit, and holds each chat
+    /// back for the interval between its messages.
+    func sendAndRecord(_ mine: [OutboxRecord]) async {
         // One task per chat sends that chat's rows in order; after a failure the rest of the chat waits.
         var order: [String] = []
         let byChat = Dictionary(grouping: mine) { row in row.address }
@@ -168,6 +189,7 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
             for await done in group { results += done }
             return results
         }
+        chats.sent(to: order)
         for (row, outcome) in outcomes {
             if case .delivered(.failed(.rateLimited(_, .channel, _))) = outcome {
                 pace.pause(until: ContinuousClock.now + retryDelay(after: outcome, attempts: row.attempts + 1))
@@ -183,7 +205,6 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
             // Left "sending": at the next start they count as interrupted, never as unsent.
             logger.error("outcomes could not be recorded", metadata: ["channel": "\(name)", "error": "\(error)"])
         }
-        return mine.map(\.address)
     }
 
     /// Adds a recorded batch to the metrics and the channel's last contact.
@@ -260,6 +281,42 @@ public struct OutboxLimits: Sendable {
         self.batchSize = batchSize
         self.concurrentSends = concurrentSends
         self.lanes = max(1, lanes)
+    }
+}
+
+/// When each chat may get its next message: `interval` after its last, shared by a sender's lanes and its replies
+/// sent at once.
+final class ChatPacing: Sendable {
+    private struct Chats {
+        var freeAt: [String: ContinuousClock.Instant] = [:]
+        var lastSweep: ContinuousClock.Instant
+    }
+
+    private let interval: Duration
+    private let clock = ContinuousClock()
+    private let chats: Mutex<Chats>
+
+    init(interval: Duration) {
+        self.interval = interval
+        chats = Mutex(Chats(lastSweep: clock.now))
+    }
+
+    func freeAt(_ address: String) -> ContinuousClock.Instant? { chats.withLock { $0.freeAt[address] } }
+
+    func isFree(_ address: String) -> Bool { freeAt(address).map { $0 <= clock.now } ?? true }
+
+    /// These chats just got a message. Chats free again are forgotten once per interval, so the map holds about
+    /// the chats written to in the last two.
+    func sent(to addresses: [String]) {
+        guard interval > .zero else { return }
+        let now = clock.now
+        chats.withLock { chats in
+            if now - chats.lastSweep > interval {
+                chats.freeAt = chats.freeAt.filter { $0.value > now }
+                chats.lastSweep = now
+            }
+            for address in addresses { chats.freeAt[address] = now + interval }
+        }
     }
 }
 

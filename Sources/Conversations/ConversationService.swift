@@ -62,40 +62,47 @@ public final class ConversationService: Sendable {
         /// The step ran; these outbox rows hold the replies, and `notified` got a notice about a shared talk;
         /// `plannedJobs` when it planned a reminder (the scheduler may have to wake sooner) or queued a buddy's message for
         /// translation (the relay loop may have work).
-        case handled(contactID: Int64, outboxIDs: [Int64], notified: [Recipient], plannedJobs: Bool = false)
+        /// `claimed`: the replies among them the step claimed for its caller to send (`ClaimedReplies`).
+        case handled(contactID: Int64, outboxIDs: [Int64], notified: [Recipient], plannedJobs: Bool = false, claimed: [OutboxRecord] = [])
         /// The same platform message was handled before; nothing was done again.
         case duplicate
         /// The sender is not bound to a household or teacher and gave no valid invite code.
         case unknownSender
     }
 
+    /// Which of a step's replies to its sender the step claims for sending in its own commit, for its caller to send at
+    /// once (`OutboxSender.sendReplies`) instead of leaving them to the channel's sender: none, the first (a chat may
+    /// get one message at a time), or all.
+    public enum ClaimedReplies: Sendable { case none, first, all }
+
     /// Handles one inbound event. `inviteCode` binds a new sender to a household or, with a staff invite, to a teacher
     /// (web chat link, Telegram deep link). `logger` is the request's (with its id), when there is one.
     /// `answeredByPlatform`: the platform itself confirms this message to the person (an SMS provider's reply to STOP or
     /// START), so the step runs and is recorded but its replies to the sender are not queued.
-    public func handle(_ event: InboundEvent, inviteCode: String? = nil, answeredByPlatform: Bool = false, logger: Logger? = nil) async throws -> Outcome {
-        try await perform(event, inviteCode: inviteCode, isStart: false, quiet: answeredByPlatform, logger: logger ?? self.logger)
+    public func handle(_ event: InboundEvent, inviteCode: String? = nil, answeredByPlatform: Bool = false, claiming: ClaimedReplies = .none,
+                       logger: Logger? = nil) async throws -> Outcome {
+        try await perform(event, inviteCode: inviteCode, isStart: false, quiet: answeredByPlatform, claiming: claiming, logger: logger ?? self.logger)
     }
 
     /// Starts the conversation for a newly opened chat, as if the person said hello.
     public func start(channel: ChannelKind, address: String, platformMessageID: String, inviteCode: String, languageHint: String?,
-                      logger: Logger? = nil) async throws -> Outcome {
+                      claiming: ClaimedReplies = .none, logger: Logger? = nil) async throws -> Outcome {
         let event = InboundEvent(channel: channel, address: address, platformMessageID: platformMessageID, content: .text(""), languageHint: languageHint)
-        return try await perform(event, inviteCode: inviteCode, isStart: true, quiet: false, logger: logger ?? self.logger)
+        return try await perform(event, inviteCode: inviteCode, isStart: true, quiet: false, claiming: claiming, logger: logger ?? self.logger)
     }
 
     /// Runs one step in the next group commit, counting the message and timing the step until its replies are durable.
-    func perform(_ event: InboundEvent, inviteCode: String?, isStart: Bool, quiet: Bool, logger: Logger) async throws -> Outcome {
+    func perform(_ event: InboundEvent, inviteCode: String?, isStart: Bool, quiet: Bool, claiming: ClaimedReplies, logger: Logger) async throws -> Outcome {
         monitoring.received(on: event.channel)
         let started = ContinuousClock.now
         let now = clock.now()
         let outcome = try await committer.perform { [self] tx in
-            try step(event, inviteCode: inviteCode, now: now, tx: tx, logger: logger, isStart: isStart, quiet: quiet)
+            try step(event, inviteCode: inviteCode, now: now, tx: tx, logger: logger, isStart: isStart, quiet: quiet, claiming: claiming)
         }
         await announce(outcome, to: event)
         let took = ContinuousClock.now - started
         monitoring.stepTook(took)
-        if case .handled(let contactID, let outboxIDs, _, _) = outcome {
+        if case .handled(let contactID, let outboxIDs, _, _, _) = outcome {
             logger.debug("conversation step", metadata: ["conversation": "\(contactID)", "channel": "\(event.channel.rawValue)",
                                                          "replies": "\(outboxIDs.count)", "ms": "\(took.inMilliseconds)"])
         }
@@ -111,8 +118,9 @@ public final class ConversationService: Sendable {
 
     /// Wakes the waiters of everyone this step queued messages for (now durable).
     func announce(_ outcome: Outcome, to event: InboundEvent) async {
-        guard case .handled(_, let outboxIDs, let notified, let plannedJobs) = outcome else { return }
-        let recipients = (outboxIDs.isEmpty ? [] : [Recipient(channel: event.channel, address: event.address)]) + notified
+        guard case .handled(_, let outboxIDs, let notified, let plannedJobs, let claimed) = outcome else { return }
+        // Claimed replies are on their way already; only what is left waits for the channel's sender.
+        let recipients = (outboxIDs.count > claimed.count ? [Recipient(channel: event.channel, address: event.address)] : []) + notified
         await wakeups.signal(recipients: recipients)
         if plannedJobs {
             await wakeups.signal(Wakeups.jobsKey)
@@ -121,7 +129,7 @@ public final class ConversationService: Sendable {
     }
 
     func step(_ event: InboundEvent, inviteCode: String?, now: Date, tx: Transaction, logger: Logger, isStart: Bool = false,
-              quiet: Bool = false) throws -> Outcome {
+              quiet: Bool = false, claiming: ClaimedReplies = .none) throws -> Outcome {
         var contact = try tx.contact(channel: event.channel.rawValue, address: event.address, forUpdate: true)
         var isNew = false
         if let code = inviteCode.flatMap(InviteCode.normalise) {
@@ -190,13 +198,25 @@ public final class ConversationService: Sendable {
                                                reachabilityChanged: reachabilityChanged && household == contact.householdID) || plannedJobs
         }
         if quiet { replies = [] }
+        // Claimed only when nothing else waits for this chat: a chat's messages go in order.
+        let claimable = try claiming == .none || replies.isEmpty || tx.hasUnsentOutbox(channel: contact.channel, address: contact.address) ? 0
+            : claiming == .first ? 1 : replies.count
         let encoder = JSONEncoder()
-        let outboxIDs = try replies.map { reply in
-            try tx.enqueue(contactID: contactID, channel: contact.channel, address: contact.address,
-                           payload: String(decoding: try encoder.encode(reply), as: UTF8.self), at: now)
+        var outboxIDs: [Int64] = []
+        var claimed: [OutboxRecord] = []
+        for (index, reply) in replies.enumerated() {
+            let payload = String(decoding: try encoder.encode(reply), as: UTF8.self)
+            if index < claimable {
+                let row = try tx.enqueueClaimed(contactID: contactID, channel: contact.channel, address: contact.address, payload: payload,
+                                                instance: database.leases.instance, at: now)
+                claimed.append(row)
+                outboxIDs.append(row.id!)
+            } else {
+                outboxIDs.append(try tx.enqueue(contactID: contactID, channel: contact.channel, address: contact.address, payload: payload, at: now))
+            }
         }
         let notified = try deliver(notices, tx: tx, now: now)
-        return .handled(contactID: contactID, outboxIDs: outboxIDs, notified: notified, plannedJobs: plannedJobs)
+        return .handled(contactID: contactID, outboxIDs: outboxIDs, notified: notified, plannedJobs: plannedJobs, claimed: claimed)
     }
 
     /// One dialogue step; a storage error rolls the whole step back. A broken flow must not leave the person in silence: apologise, log the flow problem, reset to the menu.

@@ -67,7 +67,7 @@ public struct MatrixPoller: Sendable {
         }
         while !Task.isCancelled {
             do {
-                while await queues.backlog > maximumBacklog { try await Task.sleep(for: .milliseconds(20)) }
+                _ = await queues.room(below: maximumBacklog)
                 let response = try await api.sync(since: since, timeout: pollTimeout)
                 inbound.service.monitoring.activity.record(.matrixSync)
                 let batch = SyncBatch(response, me: api.userID)

@@ -408,6 +408,22 @@ public struct Transaction {
             """, [contactID, channel, address, payload, now, unprompted])!
     }
 
+    /// Queues a reply already claimed for sending by `instance` (its first attempt), for the caller to send at once.
+    public func enqueueClaimed(contactID: Int64, channel: String, address: String, payload: String, instance: String, at now: Date) throws -> OutboxRecord {
+        let id: Int64 = try value("""
+            INSERT INTO outbox (contactID, channel, address, payload, status, createdAt, attempts, claimedBy) VALUES (?, ?, ?, ?, 'sending', ?, 1, ?)
+            RETURNING id
+            """, [contactID, channel, address, payload, now, instance])!
+        return OutboxRecord(id: id, contactID: contactID, channel: channel, address: address, payload: payload, status: "sending", createdAt: now,
+                            attempts: 1, claimedBy: instance)
+    }
+
+    /// Whether a message to this chat waits or is being sent: a new one must then go after it, through the queue.
+    public func hasUnsentOutbox(channel: String, address: String) throws -> Bool {
+        try value("SELECT 1 FROM outbox WHERE channel = ? AND address = ? AND status IN ('pending', 'sending') LIMIT 1", [channel, address],
+                  as: Int.self) != nil
+    }
+
     /// When the unprompted messages queued for a contact since `since` were queued, oldest first (the weekly cap).
     public func unpromptedMessages(contactID: Int64, since: Date) throws -> [Date] {
         try values("""

@@ -37,9 +37,10 @@ public struct BotAPIClient: Sendable {
         self.token = token
     }
 
-    /// Long polling: waits up to `timeout` seconds for updates after `offset`; confirms all before `offset`.
-    public func getUpdates(offset: Int64, timeout: Int) async throws -> [Update] {
-        try await call("getUpdates", GetUpdates(offset: offset, timeout: timeout,
+    /// Long polling: waits up to `timeout` seconds for at most `limit` updates (1…100) after `offset`; confirms all
+    /// before `offset`.
+    public func getUpdates(offset: Int64, limit: Int = 100, timeout: Int) async throws -> [Update] {
+        try await call("getUpdates", GetUpdates(offset: offset, limit: min(100, max(1, limit)), timeout: timeout,
                                                 allowedUpdates: ["message", "edited_message", "callback_query", "my_chat_member"]),
                        wait: .seconds(Int64(timeout) + 10))
     }
@@ -61,15 +62,18 @@ public struct BotAPIClient: Sendable {
         return sent.messageID
     }
 
-    /// Stops the button's loading spinner in the app.
+    /// Stops the button's loading spinner in the app. Given up after a few seconds: a spinner answered later is of no use,
+    /// and the update's handling waits for it.
     public func answerCallbackQuery(id: String) async throws {
-        let _: Bool = try await call("answerCallbackQuery", AnswerCallbackQuery(callbackQueryID: id))
+        let _: Bool = try await call("answerCallbackQuery", AnswerCallbackQuery(callbackQueryID: id), wait: Self.bestEffortWait)
     }
 
     /// Replaces a sent message's text and removes its buttons, so an old question cannot be answered twice.
     public func editMessageText(chatID: String, messageID: Int64, text: String) async throws {
-        let _: EditedMessage = try await call("editMessageText", EditMessageText(chatID: chatID, messageID: messageID, text: text))
+        let _: EditedMessage = try await call("editMessageText", EditMessageText(chatID: chatID, messageID: messageID, text: text), wait: Self.bestEffortWait)
     }
+
+    static let bestEffortWait = TimeAmount.seconds(5)
 
     func call<Body: Encodable, Result: Decodable>(_ method: String, _ body: Body, wait: TimeAmount = .seconds(20)) async throws -> Result {
         var request = HTTPClientRequest(url: "\(baseURL)/bot\(token)/\(method)")
@@ -100,9 +104,10 @@ public struct BotAPIClient: Sendable {
 
 private struct GetUpdates: Encodable {
     var offset: Int64
+    var limit: Int
     var timeout: Int
     var allowedUpdates: [String]
-    enum CodingKeys: String, CodingKey { case offset, timeout, allowedUpdates = "allowed_updates" }
+    enum CodingKeys: String, CodingKey { case offset, limit, timeout, allowedUpdates = "allowed_updates" }
 }
 
 private struct SetWebhook: Encodable {

@@ -8,11 +8,14 @@ import SamenspraakCore
 public struct TelegramInbound: Sendable {
     let service: ConversationService
     let api: BotAPIClient
+    /// Sends a step's replies as soon as it is committed; without it they wait for the sender's next pass.
+    let replies: TelegramSender?
     let logger: Logger
 
-    public init(service: ConversationService, api: BotAPIClient, logger: Logger) {
+    public init(service: ConversationService, api: BotAPIClient, replies: TelegramSender? = nil, logger: Logger) {
         self.service = service
         self.api = api
+        self.replies = replies
         self.logger = logger
     }
 
@@ -52,40 +55,59 @@ public struct TelegramInbound: Sendable {
             return false
         }
         var outcome: ConversationService.Outcome
+        let claiming = claimableReplies(to: chatID)
         if let text = message.text, text == "/start" || text.hasPrefix("/start ") {
             let payload = text.dropFirst("/start".count).trimmingCharacters(in: .whitespaces)
             let menu = InboundEvent(channel: .telegram, address: chatID, platformMessageID: platformID, content: .text("menu"), languageHint: hint)
             if payload.isEmpty {
                 // Opening the bot again without a code: show the menu to a known parent.
-                outcome = try await service.handle(menu)
+                outcome = try await service.handle(menu, claiming: claiming)
             } else {
-                outcome = try await service.start(channel: .telegram, address: chatID, platformMessageID: platformID, inviteCode: payload, languageHint: hint)
+                outcome = try await service.start(channel: .telegram, address: chatID, platformMessageID: platformID, inviteCode: payload, languageHint: hint,
+                                                  claiming: claiming)
                 if outcome == .unknownSender {
                     // An old or mistyped link from a parent we already know: their menu, not "you need a link".
-                    outcome = try await service.handle(menu)
+                    outcome = try await service.handle(menu, claiming: claiming)
                 }
             }
         } else {
             let content: InboundContent = message.text.map { .text($0) } ?? .unsupported
-            outcome = try await service.handle(InboundEvent(channel: .telegram, address: chatID, platformMessageID: platformID, content: content, languageHint: hint))
+            outcome = try await service.handle(InboundEvent(channel: .telegram, address: chatID, platformMessageID: platformID, content: content, languageHint: hint),
+                                               claiming: claiming)
         }
         if outcome == .unknownSender { await answerDirectly(chatID, "telegram.need_invite", hint: hint) }
+        await replies?.sendReplies(of: outcome)
         return outcome != .unknownSender
     }
 
     func handle(_ callback: CallbackQuery, platformID: String) async throws -> Bool {
-        // Stop the button's spinner; not awaited, so the step does not wait for it.
-        background("answerCallbackQuery") { try await api.answerCallbackQuery(id: callback.id) }
+        // Stops the button's spinner while the step runs. Awaited, like every call here, so the calls under way are
+        // bounded by the updates being handled.
+        async let answered: Void = bestEffort("answerCallbackQuery") { try await api.answerCallbackQuery(id: callback.id) }
+        let stepped: Bool
+        do { stepped = try await step(callback, platformID: platformID) } catch {
+            await answered
+            throw error
+        }
+        await answered
+        return stepped
+    }
+
+    func step(_ callback: CallbackQuery, platformID: String) async throws -> Bool {
         guard let data = callback.data, let message = callback.message else { return false }
         let chatID = String(message.chat.id)
         let outcome = try await service.handle(InboundEvent(channel: .telegram, address: chatID, platformMessageID: platformID,
-                                                            content: TelegramKeyboard.content(forCallbackData: data), languageHint: callback.from.languageCode))
+                                                            content: TelegramKeyboard.content(forCallbackData: data), languageHint: callback.from.languageCode),
+                                               claiming: claimableReplies(to: chatID))
         guard case .handled = outcome, let text = message.text else { return outcome != .unknownSender }
-        // Show what was chosen and take the buttons away, so an old question cannot be answered twice.
+        // Show what was chosen and take the buttons away, so an old question cannot be answered twice; meanwhile the
+        // next question goes out.
         let label = message.replyMarkup?.inlineKeyboard.joined().first { $0.callbackData == data }?.text
-        background("editMessageText") {
+        async let edited: Void = bestEffort("editMessageText") {
             try await api.editMessageText(chatID: chatID, messageID: message.messageID, text: label.map { "\(text)\n\n→ \($0)" } ?? text)
         }
+        await replies?.sendReplies(of: outcome)
+        await edited
         return true
     }
 
@@ -110,6 +132,8 @@ public struct TelegramInbound: Sendable {
         }
     }
 
+    func claimableReplies(to chatID: String) -> ConversationService.ClaimedReplies { replies?.claimableReplies(to: chatID) ?? .none }
+
     /// A reply to someone who is not (yet) a known parent: not stored, in the language Telegram reports.
     func answerDirectly(_ chatID: String, _ key: String, hint: String?) async {
         let message = service.reply(key, language: service.localizer.supported(hint))
@@ -120,8 +144,4 @@ public struct TelegramInbound: Sendable {
         do { try await body() } catch { logger.warning("Telegram \(what) failed", metadata: ["error": "\(error)"]) }
     }
 
-    /// A best-effort call that nothing waits for.
-    func background(_ what: String, _ body: @escaping @Sendable () async throws -> Void) {
-        Task { [self] in await bestEffort(what, body) }
-    }
 }

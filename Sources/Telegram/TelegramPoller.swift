@@ -13,10 +13,12 @@ public struct TelegramPoller: Sendable {
     let logger: Logger
     /// Seconds Telegram holds a getUpdates request open when there is nothing new.
     let pollTimeout: Int
-    /// Updates received but not yet handled before polling pauses (so a slow database is not overrun).
+    /// Updates received and not yet handled (their replies sent) at most: the next getUpdates asks for no more than
+    /// what fits, and waits while none does. What the daemon cannot take yet waits at Telegram, not in memory here,
+    /// and an update handed out is answered within about this many updates' handling.
     let maximumBacklog: Int
 
-    public init(api: BotAPIClient, inbound: TelegramInbound, logger: Logger, pollTimeout: Int = 25, maximumBacklog: Int = 500) {
+    public init(api: BotAPIClient, inbound: TelegramInbound, logger: Logger, pollTimeout: Int = 25, maximumBacklog: Int = 100) {
         self.api = api
         self.inbound = inbound
         self.logger = logger
@@ -39,8 +41,8 @@ public struct TelegramPoller: Sendable {
         var backoff = Duration.seconds(1)
         while !Task.isCancelled {
             do {
-                while await queues.backlog > maximumBacklog { try await Task.sleep(for: .milliseconds(20)) }
-                let updates = try await api.getUpdates(offset: offset, timeout: pollTimeout)
+                let room = await queues.room(below: maximumBacklog)
+                let updates = try await api.getUpdates(offset: offset, limit: room, timeout: pollTimeout)
                 inbound.service.monitoring.activity.record(.telegramUpdates)
                 if !updates.isEmpty {
                     let encoder = JSONEncoder()

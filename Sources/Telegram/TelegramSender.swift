@@ -20,6 +20,11 @@ public struct TelegramSender: Sendable {
 
     /// Runs until the task is cancelled.
     public func run() async { await sender.run() }
+
+    /// What a step may claim of its replies to `chatID`, for `sendReplies` to send at once.
+    func claimableReplies(to chatID: String) -> ConversationService.ClaimedReplies { sender.claimableReplies(to: chatID) }
+
+    func sendReplies(of outcome: ConversationService.Outcome) async { await sender.sendReplies(of: outcome) }
 }
 
 /// Sends one row as Telegram messages: in parts if long, the buttons with the last part.

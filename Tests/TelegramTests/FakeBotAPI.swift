@@ -4,8 +4,8 @@ import NIOCore
 import Synchronization
 import TestSupport
 
-/// A Telegram Bot API stand-in on 127.0.0.1: hands out queued updates through getUpdates (forgetting those
-/// below the offset, as Telegram does), records what the bot sends, and fails on request (429, 500, 403).
+/// A Telegram Bot API stand-in on 127.0.0.1: hands out queued updates through getUpdates (at most `limit`, forgetting
+/// those below the offset, as Telegram does), records what the bot sends, and fails on request (429, 500, 403).
 /// Several daemons can share it as one bot: each given its own API address `http://127.0.0.1:<port>/<instance>`,
 /// so what each of them asked and sent is told apart; `emulatesConflicts` makes a second getUpdates end the one
 /// still open with 409, as Telegram does when two instances poll.
@@ -126,6 +126,7 @@ final class FakeBotAPI: Sendable {
     private func getUpdates(_ request: [String: Any]) async -> Response {
         let offset = (request["offset"] as? NSNumber)?.int64Value ?? 0
         let timeout = min(2, (request["timeout"] as? NSNumber)?.intValue ?? 0)
+        let limit = min(100, max(1, (request["limit"] as? NSNumber)?.intValue ?? 100))
         let deadline = ContinuousClock.now + .seconds(timeout)
         let generation = state.withLock { state -> Int in
             state.pollGeneration += 1
@@ -136,8 +137,9 @@ final class FakeBotAPI: Sendable {
             let ready = state.withLock { state -> [(id: Int64, json: String)]? in
                 if emulatesConflicts, state.pollGeneration != generation { return nil }
                 if offset > 0 { state.updates.removeAll { $0.id < offset } }
-                state.handedOut.formUnion(state.updates.map(\.id))
-                return state.updates
+                let batch = Array(state.updates.prefix(limit))
+                state.handedOut.formUnion(batch.map(\.id))
+                return batch
             }
             guard let ready else {
                 return Response.json(#"{"ok":false,"error_code":409,"description":"Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"}"#, .conflict)

@@ -145,8 +145,9 @@ func withTelegram(_ body: @escaping @Sendable (TestSchool, FakeBotAPI, TelegramP
     try await fake.serving { port in try await withThrowingTaskGroup(of: Void.self) { group in
         let api = BotAPIClient(http: HTTPClient.shared, baseURL: "http://127.0.0.1:\(port)", token: fake.token)
         let service = school.runtime.service
-        let poller = TelegramPoller(api: api, inbound: TelegramInbound(service: service, api: api, logger: logger), logger: logger, pollTimeout: 1)
         let sender = TelegramSender(api: api, service: service, limits: .init(perChatInterval: .milliseconds(5), perSecond: 1000, longestBackoff: .seconds(1)), logger: logger)
+        // As the daemon wires it: a step's replies go out from the update's handling, the rest (and retries) from the sender.
+        let poller = TelegramPoller(api: api, inbound: TelegramInbound(service: service, api: api, replies: sender, logger: logger), logger: logger, pollTimeout: 1)
         group.addTask { await poller.run() }
         group.addTask { await sender.run() }
         try await body(school, fake, TelegramParent(fake: fake, chatID: 5_550_001))

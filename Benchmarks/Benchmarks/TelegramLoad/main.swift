@@ -53,7 +53,7 @@ struct World {
     var retried = 0
     var failed = 0
     var statuses: [UInt: Int] = [:]
-    /// While measuring: sendMessage calls, and how long each webhook POST took to be answered (the step committed).
+    /// While measuring: sendMessage calls, and how long each webhook POST took to be answered (the step committed, its reply sent).
     var sends = 0
     var answered: [Duration] = []
     /// While measuring, long polling: getUpdates answered, and the updates they handed out.
@@ -111,13 +111,14 @@ router.post("/bot{token}/{method}") { request, context -> Response in
     switch method {
     case "getUpdates":
         let offset = (object["offset"] as? NSNumber)?.int64Value ?? 0
+        let limit = min(100, max(1, (object["limit"] as? NSNumber)?.intValue ?? 100))
         let deadline = ContinuousClock.now + .seconds(min(25, (object["timeout"] as? NSNumber)?.intValue ?? 0))
         daemonReady()
         while true {
             let now = ContinuousClock.now
             let batch = world.withLock { world -> [String] in
                 world.queue.removeAll { $0.id < offset }
-                let batch = world.queue.prefix(100)
+                let batch = world.queue.prefix(limit)
                 for update in batch where world.handedOut[update.chat] == nil { world.handedOut[update.chat] = now }
                 if world.measuring, !batch.isEmpty {
                     world.polls += 1
@@ -338,7 +339,7 @@ Task {
     if webhookPorts.isEmpty {
         print("latency p50 \(percentile(0.50)) p90 \(percentile(0.90)) p99 \(percentile(0.99)) (update handed out -> first reply, \(latencies.count) samples)")
         let (polls, handedOut) = world.withLock { ($0.polls, $0.handedOutCount) }
-        print(String(format: "getUpdates answered with updates %.0f/s, %.1f updates each (at most 100)", Double(polls) / measured,
+        print(String(format: "getUpdates answered with updates %.0f/s, %.1f updates each (at most the limit asked, 100 at most)", Double(polls) / measured,
                      Double(handedOut) / Double(max(1, polls))))
     } else {
         let (delivered, retried, failed, statuses) = world.withLock { ($0.delivered, $0.retried, $0.failed, $0.statuses) }
@@ -346,7 +347,7 @@ Task {
         print("webhook: \(webhookConnections) connections at most; delivered per daemon \(delivered.map(String.init).joined(separator: " / ")) (whole run), "
               + "retried on the other \(retried), failed twice \(failed), answers other than 200 "
               + (statuses.isEmpty ? "none" : statuses.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")))
-        print("webhook POST answered (step committed) p50 \(percentile(0.50, of: answered)) p99 \(percentile(0.99, of: answered)); "
+        print("webhook POST answered (step committed, its reply sent) p50 \(percentile(0.50, of: answered)) p99 \(percentile(0.99, of: answered)); "
               + String(format: "sendMessage %.0f/s", Double(sends) / measured))
     }
     fflush(nil)
