@@ -132,9 +132,13 @@ public struct Transaction {
             """, [channel]).map { ($0[0], $0[1]) }
     }
 
-    /// For received messages that need no conversation step (an edit, a group message, a stranger).
+    /// For received messages that need no conversation step (an edit, a group message, a stranger). Recorded even
+    /// when not stored (yet): a long poll stores a batch while it is being handled, and must find these handled.
     public func markProcessed(channel: String, platformMessageID: String, at now: Date) throws {
-        try execute("UPDATE inbox SET processedAt = ? WHERE channel = ? AND platformMessageID = ? AND processedAt IS NULL", [now, channel, platformMessageID])
+        try execute("""
+            INSERT INTO inbox (channel, platformMessageID, receivedAt, processedAt) VALUES (?, ?, ?, ?)
+            ON CONFLICT (channel, platformMessageID) DO UPDATE SET processedAt = excluded.processedAt WHERE inbox.processedAt IS NULL
+            """, [channel, platformMessageID, now, now])
     }
 
     /// Where a long-polling channel goes on after a restart (Matrix's `since` token); nil before its first batch.

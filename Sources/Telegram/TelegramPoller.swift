@@ -5,6 +5,7 @@ import SamenspraakCore
 
 /// Long polling: asks Telegram for updates, stores each batch in the inbox in one commit and only then confirms
 /// it (the next request's offset), so the next batch can be fetched while this one is still being handled.
+/// The handling starts at once, beside the storing.
 /// Updates of one chat are handled in order, different chats at the same time. A crash after storing and before
 /// handling loses nothing: at start, stored updates that were never handled are handled first.
 public struct TelegramPoller: Sendable {
@@ -47,10 +48,13 @@ public struct TelegramPoller: Sendable {
                 if !updates.isEmpty {
                     let encoder = JSONEncoder()
                     let stored = try updates.map { (TelegramInbound.platformID($0), String(decoding: try encoder.encode($0), as: UTF8.self)) }
-                    let now = Date()
-                    try await inbound.service.database.write { try $0.storeReceived(channel: Self.channel, messages: stored, at: now) }
-                    offset = (updates.map(\.updateID).max() ?? offset) + 1
+                    // Handled while being stored: the storing goes in the same group commit as their steps, and either
+                    // order leaves one inbox row per update, handled once (a step finds it stored, the store finds it
+                    // handled). Only once it is stored is the batch confirmed.
                     await queues.enqueue(updates.sorted { $0.updateID < $1.updateID }) { TelegramInbound.chat(of: $0) ?? 0 }
+                    let now = Date()
+                    try await inbound.service.commit { try $0.storeReceived(channel: Self.channel, messages: stored, at: now) }
+                    offset = (updates.map(\.updateID).max() ?? offset) + 1
                 }
                 backoff = .seconds(1)
             } catch BotAPIError.rejected(409, _) {
