@@ -79,6 +79,7 @@ public func buildSchoolRouter(_ runtime: Runtime, logger: Logger, pollTimeout: D
 private func response(to answer: WebhookAnswer, unauthorized: String) throws -> Response {
     switch answer {
     case .ok: return Response(status: .ok)
+    case .okCalling(let json): return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
     case .unauthorized: throw ChatError(.unauthorized, unauthorized)
     case .badRequest(let reason): throw ChatError(.badRequest, reason)
     case .retryLater: throw ChatError(.serviceUnavailable, "Not stored; please deliver again.")

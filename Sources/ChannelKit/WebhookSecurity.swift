@@ -56,6 +56,8 @@ public enum WebhookSecurity {
 /// What a platform's webhook POST came to; the HTTP layer answers it with the status the platform acts on.
 public enum WebhookAnswer: Equatable, Sendable {
     case ok
+    /// 200 with this JSON body: a call the platform makes for us (Telegram runs the Bot API method it names).
+    case okCalling(json: String)
     /// The signature or shared secret is missing or wrong.
     case unauthorized
     case badRequest(String)

@@ -27,11 +27,15 @@ public struct TelegramInbound: Sendable {
     /// The inbox id of an update.
     public static func platformID(_ update: Update) -> String { "update:\(update.updateID)" }
 
-    public func handle(_ update: Update) async throws {
+    /// How a pressed button's spinner is stopped: by a request of ours, or (webhook mode) by naming answerCallbackQuery
+    /// in the answer to Telegram's request, which saves that request; neither's outcome matters to the step.
+    public enum CallbackAnswer: Sendable { case request, inWebhookAnswer }
+
+    public func handle(_ update: Update, callbackAnswer: CallbackAnswer = .request) async throws {
         let platformID = Self.platformID(update)
         var stepped = false
         if let callback = update.callbackQuery {
-            stepped = try await handle(callback, platformID: platformID)
+            stepped = try await handle(callback, platformID: platformID, answer: callbackAnswer)
         } else if let membership = update.myChatMember {
             try await handle(membership)
         } else if let message = update.message {
@@ -80,7 +84,8 @@ public struct TelegramInbound: Sendable {
         return outcome != .unknownSender
     }
 
-    func handle(_ callback: CallbackQuery, platformID: String) async throws -> Bool {
+    func handle(_ callback: CallbackQuery, platformID: String, answer: CallbackAnswer) async throws -> Bool {
+        guard answer == .request else { return try await step(callback, platformID: platformID) }
         // Stops the button's spinner while the step runs. Awaited, like every call here, so the calls under way are
         // bounded by the updates being handled.
         async let answered: Void = bestEffort("answerCallbackQuery") { try await api.answerCallbackQuery(id: callback.id) }

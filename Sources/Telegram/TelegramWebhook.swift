@@ -1,10 +1,13 @@
 import ChannelKit
 import Foundation
 import Logging
+import SamenspraakCore
 
 /// Webhook mode: Telegram POSTs each update to us. The secret token given to setWebhook comes back in the
 /// X-Telegram-Bot-Api-Secret-Token header, so anyone else's request is refused. The answer is 200 only once the
 /// update's step is committed; anything else makes Telegram deliver it again (and the inbox ignores repeats).
+/// A pressed button's spinner is stopped by the answer itself, which names answerCallbackQuery for Telegram to run:
+/// one request less per press.
 public struct TelegramWebhook: Sendable {
     public static let path = "/telegram/webhook"
     public static let secretHeader = "X-Telegram-Bot-Api-Secret-Token"
@@ -36,9 +39,10 @@ public struct TelegramWebhook: Sendable {
             return .badRequest("The body is not a Telegram Update.")
         }
         do {
-            try await inbound.handle(update)
+            try await inbound.handle(update, callbackAnswer: .inWebhookAnswer)
             inbound.service.monitoring.activity.record(.telegramUpdates)
-            return .ok
+            guard let callback = update.callbackQuery else { return .ok }
+            return .okCalling(json: #"{"method":"answerCallbackQuery","callback_query_id":\#(callback.id.jsonQuoted)}"#)
         } catch {
             (requestLogger ?? logger).error("Telegram webhook update not stored; Telegram will retry", metadata: ["error": "\(error)"])
             return .retryLater

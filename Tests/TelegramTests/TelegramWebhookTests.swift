@@ -41,6 +41,37 @@ import TestSupport
         }
     }
 
+    @Test func aButtonPressIsAnsweredInTheWebhooksAnswerNotByARequest() async throws {
+        let fake = FakeBotAPI()
+        try await fake.serving { port in
+            let school = try TestSchool()
+            var logger = Logger(label: "webhook-test")
+            logger.logLevel = .critical
+            let api = BotAPIClient(http: HTTPClient.shared, baseURL: "http://127.0.0.1:\(port)", token: fake.token)
+            let sender = TelegramSender(api: api, service: school.runtime.service, limits: .init(perChatInterval: .zero), logger: logger)
+            let webhook = TelegramWebhook(api: api, inbound: TelegramInbound(service: school.runtime.service, api: api, replies: sender, logger: logger),
+                                          logger: logger, secret: "press-secret")
+            let code = InviteCode.display(try school.household().code)
+            let app = try buildApplication(school.runtime, logger: logger, telegramWebhook: webhook)
+            try await app.test(.live) { client in
+                func post(_ body: String) async throws -> TestResponse {
+                    var headers: HTTPFields = [.contentType: "application/json"]
+                    headers.append(.init(name: .init(TelegramWebhook.secretHeader)!, value: "press-secret"))
+                    return try await client.execute(uri: TelegramWebhook.path, method: .post, headers: headers, body: ByteBuffer(string: body))
+                }
+                let start = try await post(#"{"update_id":1,"message":{"message_id":1,"from":{"id":9101,"is_bot":false,"first_name":"Amina","language_code":"nl"},"chat":{"id":9101,"type":"private"},"date":1795424400,"text":"/start \#(code)"}}"#)
+                #expect(start.status == .ok && start.body.readableBytes == 0, "nothing to call for a message")
+                let press = try await post(#"{"update_id":2,"callback_query":{"id":"4382bf\"dwdsb","from":{"id":9101,"is_bot":false,"first_name":"Amina","language_code":"nl"},"message":{"message_id":1,"chat":{"id":9101,"type":"private"},"date":1795424400,"text":"In welke taal?","reply_markup":{"inline_keyboard":[[{"text":"Nederlands","callback_data":"o:nl"}]]}},"chat_instance":"-5551234","data":"o:nl"}}"#)
+                #expect(press.status == .ok && press.headers[.contentType] == "application/json")
+                let call = try JSONSerialization.jsonObject(with: Data(buffer: press.body)) as? [String: String]
+                #expect(call == ["method": "answerCallbackQuery", "callback_query_id": "4382bf\"dwdsb"])
+                // The step ran and its replies went out at once; the spinner was left to Telegram, the choice edited in.
+                #expect(fake.sent.count == 3)
+                #expect(!fake.calls.contains("answerCallbackQuery") && fake.calls.contains("editMessageText"))
+            }
+        }
+    }
+
     @Test func registeringTheWebhookSendsTheSecret() async throws {
         let fake = FakeBotAPI()
         try await fake.serving { port in
