@@ -1,5 +1,5 @@
 /// One queue per chat: a chat's messages are handled one after the other, different chats' at the same time. The
-/// long-polling channels (Telegram, Matrix) hand it each batch once it is stored, and fetch the next one meanwhile;
+/// long-polling channels hand it each batch (Telegram while storing it, Matrix once stored), and fetch the next meanwhile;
 /// `room(below:)` lets them stop fetching while too much waits.
 public actor PerChatQueues<Chat: Hashable & Sendable, Message: Sendable> {
     let handle: @Sendable (Message) async -> Void

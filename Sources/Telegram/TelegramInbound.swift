@@ -104,16 +104,21 @@ public struct TelegramInbound: Sendable {
         let outcome = try await service.handle(InboundEvent(channel: .telegram, address: chatID, platformMessageID: platformID,
                                                             content: TelegramKeyboard.content(forCallbackData: data), languageHint: callback.from.languageCode),
                                                claiming: claimableReplies(to: chatID))
-        guard case .handled = outcome, let text = message.text else { return outcome != .unknownSender }
+        guard case .handled = outcome else { return outcome != .unknownSender }
         // Show what was chosen and take the buttons away, so an old question cannot be answered twice; meanwhile the
         // next question goes out.
-        let label = message.replyMarkup?.inlineKeyboard.joined().first { $0.callbackData == data }?.text
-        async let edited: Void = bestEffort("editMessageText") {
-            try await api.editMessageText(chatID: chatID, messageID: message.messageID, text: label.map { "\(text)\n\n→ \($0)" } ?? text)
-        }
+        async let edited: Void = showChoice(data, in: message)
         await replies?.sendReplies(of: outcome)
         await edited
         return true
+    }
+
+    func showChoice(_ data: String, in message: Message) async {
+        guard let text = message.text else { return }
+        let label = message.replyMarkup?.inlineKeyboard.joined().first { $0.callbackData == data }?.text
+        await bestEffort("editMessageText") {
+            try await api.editMessageText(chatID: String(message.chat.id), messageID: message.messageID, text: label.map { "\(text)\n\n→ \($0)" } ?? text)
+        }
     }
 
     func handle(_ membership: ChatMemberUpdated) async throws {
@@ -148,5 +153,4 @@ public struct TelegramInbound: Sendable {
     func bestEffort(_ what: String, _ body: () async throws -> Void) async {
         do { try await body() } catch { logger.warning("Telegram \(what) failed", metadata: ["error": "\(error)"]) }
     }
-
 }

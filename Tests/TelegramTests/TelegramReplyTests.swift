@@ -24,6 +24,18 @@ import TestSupport
         }
     }
 
+    @Test func aPressOnAMessageTelegramNoLongerShowsIsStillAnswered() async throws {
+        try await withPoller(limits: .init(perChatInterval: .zero, perSecond: 1000), runningLanes: false) { school, fake, parent in
+            parent.send(text: "/start \(InviteCode.display(try school.household().code))", command: true)
+            let welcome = try await parent.waitForMessage { $0.buttons.contains { $0.label == "Nederlands" } }
+            let data = try #require(welcome.buttons.first { $0.label == "Nederlands" }).data
+            // Older than 48 hours: Telegram sends an "inaccessible message", without its text (date 0).
+            fake.push(#"{"callback_query":{"id":"cb-old","from":\#(parent.from),"message":{"message_id":\#(welcome.messageID),"chat":{"id":\#(parent.chatID),"type":"private"},"date":0},"chat_instance":"-5551234","data":"\#(data)"}}"#)
+            _ = try await parent.waitForMessage { $0.buttons.contains { $0.label == "Gesprek plannen" } }
+            #expect(!fake.calls.contains("editMessageText"), "nothing to edit")
+        }
+    }
+
     @Test func aSecondReplyWaitsForThePerChatIntervalAndGoesThroughTheLanes() async throws {
         try await withPoller(limits: .init(perChatInterval: .milliseconds(400), perSecond: 1000), runningLanes: true) { school, fake, parent in
             parent.send(text: "/start \(InviteCode.display(try school.household().code))", command: true)
