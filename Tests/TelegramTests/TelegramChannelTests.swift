@@ -136,8 +136,11 @@ import TestSupport
 
 // MARK: - Harness
 
-/// Runs the fake Bot API, the daemon's poller and sender and a parent's chat for the duration of `body`.
-func withTelegram(_ body: @escaping @Sendable (TestSchool, FakeBotAPI, TelegramParent) async throws -> Void) async throws {
+/// Runs the fake Bot API, the daemon's poller and sender (its lanes only if `runningLanes`) and a parent's chat for the
+/// duration of `body`.
+func withTelegram(limits: TelegramSender.Limits = .init(perChatInterval: .milliseconds(5), perSecond: 1000, longestBackoff: .seconds(1)),
+                  runningLanes: Bool = true,
+                  _ body: @escaping @Sendable (TestSchool, FakeBotAPI, TelegramParent) async throws -> Void) async throws {
     let school = try TestSchool()
     let fake = FakeBotAPI()
     var logger = Logger(label: "telegram-test")
@@ -145,11 +148,11 @@ func withTelegram(_ body: @escaping @Sendable (TestSchool, FakeBotAPI, TelegramP
     try await fake.serving { port in try await withThrowingTaskGroup(of: Void.self) { group in
         let api = BotAPIClient(http: HTTPClient.shared, baseURL: "http://127.0.0.1:\(port)", token: fake.token)
         let service = school.runtime.service
-        let sender = TelegramSender(api: api, service: service, limits: .init(perChatInterval: .milliseconds(5), perSecond: 1000, longestBackoff: .seconds(1)), logger: logger)
+        let sender = TelegramSender(api: api, service: service, limits: limits, logger: logger)
         // As the daemon wires it: a step's replies go out from the update's handling, the rest (and retries) from the sender.
         let poller = TelegramPoller(api: api, inbound: TelegramInbound(service: service, api: api, replies: sender, logger: logger), logger: logger, pollTimeout: 1)
         group.addTask { await poller.run() }
-        group.addTask { await sender.run() }
+        if runningLanes { group.addTask { await sender.run() } }
         try await body(school, fake, TelegramParent(fake: fake, chatID: 5_550_001))
         group.cancelAll()
     } }

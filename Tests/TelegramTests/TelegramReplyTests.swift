@@ -1,6 +1,4 @@
-import AsyncHTTPClient
 import Foundation
-import Logging
 import SamenspraakCore
 import Storage
 import Telegram
@@ -13,7 +11,7 @@ import TestSupport
 @Suite struct TelegramReplyTests {
     @Test func aStepSendsItsOwnReplyWithoutTheSendersLanes() async throws {
         // The sender's lanes do not run here: only the step itself can send the welcome.
-        try await withPoller(limits: .init(perChatInterval: .zero, perSecond: 1000), runningLanes: false) { school, fake, parent in
+        try await withTelegram(limits: .init(perChatInterval: .zero, perSecond: 1000), runningLanes: false) { school, fake, parent in
             parent.send(text: "/start \(InviteCode.display(try school.household().code))", command: true)
             _ = try await parent.waitForMessage { $0.buttons.contains { $0.label == "Nederlands" } }
             let rows = try school.runtime.database.readNow { try $0.outbox(channel: "telegram", address: String(parent.chatID), after: 0) }
@@ -25,7 +23,7 @@ import TestSupport
     }
 
     @Test func aPressOnAMessageTelegramNoLongerShowsIsStillAnswered() async throws {
-        try await withPoller(limits: .init(perChatInterval: .zero, perSecond: 1000), runningLanes: false) { school, fake, parent in
+        try await withTelegram(limits: .init(perChatInterval: .zero, perSecond: 1000), runningLanes: false) { school, fake, parent in
             parent.send(text: "/start \(InviteCode.display(try school.household().code))", command: true)
             let welcome = try await parent.waitForMessage { $0.buttons.contains { $0.label == "Nederlands" } }
             let data = try #require(welcome.buttons.first { $0.label == "Nederlands" }).data
@@ -37,7 +35,7 @@ import TestSupport
     }
 
     @Test func aSecondReplyWaitsForThePerChatIntervalAndGoesThroughTheLanes() async throws {
-        try await withPoller(limits: .init(perChatInterval: .milliseconds(400), perSecond: 1000), runningLanes: true) { school, fake, parent in
+        try await withTelegram(limits: .init(perChatInterval: .milliseconds(400), perSecond: 1000), runningLanes: true) { school, fake, parent in
             parent.send(text: "/start \(InviteCode.display(try school.household().code))", command: true)
             let welcome = try await parent.waitForMessage { $0.buttons.contains { $0.label == "Nederlands" } }
             // Choosing the language answers with two messages: the first goes from the step, the second after the interval.
@@ -53,7 +51,7 @@ import TestSupport
     }
 
     @Test func aReplyWaitsBehindAnEarlierMessageToTheChat() async throws {
-        try await withPoller(limits: .init(perChatInterval: .zero, perSecond: 1000), runningLanes: false) { school, fake, parent in
+        try await withTelegram(limits: .init(perChatInterval: .zero, perSecond: 1000), runningLanes: false) { school, fake, parent in
             let address = String(parent.chatID)
             parent.send(text: "/start \(InviteCode.display(try school.household().code))", command: true)
             _ = try await parent.waitForMessage { $0.buttons.contains { $0.label == "Nederlands" } }
@@ -72,24 +70,5 @@ import TestSupport
             #expect(reply.status == "pending" && reply.claimedBy == nil, "left in the queue, behind the reminder")
             #expect(fake.calls.filter { $0 == "sendMessage" }.count == 1, "only the welcome went out")
         }
-    }
-
-    /// The poller with replies sent from the steps, and the sender's lanes only if `runningLanes`.
-    func withPoller(limits: TelegramSender.Limits, runningLanes: Bool,
-                    _ body: @escaping @Sendable (TestSchool, FakeBotAPI, TelegramParent) async throws -> Void) async throws {
-        let school = try TestSchool()
-        let fake = FakeBotAPI()
-        var logger = Logger(label: "telegram-reply-test")
-        logger.logLevel = .critical
-        try await fake.serving { port in try await withThrowingTaskGroup(of: Void.self) { group in
-            let api = BotAPIClient(http: HTTPClient.shared, baseURL: "http://127.0.0.1:\(port)", token: fake.token)
-            let sender = TelegramSender(api: api, service: school.runtime.service, limits: limits, logger: logger)
-            let inbound = TelegramInbound(service: school.runtime.service, api: api, replies: sender, logger: logger)
-            let poller = TelegramPoller(api: api, inbound: inbound, logger: logger, pollTimeout: 1)
-            group.addTask { await poller.run() }
-            if runningLanes { group.addTask { await sender.run() } }
-            try await body(school, fake, TelegramParent(fake: fake, chatID: 5_560_001))
-            group.cancelAll()
-        } }
     }
 }

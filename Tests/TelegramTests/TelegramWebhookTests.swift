@@ -45,12 +45,7 @@ import TestSupport
         let fake = FakeBotAPI()
         try await fake.serving { port in
             let school = try TestSchool()
-            var logger = Logger(label: "webhook-test")
-            logger.logLevel = .critical
-            let api = BotAPIClient(http: HTTPClient.shared, baseURL: "http://127.0.0.1:\(port)", token: fake.token)
-            let sender = TelegramSender(api: api, service: school.runtime.service, limits: .init(perChatInterval: .zero), logger: logger)
-            let webhook = TelegramWebhook(api: api, inbound: TelegramInbound(service: school.runtime.service, api: api, replies: sender, logger: logger),
-                                          logger: logger, secret: "press-secret")
+            let (webhook, logger) = webhook(school, apiPort: port, secret: "press-secret", replies: true)
             let code = InviteCode.display(try school.household().code)
             let app = try buildApplication(school.runtime, logger: logger, telegramWebhook: webhook)
             try await app.test(.live) { client in
@@ -75,11 +70,7 @@ import TestSupport
     @Test func registeringTheWebhookSendsTheSecret() async throws {
         let fake = FakeBotAPI()
         try await fake.serving { port in
-            let school = try TestSchool()
-            var logger = Logger(label: "webhook-test")
-            logger.logLevel = .critical
-            let api = BotAPIClient(http: HTTPClient.shared, baseURL: "http://127.0.0.1:\(port)", token: fake.token)
-            let webhook = TelegramWebhook(api: api, inbound: TelegramInbound(service: school.runtime.service, api: api, logger: logger), logger: logger)
+            let (webhook, _) = webhook(try TestSchool(), apiPort: port)
             await webhook.register(url: "https://school.example/telegram/webhook")
             #expect(fake.calls == ["setWebhook"])
         }
@@ -97,10 +88,17 @@ import TestSupport
 /// A webhook receiver for `school` with no Bot API reachable: direct answers and button spinners are best effort
 /// and fail quietly, so only what the webhook stores and queues is tested.
 func offlineWebhook(_ school: TestSchool, secret: String) -> (TelegramWebhook, Logger) {
+    webhook(school, apiPort: 9, secret: secret)
+}
+
+/// A webhook receiver for `school` with its Bot API on `apiPort`; with `replies` the steps' replies go out at once, as
+/// the daemon wires it (without a wait between a chat's messages).
+func webhook(_ school: TestSchool, apiPort: Int, secret: String? = nil, replies: Bool = false) -> (TelegramWebhook, Logger) {
     var logger = Logger(label: "webhook-test")
     logger.logLevel = .critical
-    let api = BotAPIClient(http: HTTPClient.shared, baseURL: "http://127.0.0.1:9", token: "123456:TEST-token")
-    let webhook = TelegramWebhook(api: api, inbound: TelegramInbound(service: school.runtime.service, api: api, logger: logger),
+    let api = BotAPIClient(http: HTTPClient.shared, baseURL: "http://127.0.0.1:\(apiPort)", token: "123456:TEST-token")
+    let sender = replies ? TelegramSender(api: api, service: school.runtime.service, limits: .init(perChatInterval: .zero), logger: logger) : nil
+    let webhook = TelegramWebhook(api: api, inbound: TelegramInbound(service: school.runtime.service, api: api, replies: sender, logger: logger),
                                   logger: logger, secret: secret)
     return (webhook, logger)
 }
