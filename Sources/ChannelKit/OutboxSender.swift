@@ -51,9 +51,10 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
     }
 
     /// Which of a step's replies to `address` the step may claim for `sendReplies`: none while the chat must still
-    /// wait after its last message, else the first (or all, without a wait between a chat's messages).
+    /// wait after its last message or the platform asked us to pause (the update's handling, and a graceful stop,
+    /// would wait that long), else the first (or all, without a wait between a chat's messages).
     public func claimableReplies(to address: String) -> ConversationService.ClaimedReplies {
-        guard chats.isFree(address) else { return .none }
+        guard chats.isFree(address), !pace.isPaused else { return .none }
         return limits.perChatInterval > .zero ? .first : .all
     }
 
@@ -354,6 +355,9 @@ final class Pace: Sendable {
     }
 
     func pause(until instant: ContinuousClock.Instant) { sends.withLock { $0.pausedUntil = max($0.pausedUntil, instant) } }
+
+    /// Whether the platform's "too many requests" still holds every send back.
+    var isPaused: Bool { sends.withLock { $0.pausedUntil > clock.now } }
 }
 
 extension Duration {

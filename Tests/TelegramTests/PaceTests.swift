@@ -42,7 +42,9 @@ import Testing
         let pace = Pace(perSecond: 1000)
         let start = clock.now
         pace.pause(until: start + .milliseconds(300))
+        #expect(pace.isPaused, "replies are then left to the lanes rather than claimed by a step")
         await pace.next()
         #expect(clock.now - start >= .milliseconds(300))
+        #expect(!pace.isPaused)
     }
 }
