@@ -1,7 +1,6 @@
 import ChannelKit
 import Foundation
 import Logging
-import SamenspraakCore
 
 /// Webhook mode: Telegram POSTs each update to us. The secret token given to setWebhook comes back in the
 /// X-Telegram-Bot-Api-Secret-Token header, so anyone else's request is refused. The answer is 200 only once the
@@ -42,7 +41,7 @@ public struct TelegramWebhook: Sendable {
             try await inbound.handle(update, callbackAnswer: .inWebhookAnswer)
             inbound.service.monitoring.activity.record(.telegramUpdates)
             guard let callback = update.callbackQuery else { return .ok }
-            return .okCalling(json: #"{"method":"answerCallbackQuery","callback_query_id":\#(callback.id.jsonQuoted)}"#)
+            return .okCalling(json: BotAPIBody.inWebhookAnswer("answerCallbackQuery", BotAPIBody.answerCallbackQuery(id: callback.id)))
         } catch {
             (requestLogger ?? logger).error("Telegram webhook update not stored; Telegram will retry", metadata: ["error": "\(error)"])
             return .retryLater
