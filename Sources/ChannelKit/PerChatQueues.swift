@@ -6,7 +6,7 @@ public actor PerChatQueues<Chat: Hashable & Sendable, Message: Sendable> {
     private var tails: [Chat: Task<Void, Never>] = [:]
     private var queued: [Chat: Int] = [:]
     /// Messages queued and not yet handled.
-    public private(set) var backlog = 0
+    private var backlog = 0
     /// The poller waiting for the backlog to drop below its limit.
     private var waiter: (limit: Int, continuation: CheckedContinuation<Void, Never>)?
 
