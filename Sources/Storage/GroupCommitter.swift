@@ -11,9 +11,11 @@ public actor GroupCommitter {
     private var pending: [Job] = []
     private var draining = false
 
-    /// `maximumBatch`: another write (a channel storing the updates it just fetched) waits for the one writer as long
-    /// as a batch takes. With 32 steps the Telegram load went 20–30 % faster than with 64 or 256 (its long poll waited
-    /// less), and 200 parents' messages at once were as fast (170 µs each).
+    /// `maximumBatch`: a write outside the group commit (Matrix storing a sync batch, a staff change) waits for the one
+    /// writer as long as a batch takes. With 32 steps the Telegram load went 20–30 % faster than with 64 or 256 (its
+    /// long poll then stored each batch in a write of its own), and 200 parents' messages at once were as fast (170 µs
+    /// each). Now that the long poll stores its batches in the group commit, a limit of 128 changed nothing: batches
+    /// averaged 17 units of work under the same load.
     public init(database: AppDatabase, maximumBatch: Int = 32) {
         self.database = database
         self.maximumBatch = maximumBatch
