@@ -574,5 +574,12 @@ public enum Schema {
             -- settles the message; a live one is left to finish.
             ALTER TABLE outbox ADD COLUMN claimedBy TEXT;
             """),
+        Migration("v22: indexes for a step's own lookups", """
+            -- A household that becomes reachable has its groups' receptions replanned: their households by group.
+            CREATE INDEX child_group ON child(groupID);
+            -- Whether anything still waits for a chat, asked at every step that may send its reply at once: only the
+            -- unsent rows, not the chat's whole history.
+            CREATE INDEX outbox_unsent ON outbox(channel, address) WHERE status IN ('pending', 'sending');
+            """),
     ]
 }

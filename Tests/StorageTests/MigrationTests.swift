@@ -53,4 +53,18 @@ import TestSupport
             #expect(plan.contains { $0.contains("USING INDEX \(index)") }, "\(plan)")
         }
     }
+
+    /// v22: a step asks whether anything still waits for its chat, and a household that becomes reachable has its
+    /// groups' receptions replanned: neither may scan a chat's whole history or every child of the school.
+    @Test func aStepsOwnLookupsGoThroughAnIndex() throws {
+        let database = try AppDatabase.inMemory()
+        let lookups: [(query: String, arguments: [String], index: String)] = [
+            ("SELECT 1 \(Transaction.unsentOutbox)", ["telegram", "4242"], "outbox_unsent"),
+            ("SELECT id FROM child WHERE groupID = ?", ["1a"], "child_group"),
+        ]
+        for (query, arguments, index) in lookups {
+            let plan = try database.readNow { tx in try tx.rows("EXPLAIN QUERY PLAN \(query)", arguments).map { $0["detail"] as String } }
+            #expect(plan.contains { $0.contains("USING INDEX \(index)") }, "\(plan)")
+        }
+    }
 }
