@@ -177,7 +177,7 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
                 group.addTask {
                     var done: [(OutboxRecord, Outcome)] = []
                     for row in chatRows {
-                        guard done.allSatisfy(\.1.isSent) else {
+                        guard done.allSatisfy({ $0.1.isSent }) else {  // a closure: this key path was built anew at every send
                             done.append((row, .heldBack))
                             continue
                         }

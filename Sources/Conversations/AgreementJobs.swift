@@ -10,7 +10,7 @@ extension ConversationService {
     /// The quick answers to a check-in, as stored and as the teacher reads them ("check_in.<answer>").
     static let checkInAnswers = ["good", "fair", "poor"]
 
-    func agreementOutcome(of job: JobRecord, now: Date, tx: Transaction, encoder: JSONEncoder, report: inout JobReport) throws -> JobOutcome {
+    func agreementOutcome(of job: JobRecord, now: Date, tx: Transaction, report: inout JobReport) throws -> JobOutcome {
         guard let subject = AgreementPlanner.subject(of: job), let agreement = try tx.agreement(id: subject.agreementID), agreement.cancelledAt == nil,
               let id = agreement.id else { return .skipped("the agreement was cancelled") }
         let text = AgreementText(school: school)
@@ -32,7 +32,7 @@ extension ConversationService {
         case AgreementPlanner.written:
             guard let household = job.householdID else { return .skipped("no household") }
             // The written record of what was agreed in the talk: parents expect it, so the weekly limit does not hold it back.
-            return try send(to: household, job: job, now: now, tx: tx, encoder: encoder, report: &report, capped: false) { language in
+            return try send(to: household, job: job, now: now, tx: tx, report: &report, capped: false) { language in
                 try noted(reply("agreement.written", try values(language), language: language,
                                 choices: [("agreement_matches", "agreement.matches"), ("agreement_differs", "agreement.differs")], argument: String(id)))
             }
@@ -40,14 +40,14 @@ extension ConversationService {
             guard let day = subject.day else { return .skipped("no day in the job") }
             let followUp = try tx.followUp(agreementID: id, day: day.description)
             guard followUp.status == "open", let followUpID = followUp.id else { return .skipped("the follow-up was \(followUp.status) already") }
-            return try send(toTeacher: agreement.teacherID, now: now, tx: tx, encoder: encoder, report: &report) { language in
+            return try send(toTeacher: agreement.teacherID, now: now, tx: tx, report: &report) { language in
                 reply("staff.follow_up", try values(language), language: language,
                       choices: [("follow_up_done", "staff.follow_up_done"), ("follow_up_tomorrow", "staff.follow_up_tomorrow"),
                                 ("follow_up_reschedule", "staff.follow_up_reschedule")], argument: String(followUpID))
             }
         case AgreementPlanner.checkIn:
             guard let household = job.householdID, let day = subject.day, agreement.checkIn != nil else { return .skipped("the agreement asks no check-in") }
-            return try send(to: household, job: job, now: now, tx: tx, encoder: encoder, report: &report) { language in
+            return try send(to: household, job: job, now: now, tx: tx, report: &report) { language in
                 var message = reply("check_in.question", try values(language), language: language)
                 message.choices = (Self.checkInAnswers + ["tell"]).map { answer in
                     Choice(id: DialogueEngine.commandChoiceID("check_in", argument: "\(id):\(day):\(answer)"),
@@ -66,9 +66,9 @@ extension ConversationService {
                 return reply(key, values, language: language)
             }
             guard let household = job.householdID else {
-                return try send(toTeacher: agreement.teacherID, now: now, tx: tx, encoder: encoder, report: &report) { try lookBack("staff.look_back", $0) }
+                return try send(toTeacher: agreement.teacherID, now: now, tx: tx, report: &report) { try lookBack("staff.look_back", $0) }
             }
-            return try send(to: household, job: job, now: now, tx: tx, encoder: encoder, report: &report) { try lookBack("agreement.look_back", $0) }
+            return try send(to: household, job: job, now: now, tx: tx, report: &report) { try lookBack("agreement.look_back", $0) }
         default:
             return .skipped("unknown kind of job '\(job.kind)'")
         }

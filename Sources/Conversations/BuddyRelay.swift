@@ -32,7 +32,6 @@ extension ConversationService {
         let now = clock.now()
         let recipients = try await committer.perform { [self] tx -> [Recipient] in
             let matchmaker = BuddyMatchmaker(tx: tx, school: school, localizer: localizer, now: now)
-            let encoder = JSONEncoder()
             var recipients: [Recipient] = []
             for (message, _) in waiting {
                 // Gone already (another loop), or the pairing ended meanwhile: nothing is passed on.
@@ -44,7 +43,7 @@ extension ConversationService {
                     let key = translated == nil ? "buddy.relay_untranslated" : translated == message.text ? "buddy.relay" : "buddy.relay_translated"
                     let notice = try matchmaker.relay(translated ?? message.text, original: message.text, key: key, introduction: introduction,
                                                       from: message.fromHouseholdID, to: other)
-                    if let recipient = try queue(self.message(notice, language: language), to: contact, encoder: encoder, tx: tx, now: now) {
+                    if let recipient = try queue(self.message(notice, language: language), to: contact, tx: tx, now: now) {
                         recipients.append(recipient)
                     }
                 }

@@ -201,11 +201,10 @@ public final class ConversationService: Sendable {
         // Claimed only when nothing else waits for this chat: a chat's messages go in order.
         let claimable = try claiming == .none || replies.isEmpty || tx.hasUnsentOutbox(channel: contact.channel, address: contact.address) ? 0
             : claiming == .first ? 1 : replies.count
-        let encoder = JSONEncoder()
         var outboxIDs: [Int64] = []
         var claimed: [OutboxRecord] = []
         for (index, reply) in replies.enumerated() {
-            let payload = String(decoding: try encoder.encode(reply), as: UTF8.self)
+            let payload = reply.json
             if index < claimable {
                 let row = try tx.enqueueClaimed(contactID: contactID, channel: contact.channel, address: contact.address, payload: payload,
                                                 instance: database.leases.instance, at: now)
@@ -250,7 +249,6 @@ public final class ConversationService: Sendable {
     /// chat's language; "stop" is respected.
     func deliver(_ notices: [Notice], unprompted: Bool = false, tx: Transaction, now: Date) throws -> [Recipient] {
         var recipients: [Recipient] = []
-        let encoder = JSONEncoder()
         for notice in notices {
             let contacts = switch notice.recipient {
             case .household(let id): try tx.reachableContact(household: id).map { [$0] } ?? []
@@ -258,7 +256,7 @@ public final class ConversationService: Sendable {
             }
             for contact in contacts where contact.receivesMessages {
                 let message = message(notice, language: language(of: contact))
-                if let recipient = try queue(message, to: contact, unprompted: unprompted, encoder: encoder, tx: tx, now: now) { recipients.append(recipient) }
+                if let recipient = try queue(message, to: contact, unprompted: unprompted, tx: tx, now: now) { recipients.append(recipient) }
             }
         }
         return recipients
@@ -274,11 +272,10 @@ public final class ConversationService: Sendable {
     }
 
     /// Queues `message` for `contact` and returns whom to wake for it (nil for a contact of an unknown channel).
-    func queue(_ message: OutboundMessage, to contact: ContactRecord, unprompted: Bool = false, encoder: JSONEncoder,
-               tx: Transaction, now: Date) throws -> Recipient? {
+    func queue(_ message: OutboundMessage, to contact: ContactRecord, unprompted: Bool = false, tx: Transaction, now: Date) throws -> Recipient? {
         guard let contactID = contact.id, let channel = ChannelKind(rawValue: contact.channel) else { return nil }
         _ = try tx.enqueue(contactID: contactID, channel: contact.channel, address: contact.address,
-                           payload: String(decoding: try encoder.encode(message), as: UTF8.self), unprompted: unprompted, at: now)
+                           payload: message.json, unprompted: unprompted, at: now)
         return Recipient(channel: channel, address: contact.address)
     }
 

@@ -120,11 +120,11 @@ extension ConversationService {
         return message
     }
 
-    func receptionOutcome(of job: JobRecord, now: Date, tx: Transaction, encoder: JSONEncoder, report: inout JobReport) throws -> JobOutcome {
+    func receptionOutcome(of job: JobRecord, now: Date, tx: Transaction, report: inout JobReport) throws -> JobOutcome {
         guard let id = ReceptionPlanner.receptionID(of: job), let reception = try tx.reception(id: id) else { return .skipped("no such reception") }
         if job.kind == ReceptionPlanner.change, let household = job.householdID {
             // Important news for those who planned to come: not held back by the weekly limit.
-            return try send(to: household, job: job, now: now, tx: tx, encoder: encoder, report: &report, capped: false) { language in
+            return try send(to: household, job: job, now: now, tx: tx, report: &report, capped: false) { language in
                 reply("reception.\(job.reference)", receptionValues(reception, language: language), language: language)
             }
         }
@@ -135,17 +135,17 @@ extension ConversationService {
         case ReceptionPlanner.invite, ReceptionPlanner.nudge:
             guard let household = job.householdID, answers[household] == nil else { return .skipped("answered already") }
             let key = job.kind == ReceptionPlanner.invite ? "reception.invite" : "reception.nudge"
-            return try send(to: household, job: job, now: now, tx: tx, encoder: encoder, report: &report) { language in
+            return try send(to: household, job: job, now: now, tx: tx, report: &report) { language in
                 reply(key, receptionValues(reception, language: language), language: language, choices: buttons, argument: id)
             }
         case ReceptionPlanner.reminder:
             guard let household = job.householdID, let answer = answers[household], answer.answer != "no" else { return .skipped("not coming") }
-            return try send(to: household, job: job, now: now, tx: tx, encoder: encoder, report: &report) { language in
+            return try send(to: household, job: job, now: now, tx: tx, report: &report) { language in
                 reply("reception.reminder_\(answer.answer)", receptionValues(reception, language: language), language: language, choices: buttons, argument: id)
             }
         case ReceptionPlanner.after:
             guard let household = job.householdID, let answer = answers[household], answer.answer != "no" else { return .skipped("did not come") }
-            return try send(to: household, job: job, now: now, tx: tx, encoder: encoder, report: &report) { buddyQuestion(reception, language: $0) }
+            return try send(to: household, job: job, now: now, tx: tx, report: &report) { buddyQuestion(reception, language: $0) }
         default:
             return .skipped("unknown kind of job '\(job.kind)'")
         }

@@ -18,19 +18,18 @@ extension ConversationService {
         let now = clock.now()
         let report = try await committer.perform { [self] tx in
             var report = JobReport()
-            let encoder = JSONEncoder()
             let policy = school.unprompted
             let quietUntil = policy.isQuiet(now, calendar: school.calendar) ? policy.nextAllowed(from: now, calendar: school.calendar) : nil
             let jobs = try tx.dueJobs(now: now, limit: limit)
             let batchFailure = try tx.isolated {
-                for job in jobs { try run(job, now: now, quietUntil: quietUntil, tx: tx, encoder: encoder, report: &report) }
+                for job in jobs { try run(job, now: now, quietUntil: quietUntil, tx: tx, report: &report) }
             }
             guard batchFailure != nil else { return report }
             // A job failed: run them again one by one, each in its own savepoint, and skip the ones that fail,
             // so one broken job cannot hold back the others (a savepoint per job always would halve the speed).
             report = JobReport()
             for job in jobs {
-                if let error = try tx.isolated({ try run(job, now: now, quietUntil: quietUntil, tx: tx, encoder: encoder, report: &report) }) {
+                if let error = try tx.isolated({ try run(job, now: now, quietUntil: quietUntil, tx: tx, report: &report) }) {
                     logger.error("a scheduled job failed; skipped", metadata: ["job": "\(job.id)", "kind": "\(job.kind)", "error": "\(error)"])
                     try tx.finishJob(id: job.id, status: "skipped", note: "failed: \(error)", at: now)
                     report.skipped += 1
@@ -77,12 +76,12 @@ extension ConversationService {
         case postponed(Date, String)
     }
 
-    func run(_ job: JobRecord, now: Date, quietUntil: Date?, tx: Transaction, encoder: JSONEncoder, report: inout JobReport) throws {
+    func run(_ job: JobRecord, now: Date, quietUntil: Date?, tx: Transaction, report: inout JobReport) throws {
         // Each weekly summary plans the next, whatever becomes of it (also when the daemon was down past its day).
         if job.kind == Reminders.weeklySummary, school.teacher(job.reference) != nil {
             try tx.plan(Reminders.weeklySummary(of: job.reference, after: max(now, job.dueAt), school: school))
         }
-        let outcome = try outcome(of: job, now: now, quietUntil: quietUntil, tx: tx, encoder: encoder, report: &report)
+        let outcome = try outcome(of: job, now: now, quietUntil: quietUntil, tx: tx, report: &report)
         switch outcome {
         case .done(let note):
             try tx.finishJob(id: job.id, status: "done", note: note, at: now)
@@ -96,8 +95,7 @@ extension ConversationService {
         }
     }
 
-    func outcome(of job: JobRecord, now: Date, quietUntil: Date?, tx: Transaction, encoder: JSONEncoder,
-                 report: inout JobReport) throws -> JobOutcome {
+    func outcome(of job: JobRecord, now: Date, quietUntil: Date?, tx: Transaction, report: inout JobReport) throws -> JobOutcome {
         // After downtime a job catches up only while it still makes sense.
         guard now <= job.expiresAt else { return .skipped("too late: was due \(job.dueAt), pointless after \(job.expiresAt)") }
         // Planning the round sends nothing, so quiet hours do not hold it back.
@@ -111,7 +109,7 @@ extension ConversationService {
                   let household = job.householdID, try tx.attendees(booking: bookingID).contains(household)
             else { return .skipped("the talk is no longer planned") }
             let values = SchoolHost.values(of: talk, school: school)
-            return try send(to: household, job: job, now: now, tx: tx, encoder: encoder, report: &report) { language in
+            return try send(to: household, job: job, now: now, tx: tx, report: &report) { language in
                 reply("reminder.talk", values, language: language,
                       choices: [("move", "menu.move"), ("cancel", "menu.cancel"), ("questions", "menu.questions")])
             }
@@ -132,7 +130,7 @@ extension ConversationService {
                 let values: [String: MessageValue] = ["children": .text(waiting.map(\.firstName).joined(separator: ", ")),
                                                       "closes": .day(school.booking.closes)]
                 let key = answered == nil ? "reminder.nudge" : "reminder.preferences"
-                let sent = try send(to: householdID, job: job, now: now, tx: tx, encoder: encoder, report: &report) { language in
+                let sent = try send(to: householdID, job: job, now: now, tx: tx, report: &report) { language in
                     reply(key, values, language: language, choices: [("book", "menu.book")])
                 }
                 if case .done = sent { nudged += 1 }
@@ -143,7 +141,7 @@ extension ConversationService {
             let agenda = TeacherAgenda(school: school, localizer: localizer)
             let talks = try agenda.talks(teacher: teacher.id, day: now, tx: tx)
             guard !talks.isEmpty else { return .skipped("no talks that day") }
-            return try send(toTeacher: teacher.id, now: now, tx: tx, encoder: encoder, report: &report) { language in
+            return try send(toTeacher: teacher.id, now: now, tx: tx, report: &report) { language in
                 reply("staff.agenda", try agenda.values(of: talks, day: now, language: language, tx: tx), language: language,
                       choices: [("days", "staff.other_day")])
             }
@@ -152,7 +150,7 @@ extension ConversationService {
             let open = try tx.overdueFollowUps(teacher: teacher.id, before: SchoolDay(now, in: school.calendar).description)
             guard !open.isEmpty else { return .skipped("no follow-ups open") }
             let text = AgreementText(school: school)
-            return try send(toTeacher: teacher.id, now: now, tx: tx, encoder: encoder, report: &report) { language in
+            return try send(toTeacher: teacher.id, now: now, tx: tx, report: &report) { language in
                 let lines = try open.map { item in
                     var values = try text.values(item.agreement, tx: tx)
                     values["day"] = SchoolDay(item.followUp.day).map { .day($0, in: school.calendar) } ?? .text(item.followUp.day)
@@ -161,9 +159,9 @@ extension ConversationService {
                 return reply("staff.weekly_summary", ["count": .number(open.count), "items": .text(lines.joined(separator: "\n"))], language: language)
             }
         case ReceptionPlanner.invite, ReceptionPlanner.nudge, ReceptionPlanner.reminder, ReceptionPlanner.change, ReceptionPlanner.after:
-            return try receptionOutcome(of: job, now: now, tx: tx, encoder: encoder, report: &report)
+            return try receptionOutcome(of: job, now: now, tx: tx, report: &report)
         case AgreementPlanner.written, AgreementPlanner.followUp, AgreementPlanner.checkIn, AgreementPlanner.lookBack:
-            return try agreementOutcome(of: job, now: now, tx: tx, encoder: encoder, report: &report)
+            return try agreementOutcome(of: job, now: now, tx: tx, report: &report)
         case BuddyJobs.expire, BuddyJobs.checkIn:
             return try buddyOutcome(of: job, now: now, tx: tx, report: &report)
         default:
@@ -173,11 +171,11 @@ extension ConversationService {
 
     /// Queues `message` for every contact of the teacher that can be reached and did not say "stop". Teachers have no
     /// weekly limit: these messages are part of their work.
-    func send(toTeacher teacher: String, now: Date, tx: Transaction, encoder: JSONEncoder, report: inout JobReport,
+    func send(toTeacher teacher: String, now: Date, tx: Transaction, report: inout JobReport,
               message: (String) throws -> OutboundMessage) throws -> JobOutcome {
         var sent = 0
         for contact in try tx.contacts(teacher: teacher) where contact.receivesMessages {
-            if let recipient = try queue(try message(language(of: contact)), to: contact, unprompted: true, encoder: encoder, tx: tx, now: now) {
+            if let recipient = try queue(try message(language(of: contact)), to: contact, unprompted: true, tx: tx, now: now) {
                 report.recipients.insert(recipient)
                 sent += 1
             }
@@ -187,7 +185,7 @@ extension ConversationService {
 
     /// Queues `message` for the household's chat (the one it last wrote from, if it did not say "stop") when (if
     /// `capped`) it is under the weekly cap. When the cap holds everyone back, the job waits until it lets the first one through.
-    func send(to household: Int64, job: JobRecord, now: Date, tx: Transaction, encoder: JSONEncoder, report: inout JobReport,
+    func send(to household: Int64, job: JobRecord, now: Date, tx: Transaction, report: inout JobReport,
               capped: Bool = true, message: (String) throws -> OutboundMessage) throws -> JobOutcome {
         let policy = school.unprompted
         let week: TimeInterval = 7 * 24 * 3600
@@ -200,7 +198,7 @@ extension ConversationService {
                 if policy.perWeek > 0 { capFreesAt.append(recent[recent.count - policy.perWeek].addingTimeInterval(week)) }
                 continue
             }
-            if let recipient = try queue(try message(language(of: contact)), to: contact, unprompted: true, encoder: encoder, tx: tx, now: now) {
+            if let recipient = try queue(try message(language(of: contact)), to: contact, unprompted: true, tx: tx, now: now) {
                 report.recipients.insert(recipient)
                 sent += 1
             }
