@@ -1,4 +1,5 @@
 import Monitoring
+import SamenspraakCore
 import Storage
 
 /// Why a platform did not take a message, sorted by what the outbox sender should do about it.
@@ -42,13 +43,14 @@ public enum DeliveryOutcome: Sendable, Equatable {
     /// Accepted by the platform, which gave the message this id; `template` when it went as an approved template.
     case sent(platformMessageID: String, template: String? = nil)
     case failed(DeliveryFailure)
-    /// The row's payload is not an `OutboundMessage`.
+    /// The row's payload is not an `OutboundMessage` (found by the sender; a transport is not asked).
     case unreadable
 }
 
 /// One platform's way of sending a row; the `OutboxSender` does the claiming, ordering, pacing and retrying.
 public protocol OutboxTransport: Sendable {
-    func send(_ row: OutboxRecord) async -> DeliveryOutcome
+    /// `message`: the row's payload, read once by the sender (or known already, for a reply sent at once).
+    func send(_ row: OutboxRecord, _ message: OutboundMessage) async -> DeliveryOutcome
     /// Whether the platform takes a row at most once however often it is sent (an idempotency key made of the row):
     /// then a row a crash interrupted is sent again rather than failed.
     static var isIdempotent: Bool { get }

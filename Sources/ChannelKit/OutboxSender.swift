@@ -62,9 +62,9 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
     /// records how it went: a parent's answer does not wait for the next pass of a lane. A failure is recorded as the
     /// lanes record it, so a retry goes through them.
     public func sendReplies(of outcome: ConversationService.Outcome) async {
-        guard case .handled(_, _, _, _, let rows) = outcome, !rows.isEmpty else { return }
+        guard case .handled(_, _, _, _, let replies) = outcome, !replies.isEmpty else { return }
         // Not cancelled half-way: what went out must be recorded.
-        await Task { await sendAndRecord(rows) }.value
+        await Task { await sendAndRecord(replies.map { ($0.row, $0.message) }) }.value
     }
 
     /// One lane: the rows of the chats whose contact id leaves `lane` when divided by the number of lanes, so a chat's
@@ -154,16 +154,19 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
             logger.error("rows could not be claimed", metadata: ["channel": "\(name)", "error": "\(error)"])
             return
         }
-        await sendAndRecord(rows.filter { $0.id.map(claimed.contains) ?? false })
+        await sendAndRecord(rows.filter { $0.id.map(claimed.contains) ?? false }.map { ($0, OutboundMessage(json: $0.payload)) })
     }
+
+    /// A claimed row and its payload as a message (nil: unreadable, failed without being tried).
+    typealias Outgoing = (row: OutboxRecord, message: OutboundMessage?)
 
     /// Sends claimed rows concurrently (paced), records every outcome in the next group commit, and holds each chat
     /// back for the interval between its messages.
-    func sendAndRecord(_ mine: [OutboxRecord]) async {
+    func sendAndRecord(_ mine: [Outgoing]) async {
         // One task per chat sends that chat's rows in order; after a failure the rest of the chat waits.
         var order: [String] = []
-        let byChat = Dictionary(grouping: mine) { row in row.address }
-        for row in mine where !order.contains(row.address) { order.append(row.address) }
+        let byChat = Dictionary(grouping: mine) { $0.row.address }
+        for (row, _) in mine where !order.contains(row.address) { order.append(row.address) }
         let outcomes = await withTaskGroup(of: [(OutboxRecord, Outcome)].self) { group in
             var inFlight = 0
             var results: [(OutboxRecord, Outcome)] = []
@@ -176,12 +179,16 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
                 for _ in chatRows { await pace.next() }
                 group.addTask {
                     var done: [(OutboxRecord, Outcome)] = []
-                    for row in chatRows {
+                    for (row, message) in chatRows {
                         guard done.allSatisfy({ $0.1.isSent }) else {  // a closure: this key path was built anew at every send
                             done.append((row, .heldBack))
                             continue
                         }
-                        done.append((row, .delivered(await transport.send(row))))
+                        guard let message else {
+                            done.append((row, .delivered(.unreadable)))
+                            continue
+                        }
+                        done.append((row, .delivered(await transport.send(row, message))))
                     }
                     return done
                 }

@@ -63,7 +63,7 @@ public final class ConversationService: Sendable {
         /// `plannedJobs` when it planned a reminder (the scheduler may have to wake sooner) or queued a buddy's message for
         /// translation (the relay loop may have work).
         /// `claimed`: the replies among them the step claimed for its caller to send (`ClaimedReplies`).
-        case handled(contactID: Int64, outboxIDs: [Int64], notified: [Recipient], plannedJobs: Bool = false, claimed: [OutboxRecord] = [])
+        case handled(contactID: Int64, outboxIDs: [Int64], notified: [Recipient], plannedJobs: Bool = false, claimed: [ClaimedReply] = [])
         /// The same platform message was handled before; nothing was done again.
         case duplicate
         /// The sender is not bound to a household or teacher and gave no valid invite code.
@@ -74,6 +74,12 @@ public final class ConversationService: Sendable {
     /// once (`OutboxSender.sendReplies`) instead of leaving them to the channel's sender: none, the first (a chat may
     /// get one message at a time), or all.
     public enum ClaimedReplies: Sendable { case none, first, all }
+
+    /// A reply the step claimed, with its message: sent at once, it is not read back from the row.
+    public struct ClaimedReply: Sendable, Equatable {
+        public let row: OutboxRecord
+        public let message: OutboundMessage
+    }
 
     /// Handles one inbound event. `inviteCode` binds a new sender to a household or, with a staff invite, to a teacher
     /// (web chat link, Telegram deep link). `logger` is the request's (with its id), when there is one.
@@ -202,13 +208,13 @@ public final class ConversationService: Sendable {
         let claimable = try claiming == .none || replies.isEmpty || tx.hasUnsentOutbox(channel: contact.channel, address: contact.address) ? 0
             : claiming == .first ? 1 : replies.count
         var outboxIDs: [Int64] = []
-        var claimed: [OutboxRecord] = []
+        var claimed: [ClaimedReply] = []
         for (index, reply) in replies.enumerated() {
             let payload = reply.json
             if index < claimable {
                 let row = try tx.enqueueClaimed(contactID: contactID, channel: contact.channel, address: contact.address, payload: payload,
                                                 instance: database.leases.instance, at: now)
-                claimed.append(row)
+                claimed.append(ClaimedReply(row: row, message: reply))
                 outboxIDs.append(row.id!)
             } else {
                 outboxIDs.append(try tx.enqueue(contactID: contactID, channel: contact.channel, address: contact.address, payload: payload, at: now))

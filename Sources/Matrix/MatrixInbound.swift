@@ -54,7 +54,7 @@ public struct MatrixInbound: Sendable {
             if text.trimmingCharacters(in: .whitespacesAndNewlines).typedNumber != nil {
                 // A number typed after an unprompted message (a reminder's options) picks its command choice.
                 let last = try await service.database.read { try $0.lastSentOutbox(channel: Self.channel, address: message.room) }
-                if let last, let sent = try? JSONDecoder().decode(OutboundMessage.self, from: Data(last.payload.utf8)),
+                if let last, let sent = OutboundMessage(json: last.payload),
                    let choice = NumberedChoices.commandChoice(typed: text, after: sent) {
                     return .choice(choice)
                 }

@@ -30,8 +30,8 @@ struct MatrixTransport: OutboxTransport {
 
     static var isIdempotent: Bool { true }
 
-    func send(_ row: OutboxRecord) async -> DeliveryOutcome {
-        guard let id = row.id, let message = try? JSONDecoder().decode(OutboundMessage.self, from: Data(row.payload.utf8)) else { return .unreadable }
+    func send(_ row: OutboxRecord, _ message: OutboundMessage) async -> DeliveryOutcome {
+        guard let id = row.id else { return .unreadable }
         do {
             var eventID = ""
             for (index, content) in MatrixRendering.contents(for: message).enumerated() {

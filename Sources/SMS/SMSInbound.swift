@@ -93,7 +93,7 @@ public struct SMSInbound: Sendable {
         if message.mediaCount > 0 { return .content(.unsupported) }
         if message.body.trimmingCharacters(in: .whitespacesAndNewlines).typedNumber != nil {
             let last = try await service.database.read { try $0.lastSentOutbox(channel: Self.channel, address: message.from) }
-            if let last, let sent = try? JSONDecoder().decode(OutboundMessage.self, from: Data(last.payload.utf8)),
+            if let last, let sent = OutboundMessage(json: last.payload),
                let choice = SMSRendering.commandChoice(typed: message.body, after: sent) {
                 return .content(.choice(choice))
             }

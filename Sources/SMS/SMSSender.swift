@@ -27,8 +27,7 @@ struct SMSTransport: OutboxTransport {
     let api: TwilioClient
     let logger: Logger
 
-    func send(_ row: OutboxRecord) async -> DeliveryOutcome {
-        guard let message = try? JSONDecoder().decode(OutboundMessage.self, from: Data(row.payload.utf8)) else { return .unreadable }
+    func send(_ row: OutboxRecord, _ message: OutboundMessage) async -> DeliveryOutcome {
         do {
             var sid = ""
             for body in SMSRendering.bodies(for: message) {

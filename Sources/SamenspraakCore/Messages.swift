@@ -71,6 +71,12 @@ extension OutboundMessage {
         let choices = choices.map { #"{"id":\#($0.id.jsonQuoted),"label":\#($0.label.jsonQuoted)}"# }.joined(separator: ",")
         return #"{"text":\#(text.jsonQuoted),"choices":[\#(choices)],"language":\#(language.jsonQuoted),"rightToLeft":\#(rightToLeft)}"#
     }
+
+    /// A stored message back; nil when `json` is not one.
+    public init?(json: String) {
+        guard let message = try? JSONDecoder().decode(Self.self, from: Data(json.utf8)) else { return nil }
+        self = message
+    }
 }
 
 /// Longest inbound text accepted; longer messages get a friendly "too long" reply.

@@ -31,8 +31,7 @@ public struct TelegramSender: Sendable {
 struct TelegramTransport: OutboxTransport {
     let api: BotAPIClient
 
-    func send(_ row: OutboxRecord) async -> DeliveryOutcome {
-        guard let message = try? JSONDecoder().decode(OutboundMessage.self, from: Data(row.payload.utf8)) else { return .unreadable }
+    func send(_ row: OutboxRecord, _ message: OutboundMessage) async -> DeliveryOutcome {
         let parts = TelegramKeyboard.parts(of: message.text)
         do {
             var sentID: Int64 = 0

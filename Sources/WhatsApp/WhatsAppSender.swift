@@ -41,8 +41,7 @@ struct WhatsAppTransport: OutboxTransport {
         return now.timeIntervalSince(lastInbound) < window
     }
 
-    func send(_ row: OutboxRecord) async -> DeliveryOutcome {
-        guard let message = try? JSONDecoder().decode(OutboundMessage.self, from: Data(row.payload.utf8)) else { return .unreadable }
+    func send(_ row: OutboxRecord, _ message: OutboundMessage) async -> DeliveryOutcome {
         if row.templateRequired { return await sendTemplate(message, to: row.address) }
         if row.unprompted {
             let contact: ContactRecord?

@@ -134,6 +134,30 @@ import TestSupport
     }
 }
 
+extension TelegramChannelTests {
+    /// A row whose payload is not a message (written by hand, or by a broken version) fails for staff to see, without a
+    /// request to Telegram; the chat's next message still goes out.
+    @Test func anUnreadableRowFailsWithoutReachingTelegram() async throws {
+        try await withTelegram { school, fake, parent in
+            parent.send(text: "/start \(InviteCode.display(try school.household().code))", command: true)
+            _ = try await parent.waitForMessage { $0.buttons.contains { $0.label == "Nederlands" } }
+            let address = String(parent.chatID)
+            let sentBefore = fake.sent.count
+            let broken = try school.runtime.database.writeNow { tx in
+                let contact = try #require(try tx.contact(channel: "telegram", address: address))
+                let broken = try tx.enqueue(contactID: contact.id!, channel: "telegram", address: address, payload: "{\"text\":", at: Date())
+                _ = try tx.enqueue(contactID: contact.id!, channel: "telegram", address: address,
+                                   payload: OutboundMessage(text: "Tot morgen", language: "nl").json, at: Date())
+                return broken
+            }
+            _ = try await parent.waitForMessage { $0.text == "Tot morgen" }
+            let row = try #require(try school.runtime.database.readNow { try $0.outbox(channel: "telegram", address: address, after: 0) }.first { $0.id == broken })
+            #expect(row.status == "failed" && row.lastError == "unreadable payload")
+            #expect(fake.sent.count == sentBefore + 1, "only the readable one was sent")
+        }
+    }
+}
+
 // MARK: - Harness
 
 /// Runs the fake Bot API, the daemon's poller and sender (its lanes only if `runningLanes`) and a parent's chat for the
