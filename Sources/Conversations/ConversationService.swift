@@ -102,8 +102,16 @@ public final class ConversationService: Sendable {
         monitoring.received(on: event.channel)
         let started = ContinuousClock.now
         let now = clock.now()
-        let outcome = try await committer.perform { [self] tx in
+        let once: @Sendable (Transaction) throws -> Outcome = { [self] tx in
             try step(event, inviteCode: inviteCode, now: now, tx: tx, logger: logger, isStart: isStart, quiet: quiet, claiming: claiming)
+        }
+        let outcome: Outcome
+        do {
+            outcome = try await committer.perform(once)
+        } catch SQLConstraintError.unique(table: "contact"?, _, _) {
+            // Another daemon on the same database bound this new chat at the same moment and committed first (the chat
+            // was opened twice at once, or an update was delivered to both): it is bound now, so once more.
+            outcome = try await committer.perform(once)
         }
         await announce(outcome, to: event)
         let took = ContinuousClock.now - started
