@@ -45,7 +45,7 @@ let package = Package(
         ),
         .target(
             name: "Storage",
-            dependencies: ["SamenspraakCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["SamenspraakCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")],
             swiftSettings: settings
         ),
         // The same schema on PostgreSQL, for a school board's instances sharing one database server.

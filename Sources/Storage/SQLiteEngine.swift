@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The embedded default: one SQLite file through GRDB, in WAL mode with `synchronous=FULL`, so a committed step
 /// survives a power cut. SQLite has one writer at a time; readers read the last commit meanwhile.
@@ -104,7 +105,14 @@ final class GRDBConnection: SQLConnection {
     }
 
     func execute(_ sql: String, _ arguments: [SQLValue]) throws -> Int {
-        try translatingConstraints { try db.cachedStatement(sql: sql).execute(arguments: Self.arguments(arguments)) }
+        try translatingConstraints {
+            let statement = try db.cachedStatement(sql: sql)
+            if runsDirectly(sql) {
+                try DirectStatement.run(statement, arguments, in: db) { _ in }
+            } else {
+                try statement.execute(arguments: Self.arguments(arguments))
+            }
+        }
         return db.changesCount
     }
 
@@ -113,12 +121,23 @@ final class GRDBConnection: SQLConnection {
             let statement = try db.cachedStatement(sql: sql)
             let columns = columns.columns(of: sql, count: statement.columnCount) { statement.columnNames }
             var rows: [SQLRow] = []
+            if runsDirectly(sql) {
+                try DirectStatement.run(statement, arguments, in: db) { row in rows.append(SQLRow(columns: columns, values: row)) }
+                return rows
+            }
             let cursor = try Row.fetchCursor(statement, arguments: Self.arguments(arguments))
             while let row = try cursor.next() {
                 rows.append(SQLRow(columns: columns, values: row.databaseValues.map(Self.value)))
             }
             return rows
         }
+    }
+
+    /// A query or a change of rows inside the transaction runs on SQLite's own interface (`DirectStatement`); the rest
+    /// goes through GRDB, which keeps track of what they do: schema changes, savepoints, and a transaction SQLite
+    /// rolled back by itself (after that the connection is out of its transaction, and GRDB refuses the statement).
+    private func runsDirectly(_ sql: String) -> Bool {
+        sqlite3_get_autocommit(db.sqliteConnection) == 0 && DirectStatement.changesRowsOnly(sql)
     }
 
     func savepoint<T>(_ body: () throws -> T) throws -> T {
