@@ -43,7 +43,10 @@ enum DirectStatement {
             keyword.unicodeScalars.append(character)
             if keyword.unicodeScalars.count > 6 { break }
         }
-        return ["SELECT", "INSERT", "UPDATE", "DELETE", "WITH"].contains(keyword.uppercased())
+        switch keyword.uppercased() {  // asked at every statement: no array of keywords made for it
+        case "SELECT", "INSERT", "UPDATE", "DELETE", "WITH": return true
+        default: return false
+        }
     }
 
     private static func bind(_ value: SQLValue, at index: Int32, of handle: OpaquePointer) -> Int32 {
