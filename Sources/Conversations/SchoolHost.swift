@@ -112,13 +112,13 @@ extension SchoolHost {
             }
         case "free_days":
             guard let child = try currentChild(session) else { return [] }
-            let slots = try freeSlots(for: child)
+            let starts = try freeSlotStarts(for: child)
             let siblings = try siblingTalks(excluding: child.id)
             let siblingDays = Set(siblings.map { dayKey($0.start) })
             var days: [(key: String, date: Date)] = []
-            for slot in slots {
-                let key = dayKey(slot.startsAt)
-                if days.last?.key != key { days.append((key, slot.startsAt)) }
+            for start in starts {
+                let key = dayKey(start)
+                if days.last?.key != key { days.append((key, start)) }
             }
             let ordered = days.filter { siblingDays.contains($0.key) } + days.filter { !siblingDays.contains($0.key) }
             let siblingName = siblings.first?.name ?? ""
@@ -129,7 +129,7 @@ extension SchoolHost {
             }
         case "free_times":
             guard let child = try currentChild(session), case .text(let day)? = session.vars["date"] else { return [] }
-            let slots = try freeSlots(for: child).filter { dayKey($0.startsAt) == day }
+            let slots = try freeSlots(for: child, on: day)
             let siblings = try siblingTalks(excluding: child.id)
             let infos = slots.compactMap { slot in slot.id.map { SlotInfo(id: $0, teacherID: slot.teacherID, start: slot.startsAt, end: slot.endsAt) } }
             let ordered = BookingRules.orderForSiblings(infos, siblingTalks: siblings.map { ($0.start, $0.end) })
@@ -328,9 +328,18 @@ extension SchoolHost {
         return booking
     }
 
-    func freeSlots(for child: ChildRecord) throws -> [SlotRecord] {
-        let teacherIDs = school.teachers(ofGroup: child.groupID).map(\.id)
-        return try tx.freeSlots(teacherIDs: teacherIDs, from: now.addingTimeInterval(BookingRules.minimumNotice))
+    /// When the free slots of the child's teachers start: what the days on offer are made of.
+    func freeSlotStarts(for child: ChildRecord) throws -> [Date] {
+        try tx.freeSlotStarts(teacherIDs: school.teachers(ofGroup: child.groupID).map(\.id), from: now.addingTimeInterval(BookingRules.minimumNotice))
+    }
+
+    /// The free slots of the child's teachers on `day` ("2026-09-14"); only that day's slots are read.
+    func freeSlots(for child: ChildRecord, on day: String) throws -> [SlotRecord] {
+        guard let schoolDay = SchoolDay(day) else { return [] }
+        let start = max(now.addingTimeInterval(BookingRules.minimumNotice), schoolDay.at(minuteOfDay: 0, in: school.calendar))
+        let end = schoolDay.adding(days: 1).at(minuteOfDay: 0, in: school.calendar)
+        return try tx.freeSlots(teacherIDs: school.teachers(ofGroup: child.groupID).map(\.id), from: start, until: end)
+            .filter { dayKey($0.startsAt) == day }
     }
 
     /// Talks already planned for this household's other children: the basis for back-to-back offers.

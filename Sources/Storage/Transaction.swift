@@ -297,6 +297,17 @@ public struct Transaction {
             """, teacherIDs + [from, until ?? Date.distantFuture], as: SlotRecord.self)
     }
 
+    /// When each of those slots starts, in time order: enough to offer days, without reading whole slots.
+    public func freeSlotStarts(teacherIDs: [String], from: Date) throws -> [Date] {
+        guard !teacherIDs.isEmpty else { return [] }
+        return try values("""
+            SELECT slot.startsAt FROM slot
+            WHERE slot.teacherID IN (\(placeholders(teacherIDs.count))) AND slot.active AND slot.startsAt >= ?
+              AND NOT EXISTS (SELECT 1 FROM booking WHERE booking.slotID = slot.id AND booking.cancelledAt IS NULL)
+            ORDER BY slot.startsAt
+            """, teacherIDs + [from], as: Date.self)
+    }
+
     public func slotCount() throws -> Int { try count("slot", where: "active") }
 
     // MARK: - Bookings
