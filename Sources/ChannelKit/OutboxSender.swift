@@ -15,8 +15,9 @@ import Synchronization
 /// database when another daemon finds its lease gone) such rows are marked failed ("may not have arrived") rather than
 /// sent again, because a chat message cannot be taken back: never twice beats maybe twice. A transport whose platform
 /// takes a row once however often it is sent (`isIdempotent`: Matrix's transaction ids) has them sent again instead.
-/// Daemons sharing a database each run a sender; a row is claimed by one of them (`Transaction.claimOutbox`). Pacing
-/// is per daemon.
+/// Daemons sharing a database each run a sender; a row is claimed by one of them (`Transaction.claimOutbox`). They
+/// share the overall limit (one bot, one limit): each paces itself to its part, counting the live daemons every few
+/// seconds. The interval between a chat's messages is kept per daemon.
 public struct OutboxSender<Transport: OutboxTransport>: Sendable {
     let channel: ChannelKind
     let transport: Transport
@@ -43,6 +44,7 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
     /// so one batch waiting for its slowest send or for its commit does not hold up the others.
     public func run() async {
         await settleInterruptedSends()
+        await shareThePace()
         await withTaskGroup(of: Void.self) { group in
             for lane in 0..<limits.lanes {
                 group.addTask { await run(lane: lane) }
@@ -73,12 +75,14 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
         let channelName = name
         let clock = ContinuousClock()
         let wakeKey = Wakeups.channelKey(channel)
-        // Daemons sharing the database look again now and then for one that died while sending (one lane does).
+        // Daemons sharing the database look again now and then for one that died while sending, and count each other
+        // to share the overall limit (one lane does).
         var nextSettling = clock.now + Self.settlingInterval
         let lanes = (lane, limits.lanes)
         while !Task.isCancelled {
             if lane == 0, service.database.leases.areShared, clock.now >= nextSettling {
                 await settleInterruptedSends()
+                await shareThePace()
                 nextSettling = clock.now + Self.settlingInterval
             }
             let seen = await service.wakeups.version(wakeKey)
@@ -131,6 +135,17 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
             }
         } catch {
             logger.error("could not check for interrupted messages", metadata: ["channel": "\(name)", "error": "\(error)"])
+        }
+    }
+
+    /// Paces this daemon to its part of the overall limit among the daemons sharing the database. Until it knows (or
+    /// when counting fails) it keeps the part it had: a daemon that joined is noticed within `settlingInterval`.
+    func shareThePace() async {
+        guard service.database.leases.areShared else { return }
+        do {
+            pace.share(among: try await service.database.leases.liveInstances())
+        } catch {
+            logger.error("could not count the daemons sharing the database", metadata: ["channel": "\(name)", "error": "\(error)"])
         }
     }
 
@@ -330,21 +345,40 @@ final class ChatPacing: Sendable {
 
 /// At most `perSecond` sends in any second, and a full stop while the platform says "too many requests", for all
 /// of a sender's lanes. Up to `perSecond` go at once when none went in the last second: a batch of replies is not
-/// spread out over the second.
+/// spread out over the second. Daemons sharing a bot each take their part of `perSecond` (`share(among:)`).
 final class Pace: Sendable {
     private struct Sends {
-        /// When each of the last `perSecond` sends goes, oldest at `oldest` (a ring).
+        /// When each of the last `limit` sends goes, oldest at `oldest` (a ring as long as the limit).
         var times: [ContinuousClock.Instant]
         var oldest = 0
         var pausedUntil: ContinuousClock.Instant
     }
 
     private let clock = ContinuousClock()
+    private let perSecond: Int
     private let sends: Mutex<Sends>
 
     init(perSecond: Int) {
         let now = clock.now
-        sends = Mutex(Sends(times: Array(repeating: now - .seconds(1), count: max(1, perSecond)), pausedUntil: now))
+        self.perSecond = max(1, perSecond)
+        sends = Mutex(Sends(times: Array(repeating: now - .seconds(1), count: self.perSecond), pausedUntil: now))
+    }
+
+    /// The sends allowed in any second now.
+    var limit: Int { sends.withLock { $0.times.count } }
+
+    /// Keeps to this daemon's part of the limit when `daemons` share it: rounded down, so together they stay within it
+    /// (but at least one a second each). The last sends still count against the new limit.
+    func share(among daemons: Int) {
+        let limit = max(1, perSecond / max(1, daemons))
+        let unused = clock.now - .seconds(1)
+        sends.withLock { sends in
+            guard limit != sends.times.count else { return }
+            let oldestFirst = Array(sends.times[sends.oldest...] + sends.times[..<sends.oldest])
+            sends.times = limit < oldestFirst.count
+                ? Array(oldestFirst.suffix(limit)) : Array(repeating: unused, count: limit - oldestFirst.count) + oldestFirst
+            sends.oldest = 0
+        }
     }
 
     /// Waits until one more send keeps within the limit; returns the moment it was given. The moment is taken before

@@ -37,6 +37,7 @@ final class PostgresLeases: Leases, Broadcasts {
         let connection = try connector.connectNow()
         do {
             guard try lock(instanceLease, on: connection).wait() else { throw PostgresLeaseRefused() }
+            try joinInstances(on: connection).wait()
         } catch {
             try? connection.close().wait()
             throw error
@@ -45,6 +46,8 @@ final class PostgresLeases: Leases, Broadcasts {
     }
 
     private var instanceLease: String { "instance:\(instance)" }
+    /// Held shared by every live instance: counting its holders counts the daemons.
+    private var instancesLease: String { "instances" }
 
     func acquire(_ name: String) async throws -> Bool {
         guard !state.value.held.contains(name) else { return false }
@@ -69,6 +72,22 @@ final class PostgresLeases: Leases, Broadcasts {
             guard try await lock("instance:\(instance)", on: connection).get() else { return true }
             _ = try await query("SELECT pg_advisory_unlock($1)", key("instance:\(instance)"), on: connection).get()
             return false
+        }
+    }
+
+    func liveInstances() async throws -> Int {
+        let key = UInt64(bitPattern: key(instancesLease))
+        var bindings = PostgresBindings()
+        bindings.append(Int64(key >> 32))
+        bindings.append(Int64(key & 0xffff_ffff))
+        return try await onLiveConnection { connection in
+            // An advisory lock on a 64-bit key shows in pg_locks as its two halves (classid, objid) with objsubid 1.
+            let result = try await query("""
+                SELECT count(*) FROM pg_locks
+                WHERE locktype = 'advisory' AND mode = 'ShareLock' AND granted AND objsubid = 1 AND classid::int8 = $1 AND objid::int8 = $2
+                  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                """, bindings, on: connection).get()
+            return max(1, try result.rows.first?.first?.decode(Int.self) ?? 1)
         }
     }
 
@@ -114,6 +133,7 @@ final class PostgresLeases: Leases, Broadcasts {
                         try? await connection.close().get()
                         throw PostgresLeaseRefused()
                     }
+                    try await self.joinInstances(on: connection).get()
                     return connection
                 }
             }
@@ -163,6 +183,11 @@ final class PostgresLeases: Leases, Broadcasts {
             guard let cell = result.rows.first?.first else { return false }
             return try cell.decode(Bool.self)
         }
+    }
+
+    /// Takes the lease every live instance holds shared (never refused: nobody holds it alone).
+    private func joinInstances(on connection: PostgresConnection) -> EventLoopFuture<Void> {
+        query("SELECT pg_advisory_lock_shared($1)", key(instancesLease), on: connection).map { _ in }
     }
 
     /// A statement that must be answered in `answerWithin`: a connection that does not answer has lost its locks

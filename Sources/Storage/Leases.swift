@@ -20,6 +20,9 @@ public protocol Leases: Sendable {
     /// Whether the process named `instance` is still alive (holds its instance lease).
     func isAlive(instance: String) async throws -> Bool
 
+    /// How many processes share the database now, this one included: they share a platform's overall rate limit.
+    func liveInstances() async throws -> Int
+
     /// Throws unless this process still holds `name`: the leases are lost with the database connection that held
     /// them, and the work done under them must then stop. (The next `acquire` connects again.)
     func confirm(_ name: String) async throws
@@ -37,6 +40,7 @@ public actor LocalLeases: Leases {
     public func release(_ name: String) { held.remove(name) }
     /// Only this process writes the file; whoever claimed a row before it started has died.
     public func isAlive(instance: String) -> Bool { instance == self.instance }
+    public func liveInstances() -> Int { 1 }
     public func confirm(_ name: String) {}
 }
 

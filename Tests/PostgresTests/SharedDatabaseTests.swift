@@ -35,6 +35,24 @@ struct SharedDatabaseTests {
         }
     }
 
+    @Test func theDaemonsSharingADatabaseAreCounted() async throws {
+        try await withTwoDaemons { first, second in
+            #expect(try await first.leases.liveInstances() == 2)
+            #expect(try await second.leases.liveInstances() == 2)
+            try await withTwoDaemons { _, _ in
+                let counted = try await first.leases.liveInstances()
+                #expect(counted == 2, "another school's daemons do not count")
+            }
+            // The second's leases connection dies: it no longer counts; once it connects again it does.
+            try await terminateLeases(of: second)
+            #expect(try await count(of: first, becomes: 1))
+            for _ in 0..<3 where (try? await second.leases.acquire("matrix")) == nil {}   // the first try may meet the dead connection
+            #expect(try await count(of: first, becomes: 2))
+            try second.close()
+            #expect(try await count(of: first, becomes: 1))
+        }
+    }
+
     @Test func twoSchoolsOnOneServerHaveLeasesOfTheirOwn() async throws {
         try await withTwoDaemons { klimop, _ in
             try await withTwoDaemons { zonnebloem, _ in
@@ -135,6 +153,15 @@ struct SharedDatabaseTests {
     private func isGone(_ first: AppDatabase, to second: AppDatabase) async throws -> Bool {
         for _ in 0..<50 {
             if try await !second.leases.isAlive(instance: first.leases.instance) { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+
+    /// Whether `database` counts `live` daemons within five seconds (a closed connection's locks go a moment later).
+    private func count(of database: AppDatabase, becomes live: Int) async throws -> Bool {
+        for _ in 0..<50 {
+            if try await database.leases.liveInstances() == live { return true }
             try await Task.sleep(for: .milliseconds(100))
         }
         return false

@@ -47,4 +47,24 @@ import Testing
         #expect(clock.now - start >= .milliseconds(300))
         #expect(!pace.isPaused)
     }
+
+    @Test func daemonsSharingABotEachKeepToTheirPart() async {
+        let pace = Pace(perSecond: 10)
+        pace.share(among: 3)
+        #expect(pace.limit == 3, "rounded down: together nine, within ten")
+        var moments: [ContinuousClock.Instant] = []
+        for _ in 0..<6 { moments.append(await pace.next()) }
+        for index in 3..<moments.count {
+            #expect(moments[index] - moments[index - 3] >= .seconds(1), "send \(index) came within a second of the three before it")
+        }
+        // The other daemons are gone: the whole limit again, the last sends still counting against it.
+        pace.share(among: 1)
+        #expect(pace.limit == 10)
+        for _ in 0..<8 { moments.append(await pace.next()) }
+        for index in 10..<moments.count {
+            #expect(moments[index] - moments[index - 10] >= .seconds(1), "send \(index) came within a second of the ten before it")
+        }
+        pace.share(among: 50)
+        #expect(pace.limit == 1, "at least one a second each")
+    }
 }
