@@ -54,8 +54,12 @@ public protocol OutboxTransport: Sendable {
     /// Whether the platform takes a row at most once however often it is sent (an idempotency key made of the row):
     /// then a row a crash interrupted is sent again rather than failed.
     static var isIdempotent: Bool { get }
+    /// Whether the platform reports a message's fate in callbacks of its own (WhatsApp's statuses, Twilio's status
+    /// callback), which may come before the send's answer and then wait for the row (`earlyDeliveryReport`).
+    static var reportsDelivery: Bool { get }
 }
 
 extension OutboxTransport {
     public static var isIdempotent: Bool { false }
+    public static var reportsDelivery: Bool { false }
 }

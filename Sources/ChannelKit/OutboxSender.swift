@@ -255,7 +255,7 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
         let attempts = row.attempts + 1
         switch outcome {
         case .delivered(.sent(let messageID, let template)):
-            try tx.markOutboxSent(id: id, platformMessageID: messageID, template: template, at: now)
+            try tx.markOutboxSent(id: id, platformMessageID: messageID, template: template, reportsMayWait: Transport.reportsDelivery, at: now)
         case .delivered(.unreadable):
             try tx.failOutbox(id: id, error: "unreadable payload")
         case .heldBack:

@@ -27,6 +27,8 @@ struct SMSTransport: OutboxTransport {
     let api: TwilioClient
     let logger: Logger
 
+    static var reportsDelivery: Bool { true }
+
     func send(_ row: OutboxRecord, _ message: OutboundMessage) async -> DeliveryOutcome {
         do {
             var sid = ""

@@ -588,12 +588,13 @@ public struct Transaction {
     }
 
     /// `template`: the template it went as (WhatsApp outside the 24-hour window).
-    /// Reports the platform sent on this id before it was recorded are applied now.
-    public func markOutboxSent(id: Int64, platformMessageID: String?, template: String? = nil, at now: Date) throws {
+    /// Reports the platform sent on this id before it was recorded are applied now (unless `reportsMayWait` is false: a
+    /// platform without delivery callbacks, which has none waiting).
+    public func markOutboxSent(id: Int64, platformMessageID: String?, template: String? = nil, reportsMayWait: Bool = true, at now: Date) throws {
         try execute("""
             UPDATE outbox SET status = 'sent', sentAt = ?, platformMessageID = ?, lastError = NULL, sentAsTemplate = ?, templateRequired = FALSE WHERE id = ?
             """, [now, platformMessageID, template, id])
-        guard let platformMessageID else { return }
+        guard reportsMayWait, let platformMessageID else { return }
         let early = try rows("""
             DELETE FROM earlyDeliveryReport WHERE platformMessageID = ? AND channel = (SELECT channel FROM outbox WHERE id = ?) RETURNING channel, kind, detail
             """, [platformMessageID, id])

@@ -32,6 +32,8 @@ struct WhatsAppTransport: OutboxTransport {
     let templates: [String: WhatsAppTemplate]
     let logger: Logger
 
+    static var reportsDelivery: Bool { true }
+
     /// WhatsApp counts 24 hours from the person's message; we count from when we stored it, a little later, so a
     /// margin keeps us inside.
     static let window: TimeInterval = 24 * 3600 - 10 * 60
