@@ -17,7 +17,8 @@ import Synchronization
 /// takes a row once however often it is sent (`isIdempotent`: Matrix's transaction ids) has them sent again instead.
 /// Daemons sharing a database each run a sender; a row is claimed by one of them (`Transaction.claimOutbox`). They
 /// share the overall limit (one bot, one limit): each paces itself to its part, counting the live daemons every few
-/// seconds. The interval between a chat's messages is kept per daemon.
+/// seconds. A lane also leaves a chat alone for the interval after any daemon's last message to it (known from the
+/// rows); a reply sent at once from a step is held only by this daemon's own per-chat pacing.
 public struct OutboxSender<Transport: OutboxTransport>: Sendable {
     let channel: ChannelKind
     let transport: Transport
@@ -89,8 +90,12 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
             var nextWake = clock.now + .seconds(1)
             do {
                 let now = Date()
+                // Another daemon's last message to a chat is known only from its row.
+                let sentSince = service.database.leases.areShared && limits.perChatInterval > .zero ? now.addingTimeInterval(-limits.perChatInterval.seconds) : nil
                 // Rows come in order; with pacing per chat only each chat's oldest goes in this pass.
-                let due = try await service.database.read { try $0.dueOutbox(channel: channelName, now: now, limit: limits.batchSize, lane: lanes) }
+                let due = try await service.database.read {
+                    try $0.dueOutbox(channel: channelName, now: now, limit: limits.batchSize, lane: lanes, sentSince: sentSince)
+                }
                 var ready: [OutboxRecord] = []
                 var inThisPass = Set<String>()
                 for row in due {

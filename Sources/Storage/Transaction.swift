@@ -542,16 +542,23 @@ public struct Transaction {
 
     /// Messages of `channel` that are due for sending, oldest first; a message waiting for a retry (or being
     /// sent) holds back the later ones to the same address, so a parent never reads them out of order. `lane`: only
-    /// the messages to contacts whose id leaves `index` when divided by `of` (one of a sender's lanes).
-    public func dueOutbox(channel: String, now: Date, limit: Int, lane: (index: Int, of: Int) = (0, 1)) throws -> [OutboxRecord] {
-        try records("""
+    /// the messages to contacts whose id leaves `index` when divided by `of` (one of a sender's lanes). `sentSince`:
+    /// not to an address that got a message after that moment, whichever daemon sent it (daemons sharing a database
+    /// keep the interval between a chat's messages together).
+    public func dueOutbox(channel: String, now: Date, limit: Int, lane: (index: Int, of: Int) = (0, 1), sentSince: Date? = nil) throws -> [OutboxRecord] {
+        let recentlySent = sentSince == nil ? "" : """
+
+              AND NOT EXISTS (SELECT 1 FROM outbox AS recent WHERE recent.channel = outbox.channel AND recent.address = outbox.address
+                              AND recent.status = 'sent' AND recent.sentAt > ?)
+            """
+        return try records("""
             SELECT * FROM outbox WHERE status = 'pending' AND channel = ? AND (nextAttemptAt IS NULL OR nextAttemptAt <= ?)
               AND contactID % ? = ?
               AND NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.channel = outbox.channel AND earlier.address = outbox.address
                               AND earlier.id < outbox.id
-                              AND (earlier.status = 'sending' OR (earlier.status = 'pending' AND earlier.nextAttemptAt > ?)))
+                              AND (earlier.status = 'sending' OR (earlier.status = 'pending' AND earlier.nextAttemptAt > ?)))\(recentlySent)
             ORDER BY unprompted, id LIMIT ?
-            """, [channel, now, lane.of, lane.index, now, limit], as: OutboxRecord.self)
+            """, [channel, now, lane.of, lane.index, now] + (sentSince.map { [$0] } ?? []) + [limit], as: OutboxRecord.self)
     }
 
     /// The instances that hold rows of `channel` claimed for sending ("" for rows claimed before instances had names).
