@@ -14,7 +14,6 @@ public final class PostgresEngine: DatabaseEngine {
     /// Async writes wait here rather than on the lock, so waiting writes hold one thread, not one each.
     private let writerQueue = DispatchQueue(label: "samenspraak.postgres.writer")
     private let readers: PostgresReaderPool
-    private let readerQueue = DispatchQueue(label: "samenspraak.postgres.readers", attributes: .concurrent)
     private let connector: PostgresConnector
     private let state = PostgresLocked(false)   // closed
     /// Advisory locks, on a connection of their own (`PostgresLeases`).
@@ -75,7 +74,7 @@ public final class PostgresEngine: DatabaseEngine {
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
         let reader = try await readers.take()
         return try await withCheckedThrowingContinuation { continuation in
-            readerQueue.async {
+            reader.queue.async {
                 continuation.resume(with: Result { try self.reading(on: reader, body) })
                 self.readers.give(reader)
             }

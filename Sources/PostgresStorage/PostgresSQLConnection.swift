@@ -8,6 +8,9 @@ import Storage
 /// transaction at a time: the engine hands it out under a lock.
 final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
     private(set) var connection: PostgresConnection
+    /// Where a reader's async transactions run. A queue of its own, not a shared concurrent one: Dispatch gives a
+    /// concurrent queue about as many threads as the machine has cores, so blocked statements could hold the others up.
+    let queue = DispatchQueue(label: "samenspraak.postgres.connection")
     private let logger: Logger
     private let statements: PostgresStatementCache
     private var savepointDepth = 0
@@ -135,7 +138,9 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
         do {
             return try connection.query(query, logger: logger).wait()
         } catch let error as PSQLError {
-            throw Self.constraintError(error) ?? error
+            if let constraint = Self.constraintError(error) { throw constraint }
+            if let conflict = Self.conflict(error) { throw conflict }
+            throw error
         }
     }
 
@@ -178,6 +183,12 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
     static func constraintError(_ error: PSQLError) -> SQLConstraintError? {
         guard let info = error.serverInfo, info[.sqlState] == "23505" else { return nil }
         return .unique(table: info[.tableName], columns: keyColumns(info[.detail] ?? ""), message: info[.message] ?? "unique violation")
+    }
+
+    /// A deadlock's victim (40P01) or a serialisation failure (40001): worth running again.
+    static func conflict(_ error: PSQLError) -> SQLTransactionConflict? {
+        guard let info = error.serverInfo, let state = info[.sqlState], state == "40P01" || state == "40001" else { return nil }
+        return SQLTransactionConflict(message: info[.message] ?? "conflict with another transaction")
     }
 
     static func keyColumns(_ detail: String) -> [String] {

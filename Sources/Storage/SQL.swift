@@ -78,6 +78,15 @@ public enum SQLConstraintError: Error, CustomStringConvertible {
     }
 }
 
+/// The database gave up this statement to let another transaction go on (PostgreSQL's deadlock victim, or a
+/// serialisation failure): nothing of it was written, and the same work run again succeeds. Only where several
+/// transactions write at once (daemons sharing a PostgreSQL database); the group commit runs such a unit again.
+public struct SQLTransactionConflict: Error, CustomStringConvertible {
+    public let message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
+}
+
 // MARK: - Values in and out
 
 /// A Swift value that can be an argument.

@@ -1,7 +1,8 @@
 import Foundation
 import PostgresNIO
 @testable import PostgresStorage
-import Storage
+@testable import Storage
+import Synchronization
 import Testing
 
 /// Two daemons on one PostgreSQL schema, each with its own engine: a lease is held by one of them and taken over
@@ -136,6 +137,33 @@ struct SharedDatabaseTests {
         }
     }
 
+    /// Each daemon's step locks its own row first and then wants the other's: a deadlock. The server gives one of them
+    /// up; its group commit runs it again, and both steps count once.
+    @Test(.timeLimit(.minutes(1))) func aDeadlocksVictimRunsAgain() async throws {
+        try await withTwoDaemons { first, second in
+            try first.writeNow { tx in
+                _ = try tx.execute("CREATE TABLE counter (id BIGINT PRIMARY KEY, n BIGINT NOT NULL)")
+                _ = try tx.execute("INSERT INTO counter (id, n) VALUES (1, 0), (2, 0)")
+            }
+            let counts = StepCounts()
+            @Sendable func step(_ mine: Int64, then theirs: Int64) -> @Sendable (Transaction) throws -> Int64 {
+                { tx in
+                    counts.runs.add(1, ordering: .sequentiallyConsistent)
+                    _ = try tx.execute("UPDATE counter SET n = n + 1 WHERE id = ?", [mine])
+                    counts.holding.add(1, ordering: .sequentiallyConsistent)
+                    for _ in 0..<1_000 where counts.holding.load(ordering: .sequentiallyConsistent) < 2 { Thread.sleep(forTimeInterval: 0.02) }
+                    _ = try tx.execute("UPDATE counter SET n = n + 10 WHERE id = ?", [theirs])
+                    return mine
+                }
+            }
+            async let one = GroupCommitter(database: first).perform(step(1, then: 2))
+            async let two = GroupCommitter(database: second).perform(step(2, then: 1))
+            #expect(try await [one, two] == [1, 2])
+            #expect(counts.runs.load(ordering: .sequentiallyConsistent) == 3, "one gave way once and ran again")
+            #expect(try first.readNow { try $0.values("SELECT n FROM counter ORDER BY id", as: Int64.self) } == [11, 11], "each step counted once")
+        }
+    }
+
     /// Two engines ("daemons") on one fresh schema, closed and dropped afterwards.
     private func withTwoDaemons(_ body: (AppDatabase, AppDatabase) async throws -> Void) async throws {
         try await PostgresServer.withFreshSchema { location, _ in
@@ -187,4 +215,9 @@ private actor HeardKeys {
     private var heard: [String: Set<String>] = [:]
     func add(_ keys: Set<String>, by listener: String) { heard[listener, default: []].formUnion(keys) }
     func keys(by listener: String) -> Set<String> { heard[listener] ?? [] }
+}
+
+private final class StepCounts: Sendable {
+    let runs = Atomic(0)
+    let holding = Atomic(0)
 }
