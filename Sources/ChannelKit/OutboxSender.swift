@@ -17,8 +17,8 @@ import Synchronization
 /// takes a row once however often it is sent (`isIdempotent`: Matrix's transaction ids) has them sent again instead.
 /// Daemons sharing a database each run a sender; a row is claimed by one of them (`Transaction.claimOutbox`). They
 /// share the overall limit (one bot, one limit): each paces itself to its part, counting the live daemons every few
-/// seconds. A lane also leaves a chat alone for the interval after any daemon's last message to it (known from the
-/// rows); a reply sent at once from a step is held only by this daemon's own per-chat pacing.
+/// seconds. A chat's next message, from a lane or claimed by a step, waits for the interval after any daemon's last
+/// message to it (known from the rows).
 public struct OutboxSender<Transport: OutboxTransport>: Sendable {
     let channel: ChannelKind
     let transport: Transport
@@ -58,7 +58,7 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
     /// would wait that long), else the first (or all, without a wait between a chat's messages).
     public func claimableReplies(to address: String) -> ConversationService.ClaimedReplies {
         guard chats.isFree(address), !pace.isPaused else { return .none }
-        return limits.perChatInterval > .zero ? .first : .all
+        return limits.perChatInterval > .zero ? .first(interval: limits.perChatInterval) : .all
     }
 
     /// Sends the replies a step claimed (`ConversationService.ClaimedReplies`) at once, paced like the rest, and

@@ -71,9 +71,10 @@ public final class ConversationService: Sendable {
     }
 
     /// Which of a step's replies to its sender the step claims for sending in its own commit, for its caller to send at
-    /// once (`OutboxSender.sendReplies`) instead of leaving them to the channel's sender: none, the first (a chat may
-    /// get one message at a time), or all.
-    public enum ClaimedReplies: Sendable { case none, first, all }
+    /// once (`OutboxSender.sendReplies`) instead of leaving them to the channel's sender: none, all, or the first (a
+    /// chat gets one message per `interval`; where daemons share the database, none if any of them sent it one less
+    /// than that ago, which only the rows tell).
+    public enum ClaimedReplies: Sendable, Equatable { case none, all, first(interval: Duration) }
 
     /// A reply the step claimed, with its message: sent at once, it is not read back from the row.
     public struct ClaimedReply: Sendable, Equatable {
@@ -213,8 +214,17 @@ public final class ConversationService: Sendable {
         }
         if quiet { replies = [] }
         // Claimed only when nothing else waits for this chat: a chat's messages go in order.
-        let claimable = try claiming == .none || replies.isEmpty || tx.hasUnsentOutbox(channel: contact.channel, address: contact.address) ? 0
-            : claiming == .first ? 1 : replies.count
+        var claimable = 0
+        if claiming != .none, !replies.isEmpty, try !tx.hasUnsentOutbox(channel: contact.channel, address: contact.address) {
+            switch claiming {
+            case .first(let interval):
+                // Sends are recorded at the wall clock's time, so that is the clock to compare with.
+                let sentSince = Date().addingTimeInterval(-interval.inMilliseconds / 1000)
+                if try !database.leases.areShared || !tx.hasSentOutbox(channel: contact.channel, address: contact.address, since: sentSince) { claimable = 1 }
+            case .all: claimable = replies.count
+            case .none: break
+            }
+        }
         var outboxIDs: [Int64] = []
         var claimed: [ClaimedReply] = []
         for (index, reply) in replies.enumerated() {

@@ -438,6 +438,11 @@ public struct Transaction {
         try value("SELECT 1 \(Self.unsentOutbox) LIMIT 1", [channel, address], as: Int.self) != nil
     }
 
+    /// Whether a message went to this chat after `since` (whichever daemon sent it).
+    public func hasSentOutbox(channel: String, address: String, since: Date) throws -> Bool {
+        try value("SELECT 1 FROM outbox WHERE channel = ? AND address = ? AND status = 'sent' AND sentAt > ? LIMIT 1", [channel, address, since], as: Int.self) != nil
+    }
+
     /// Through the partial index `outbox_unsent`, so the question costs the same however long the chat's history.
     static let unsentOutbox = "FROM outbox WHERE channel = ? AND address = ? AND status IN ('pending', 'sending')"
 
