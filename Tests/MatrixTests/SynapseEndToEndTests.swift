@@ -25,7 +25,8 @@ enum Synapse {
     static func running<T: Sendable>(_ body: (_ port: Int) async throws -> T) async throws -> T {
         guard let python else { throw SynapseError.notInstalled }
         let folder = TemporaryDirectory()
-        let port = Int.random(in: 20_000..<40_000)
+        // Below Linux's ephemeral ports (32,768 and up), which the suite's own outgoing connections may be holding.
+        let port = Int.random(in: 20_000..<32_000)
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/bin/bash")
         server.arguments = [script, python, folder.path("synapse"), "\(port)"]
