@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Logging
+import SamenspraakCore
 import Translation
 
 /// A translation provider for the free text teachers and parents write: which one, at what address, its key (a
@@ -30,8 +31,7 @@ public struct TranslationSettings: Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        let (seconds, attoseconds) = timeout.components
-        let waits = "waits \(seconds * 1000 + attoseconds / 1_000_000_000_000_000) ms"
+        let waits = "waits \(timeout.wholeMilliseconds) ms"
         return switch provider {
         case .libreTranslate(let url, let key): "LibreTranslate at \(url), \(waits)\(key == nil ? "" : " (key hidden)")"
         case .deepL(let key, let url): "DeepL at \(url ?? DeepLClient.defaultURL(forKey: key)), \(waits) (key hidden)"

@@ -91,7 +91,7 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
             do {
                 let now = Date()
                 // Another daemon's last message to a chat is known only from its row.
-                let sentSince = service.database.leases.areShared && limits.perChatInterval > .zero ? now.addingTimeInterval(-limits.perChatInterval.seconds) : nil
+                let sentSince = service.database.leases.areShared && limits.perChatInterval > .zero ? now.addingTimeInterval(-limits.perChatInterval.inSeconds) : nil
                 // Rows come in order; with pacing per chat only each chat's oldest goes in this pass.
                 let due = try await service.database.read {
                     try $0.dueOutbox(channel: channelName, now: now, limit: limits.batchSize, lane: lanes, sentSince: sentSince)
@@ -269,7 +269,7 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
             switch error {
             case .rateLimited:
                 let wait = retryDelay(after: outcome, attempts: attempts)
-                try tx.retryOutbox(id: id, at: now.addingTimeInterval(wait.seconds), error: error.description)
+                try tx.retryOutbox(id: id, at: now.addingTimeInterval(wait.inSeconds), error: error.description)
             case .blocked:
                 try tx.markUnreachable(channel: name, address: row.address, at: now)
                 try service.reachabilityChanged(channel: channel, address: row.address, tx: tx, now: now)
@@ -280,7 +280,7 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
                 if attempts >= limits.maximumAttempts {
                     try tx.failOutbox(id: id, error: "gave up after \(attempts) attempts: \(error)")
                 } else {
-                    try tx.retryOutbox(id: id, at: now.addingTimeInterval(retryDelay(after: outcome, attempts: attempts).seconds), error: error.description)
+                    try tx.retryOutbox(id: id, at: now.addingTimeInterval(retryDelay(after: outcome, attempts: attempts).inSeconds), error: error.description)
                 }
             }
         }
@@ -404,11 +404,4 @@ final class Pace: Sendable {
 
     /// Whether the platform's "too many requests" still holds every send back.
     var isPaused: Bool { sends.withLock { $0.pausedUntil > clock.now } }
-}
-
-extension Duration {
-    var seconds: TimeInterval {
-        let (seconds, attoseconds) = components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
-    }
 }

@@ -219,7 +219,7 @@ public final class ConversationService: Sendable {
             switch claiming {
             case .first(let interval):
                 // Sends are recorded at the wall clock's time, so that is the clock to compare with.
-                let sentSince = Date().addingTimeInterval(-interval.inMilliseconds / 1000)
+                let sentSince = Date().addingTimeInterval(-interval.inSeconds)
                 if try !database.leases.areShared || !tx.hasSentOutbox(channel: contact.channel, address: contact.address, since: sentSince) { claimable = 1 }
             case .all: claimable = replies.count
             case .none: break

@@ -1,6 +1,6 @@
 import Hummingbird
 import Logging
-import Monitoring
+import SamenspraakCore
 
 /// One log line per request, on the request's logger (so with Hummingbird's `hb.request.id`, which the web chat
 /// also hands to the conversation step): method, the matched route's pattern, status and duration. Never the path

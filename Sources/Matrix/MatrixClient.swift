@@ -3,6 +3,7 @@ import ChannelKit
 import Foundation
 import NIOCore
 import NIOHTTP1
+import SamenspraakCore
 
 /// What went wrong with a client-server API call, sorted by what the caller should do about it. Reasons carry the
 /// endpoint, the HTTP status and Matrix's errcode only: Matrix's own error texts can name rooms and users.
@@ -81,7 +82,7 @@ public final class MatrixClient: Sendable {
 
     /// `GET /sync`: waits up to `timeout` for anything after `since` (everything recent when nil).
     public func sync(since: String?, timeout: Duration, filter: String = MatrixClient.syncFilter) async throws -> SyncResponse {
-        var query = "timeout=\(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)&filter=\(Self.encode(filter))"
+        var query = "timeout=\(timeout.wholeMilliseconds)&filter=\(Self.encode(filter))"
         if let since { query += "&since=\(Self.encode(since))" }
         return try await call(.GET, "/_matrix/client/v3/sync?" + query, body: Optional<Empty>.none, what: "sync", wait: timeout + .seconds(15))
     }
@@ -190,7 +191,7 @@ public final class MatrixClient: Sendable {
         let response: HTTPClientResponse
         let bytes: ByteBuffer
         do {
-            response = try await http.execute(request, timeout: .milliseconds(Int64(wait.components.seconds * 1000)))
+            response = try await http.execute(request, timeout: .milliseconds(wait.wholeMilliseconds))
             bytes = try await response.body.collect(upTo: 32 * 1024 * 1024)
         } catch {
             // Network errors may name the host, never the path (room ids) or the token.

@@ -50,8 +50,7 @@ public final class Monitoring: Sendable {
 
     /// One conversation step (`ConversationService.handle`) took `duration`, from arrival to its replies committed.
     public func stepTook(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        stepDuration.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        stepDuration.recordNanoseconds(duration.wholeNanoseconds)
     }
 
     /// `count` messages were handed to `channel` (a platform send that succeeded, a web chat poll that fetched them).

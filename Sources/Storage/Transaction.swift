@@ -290,9 +290,7 @@ public struct Transaction {
     public func freeSlots(teacherIDs: [String], from: Date, until: Date? = nil) throws -> [SlotRecord] {
         guard !teacherIDs.isEmpty else { return [] }
         return try records("""
-            SELECT slot.* FROM slot
-            WHERE slot.teacherID IN (\(placeholders(teacherIDs.count))) AND slot.active AND slot.startsAt >= ? AND slot.startsAt < ?
-              AND NOT EXISTS (SELECT 1 FROM booking WHERE booking.slotID = slot.id AND booking.cancelledAt IS NULL)
+            SELECT slot.* \(freeSlot(teacherIDs.count)) AND slot.startsAt < ?
             ORDER BY slot.startsAt, slot.teacherID
             """, teacherIDs + [from, until ?? Date.distantFuture], as: SlotRecord.self)
     }
@@ -300,12 +298,15 @@ public struct Transaction {
     /// When each of those slots starts, in time order: enough to offer days, without reading whole slots.
     public func freeSlotStarts(teacherIDs: [String], from: Date) throws -> [Date] {
         guard !teacherIDs.isEmpty else { return [] }
-        return try values("""
-            SELECT slot.startsAt FROM slot
-            WHERE slot.teacherID IN (\(placeholders(teacherIDs.count))) AND slot.active AND slot.startsAt >= ?
-              AND NOT EXISTS (SELECT 1 FROM booking WHERE booking.slotID = slot.id AND booking.cancelledAt IS NULL)
-            ORDER BY slot.startsAt
-            """, teacherIDs + [from], as: Date.self)
+        return try values("SELECT slot.startsAt \(freeSlot(teacherIDs.count)) ORDER BY slot.startsAt", teacherIDs + [from], as: Date.self)
+    }
+
+    /// The free slots of `teachers` teachers (their ids the first arguments) starting at or after the next argument.
+    private func freeSlot(_ teachers: Int) -> String {
+        """
+        FROM slot WHERE slot.teacherID IN (\(placeholders(teachers))) AND slot.active AND slot.startsAt >= ?
+          AND NOT EXISTS (SELECT 1 FROM booking WHERE booking.slotID = slot.id AND booking.cancelledAt IS NULL)
+        """
     }
 
     public func slotCount() throws -> Int { try count("slot", where: "active") }
@@ -440,8 +441,11 @@ public struct Transaction {
 
     /// Whether a message went to this chat after `since` (whichever daemon sent it).
     public func hasSentOutbox(channel: String, address: String, since: Date) throws -> Bool {
-        try value("SELECT 1 FROM outbox WHERE channel = ? AND address = ? AND status = 'sent' AND sentAt > ? LIMIT 1", [channel, address, since], as: Int.self) != nil
+        try value("SELECT 1 FROM outbox AS recent WHERE recent.channel = ? AND recent.address = ? AND \(Self.sentAfter) LIMIT 1", [channel, address, since], as: Int.self) != nil
     }
+
+    /// `recent` (an outbox row) went out after the next argument.
+    static let sentAfter = "recent.status = 'sent' AND recent.sentAt > ?"
 
     /// Through the partial index `outbox_unsent`, so the question costs the same however long the chat's history.
     static let unsentOutbox = "FROM outbox WHERE channel = ? AND address = ? AND status IN ('pending', 'sending')"
@@ -554,7 +558,7 @@ public struct Transaction {
         let recentlySent = sentSince == nil ? "" : """
 
               AND NOT EXISTS (SELECT 1 FROM outbox AS recent WHERE recent.channel = outbox.channel AND recent.address = outbox.address
-                              AND recent.status = 'sent' AND recent.sentAt > ?)
+                              AND \(Self.sentAfter))
             """
         return try records("""
             SELECT * FROM outbox WHERE status = 'pending' AND channel = ? AND (nextAttemptAt IS NULL OR nextAttemptAt <= ?)
