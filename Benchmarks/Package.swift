@@ -11,7 +11,7 @@ let package = Package(
         .package(name: "samenspraak", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
     ],
     targets: [
         benchmarkSuite("ConversationBenchmarks"),
@@ -20,7 +20,10 @@ let package = Package(
         // Simulated parents and a fake Bot API, in their own process, for `telegram-load.sh`.
         .executableTarget(
             name: "TelegramLoad",
-            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             path: "Benchmarks/TelegramLoad",
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
