@@ -47,12 +47,12 @@ public struct BotAPIClient: Sendable {
 
     /// Asks Telegram to POST updates to `url`, with `secret` in every request's secret-token header.
     public func setWebhook(url: String, secret: String) async throws {
-        let _: Bool = try await call("setWebhook", BotAPIBody.setWebhook(url: url, secret: secret))
+        try await callForSuccess("setWebhook", BotAPIBody.setWebhook(url: url, secret: secret))
     }
 
     /// Back to long polling (getUpdates refuses to work while a webhook is set).
     public func deleteWebhook() async throws {
-        let _: Bool = try await call("deleteWebhook", BotAPIBody.deleteWebhook)
+        try await callForSuccess("deleteWebhook", BotAPIBody.deleteWebhook)
     }
 
     /// Sends a text, with buttons if given; returns Telegram's message id.
@@ -64,41 +64,56 @@ public struct BotAPIClient: Sendable {
     /// Stops the button's loading spinner in the app. Given up after a few seconds: a spinner answered later is of no use,
     /// and the update's handling waits for it.
     public func answerCallbackQuery(id: String) async throws {
-        let _: Bool = try await call("answerCallbackQuery", BotAPIBody.answerCallbackQuery(id: id), wait: Self.bestEffortWait)
+        try await callForSuccess("answerCallbackQuery", BotAPIBody.answerCallbackQuery(id: id), wait: Self.bestEffortWait)
     }
 
     /// Replaces a sent message's text and removes its buttons, so an old question cannot be answered twice.
     public func editMessageText(chatID: String, messageID: Int64, text: String) async throws {
-        let _: EditedMessage = try await call("editMessageText", BotAPIBody.editMessageText(chatID: chatID, messageID: messageID, text: text),
-                                              wait: Self.bestEffortWait)
+        try await callForSuccess("editMessageText", BotAPIBody.editMessageText(chatID: chatID, messageID: messageID, text: text),
+                                 wait: Self.bestEffortWait)
     }
 
     static let bestEffortWait = TimeAmount.seconds(5)
 
     /// `body`: the method's parameters as JSON (`BotAPIBody`).
     func call<Result: Decodable>(_ method: String, _ body: String, wait: TimeAmount = .seconds(20)) async throws -> Result {
+        let (status, bytes) = try await send(method, body, wait: wait)
+        if let decoded = try? JSONDecoder().decode(APIResponse<Result>.self, from: Data(bytes)), decoded.ok, let result = decoded.result { return result }
+        throw failure(method, status: status, bytes: bytes)
+    }
+
+    /// For a method whose result is not used: success is `"ok":true`, read without decoding the answer.
+    func callForSuccess(_ method: String, _ body: String, wait: TimeAmount = .seconds(20)) async throws {
+        let (status, bytes) = try await send(method, body, wait: wait)
+        guard status == 200, BotAPIAnswer.isOK(bytes) else { throw failure(method, status: status, bytes: bytes) }
+    }
+
+    /// POSTs the method's parameters; the answer's status and body, whatever they say.
+    private func send(_ method: String, _ body: String, wait: TimeAmount) async throws -> (status: UInt, bytes: [UInt8]) {
         var request = HTTPClientRequest(url: "\(baseURL)/bot\(token)/\(method)")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(string: body))
-        let response: HTTPClientResponse
-        let bytes: ByteBuffer
         do {
-            response = try await http.execute(request, timeout: wait)
-            bytes = try await response.body.collect(upTo: 8 * 1024 * 1024)
+            let response = try await http.execute(request, timeout: wait)
+            let bytes = try await response.body.collect(upTo: 8 * 1024 * 1024)
+            return (response.status.code, Array(bytes.readableBytesView))
         } catch {
             // Network errors can name the host but never carry the URL path with the token.
             throw BotAPIError.unavailable("\(method): \(type(of: error))")
         }
-        let decoded = try? JSONDecoder().decode(APIResponse<Result>.self, from: Data(bytes.readableBytesView))
-        if let decoded, decoded.ok, let result = decoded.result { return result }
-        let code = decoded?.errorCode ?? Int(response.status.code)
-        let reason = "\(method): \(decoded?.description ?? "HTTP \(response.status.code)")"
+    }
+
+    /// What an answer other than success means for the caller.
+    private func failure(_ method: String, status: UInt, bytes: [UInt8]) -> BotAPIError {
+        let decoded = try? JSONDecoder().decode(APIResponse<Ignored>.self, from: Data(bytes))
+        let code = decoded?.errorCode ?? Int(status)
+        let reason = "\(method): \(decoded?.description ?? "HTTP \(status)")"
         switch code {
-        case 429: throw BotAPIError.rateLimited(retryAfter: max(1, decoded?.parameters?.retryAfter ?? 1))
-        case 403: throw BotAPIError.blocked(reason)
-        case 400..<500: throw BotAPIError.rejected(code, reason)
-        default: throw BotAPIError.unavailable(reason)
+        case 429: return .rateLimited(retryAfter: max(1, decoded?.parameters?.retryAfter ?? 1))
+        case 403: return .blocked(reason)
+        case 400..<500: return .rejected(code, reason)
+        default: return .unavailable(reason)
         }
     }
 }
@@ -152,7 +167,7 @@ private struct SentMessage: Decodable {
     enum CodingKeys: String, CodingKey { case messageID = "message_id" }
 }
 
-/// editMessageText answers with the message, or `true` for inline messages; either is fine.
-private struct EditedMessage: Decodable {
+/// A result that is not read (any JSON value).
+private struct Ignored: Decodable {
     init(from decoder: any Decoder) throws {}
 }

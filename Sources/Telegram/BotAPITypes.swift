@@ -1,7 +1,7 @@
 /// The parts of the Telegram Bot API (https://core.telegram.org/bots/api) Samenspraak reads and writes.
 /// Unknown fields are ignored, so new Bot API versions do not break decoding.
 
-public struct Update: Codable, Sendable {
+public struct Update: Decodable, Sendable {
     public var updateID: Int64
     public var message: Message?
     public var editedMessage: Message?
@@ -13,7 +13,7 @@ public struct Update: Codable, Sendable {
     }
 }
 
-public struct Message: Codable, Sendable {
+public struct Message: Decodable, Sendable {
     public var messageID: Int64
     public var from: User?
     public var chat: Chat
@@ -25,7 +25,7 @@ public struct Message: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case messageID = "message_id", from, chat, text, replyMarkup = "reply_markup"
         case photo, voice, audio, video, videoNote = "video_note", sticker, location, document, contact, animation, venue, poll
-        /// Written when an update is stored in the inbox, in place of the media itself.
+        /// Written when an update is stored in the inbox, in place of the media itself (`storedJSON`).
         case hasMedia = "has_media"
     }
 
@@ -39,19 +39,9 @@ public struct Message: Codable, Sendable {
         let media: [CodingKeys] = [.photo, .voice, .audio, .video, .videoNote, .sticker, .location, .document, .contact, .animation, .venue, .poll, .hasMedia]
         hasMedia = media.contains { container.contains($0) }
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(messageID, forKey: .messageID)
-        try container.encodeIfPresent(from, forKey: .from)
-        try container.encode(chat, forKey: .chat)
-        try container.encodeIfPresent(text, forKey: .text)
-        try container.encodeIfPresent(replyMarkup, forKey: .replyMarkup)
-        if hasMedia { try container.encode(true, forKey: .hasMedia) }
-    }
 }
 
-public struct User: Codable, Sendable {
+public struct User: Decodable, Sendable {
     public var id: Int64
     public var isBot: Bool?
     /// The user's app language as an IETF tag ("ar", "nl", "pt-br"), when Telegram reports it.
@@ -60,20 +50,20 @@ public struct User: Codable, Sendable {
     enum CodingKeys: String, CodingKey { case id, isBot = "is_bot", languageCode = "language_code" }
 }
 
-public struct Chat: Codable, Sendable {
+public struct Chat: Decodable, Sendable {
     public var id: Int64
     /// "private", "group", "supergroup" or "channel".
     public var type: String
 }
 
-public struct CallbackQuery: Codable, Sendable {
+public struct CallbackQuery: Decodable, Sendable {
     public var id: String
     public var from: User
     public var message: Message?
     public var data: String?
 }
 
-public struct ChatMemberUpdated: Codable, Sendable {
+public struct ChatMemberUpdated: Decodable, Sendable {
     public var chat: Chat
     public var from: User
     public var newChatMember: ChatMember
@@ -81,12 +71,12 @@ public struct ChatMemberUpdated: Codable, Sendable {
     enum CodingKeys: String, CodingKey { case chat, from, newChatMember = "new_chat_member" }
 }
 
-public struct ChatMember: Codable, Sendable {
+public struct ChatMember: Decodable, Sendable {
     /// "member", "kicked" (the user blocked the bot), "left", "administrator"…
     public var status: String
 }
 
-public struct InlineKeyboardMarkup: Codable, Sendable, Equatable {
+public struct InlineKeyboardMarkup: Decodable, Sendable, Equatable {
     public var inlineKeyboard: [[InlineKeyboardButton]]
 
     public init(inlineKeyboard: [[InlineKeyboardButton]]) { self.inlineKeyboard = inlineKeyboard }
@@ -94,7 +84,7 @@ public struct InlineKeyboardMarkup: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey { case inlineKeyboard = "inline_keyboard" }
 }
 
-public struct InlineKeyboardButton: Codable, Sendable, Equatable {
+public struct InlineKeyboardButton: Decodable, Sendable, Equatable {
     public var text: String
     public var callbackData: String?
 

@@ -47,8 +47,7 @@ public struct TelegramPoller: Sendable {
                 let updates = try await api.getUpdates(offset: offset, limit: room, timeout: pollTimeout)
                 inbound.service.monitoring.activity.record(.telegramUpdates)
                 if !updates.isEmpty {
-                    let encoder = JSONEncoder()
-                    let stored = try updates.map { (TelegramInbound.platformID($0), String(decoding: try encoder.encode($0), as: UTF8.self)) }
+                    let stored = updates.map { (TelegramInbound.platformID($0), $0.storedJSON) }
                     // Handled while being stored: the storing goes in the same group commit as their steps, and either
                     // order leaves one inbox row per update, handled once (a step finds it stored, the store finds it
                     // handled). Only once it is stored is the batch confirmed.
