@@ -398,8 +398,12 @@ extension SchoolHost {
     }
 
     /// 128 random bits, URL-safe: the secret in a booking's calendar link.
+    /// 128 random bits as 32 lowercase hex digits: a calendar link nobody can guess.
     static func newToken() -> String {
         var rng = SystemRandomNumberGenerator()
-        return (0..<4).map { _ in String(format: "%08x", UInt32.random(in: .min ... .max, using: &rng)) }.joined()
+        return [rng.next() as UInt64, rng.next() as UInt64].map { half in
+            let digits = String(half, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }.joined()
     }
 }

@@ -15,8 +15,11 @@ public struct School: Sendable, Equatable {
     public var year = SchoolYear()
     /// The groups' nieuwjaarsrecepties.
     public var receptions: [Reception] = []
-    public var teachers: [Teacher]
-    public var groups: [Group]
+    public var teachers: [Teacher] { didSet { teacherPositions = Self.positions(of: teachers.map(\.id)) } }
+    public var groups: [Group] { didSet { groupPositions = Self.positions(of: groups.map(\.id)) } }
+    /// Where each id stands in `teachers` and `groups` (the first, if an id repeats): looked up at every step.
+    private var teacherPositions: [String: Int]
+    private var groupPositions: [String: Int]
 
     public init(
         name: String, timeZone: TimeZone, languages: [String], booking: BookingSettings, teachers: [Teacher], groups: [Group]
@@ -28,10 +31,16 @@ public struct School: Sendable, Equatable {
         self.booking = booking
         self.teachers = teachers
         self.groups = groups
+        teacherPositions = Self.positions(of: teachers.map(\.id))
+        groupPositions = Self.positions(of: groups.map(\.id))
     }
 
-    public func teacher(_ id: String) -> Teacher? { teachers.first { $0.id == id } }
-    public func group(_ id: String) -> Group? { groups.first { $0.id == id } }
+    private static func positions(of ids: [String]) -> [String: Int] {
+        Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    public func teacher(_ id: String) -> Teacher? { teacherPositions[id].map { teachers[$0] } }
+    public func group(_ id: String) -> Group? { groupPositions[id].map { groups[$0] } }
     /// The groups a teacher teaches (one, or two part-time).
     public func groups(ofTeacher id: String) -> [Group] { groups.filter { $0.teacherIDs.contains(id) } }
 

@@ -35,19 +35,30 @@ enum DirectStatement {
         }
     }
 
-    /// SELECT, INSERT, UPDATE, DELETE, or WITH one of them: nothing GRDB must know about.
+    /// SELECT, INSERT, UPDATE, DELETE, or WITH one of them: nothing GRDB must know about. Asked at every statement,
+    /// so it reads the first word's bytes (case-insensitively) and builds nothing.
     static func changesRowsOnly(_ sql: String) -> Bool {
-        var keyword = ""
-        for character in sql.unicodeScalars {
-            if character.properties.isWhitespace { if keyword.isEmpty { continue } else { break } }
-            keyword.unicodeScalars.append(character)
-            if keyword.unicodeScalars.count > 6 { break }
+        var word: UInt64 = 0  // the first word's letters, upper-cased, one byte each: at most 8
+        var length = 0
+        for byte in sql.utf8 {
+            switch byte {
+            case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
+                if length == 0 { continue }
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                guard length < 8 else { return false }
+                word = word << 8 | UInt64(byte & 0xDF)
+                length += 1
+                continue
+            default: break
+            }
+            break
         }
-        switch keyword.uppercased() {  // asked at every statement: no array of keywords made for it
-        case "SELECT", "INSERT", "UPDATE", "DELETE", "WITH": return true
-        default: return false
-        }
+        return rowKeywords.contains(word)
     }
+
+    private static let rowKeywords: Set<UInt64> = Set(["SELECT", "INSERT", "UPDATE", "DELETE", "WITH"].map { keyword in
+        keyword.utf8.reduce(0) { $0 << 8 | UInt64($1) }
+    })
 
     private static func bind(_ value: SQLValue, at index: Int32, of handle: OpaquePointer) -> Int32 {
         switch value {
