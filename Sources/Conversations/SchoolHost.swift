@@ -397,8 +397,7 @@ extension SchoolHost {
         }
     }
 
-    /// 128 random bits, URL-safe: the secret in a booking's calendar link.
-    /// 128 random bits as 32 lowercase hex digits: a calendar link nobody can guess.
+    /// 128 random bits as 32 lowercase hex digits (URL-safe): the secret in a booking's calendar link.
     static func newToken() -> String {
         var rng = SystemRandomNumberGenerator()
         return [rng.next() as UInt64, rng.next() as UInt64].map { half in

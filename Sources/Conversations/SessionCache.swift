@@ -15,7 +15,8 @@ final class SessionCache: Sendable {
 
     /// The session stored as `json` for `contact`; nil when the text is not JSON of a session.
     func session(of contact: Int64, stored json: String) -> Session? {
-        if let entry = kept.withLock({ $0[contact] }), entry.json == json { return entry.session }
+        // Byte for byte: exactly the text stored (and no Unicode-aware comparison of a whole session at every step).
+        if let entry = kept.withLock({ $0[contact] }), entry.json.utf8.elementsEqual(json.utf8) { return entry.session }
         return try? JSONDecoder().decode(Session.self, from: Data(json.utf8))
     }
 
