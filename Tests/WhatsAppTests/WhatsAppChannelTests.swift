@@ -127,7 +127,8 @@ import WhatsApp
             fake.failNextSends([.throughput, .pairRateLimit])
             let started = ContinuousClock.now
             try await parent.send(text: InviteCode.display(try school.household().code))
-            let welcome = try await parent.waitForMessage(timeout: .seconds(8)) { _ in true }
+            // Two backoffs of a second or more; the wait is generous because CI runs the suites side by side on two cores.
+            let welcome = try await parent.waitForMessage(timeout: .seconds(20)) { _ in true }
             #expect(ContinuousClock.now - started >= .seconds(2), "backed off twice")
             #expect(fake.sent.filter { $0.text == welcome.text }.count == 1 && fake.requests == 3)
             let row = try #require(try school.runtime.database.readNow { try $0.outbox(channel: "whatsapp", address: parent.number, after: 0).first })
