@@ -144,7 +144,7 @@ let package = Package(
         .target(
             name: "Translation",
             dependencies: [
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "SamenspraakCore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: settings

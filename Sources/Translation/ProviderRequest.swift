@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import SamenspraakCore
 
 /// One JSON POST to a provider, with what both providers share: network errors and timeouts sorted into failures
 /// that name only the kind of error (never the URL, a header or the body), and a bounded answer.
@@ -19,8 +20,7 @@ struct ProviderRequest {
         for header in headers { request.headers.add(name: header.name, value: header.value) }
         do {
             request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
-            let (seconds, attoseconds) = timeout.components
-            let response = try await http.execute(request, timeout: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
+            let response = try await http.execute(request, timeout: .nanoseconds(timeout.wholeNanoseconds))
             let bytes = try await response.body.collect(upTo: 1024 * 1024)
             return (Int(response.status.code), Data(bytes.readableBytesView))
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {

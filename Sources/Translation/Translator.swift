@@ -1,4 +1,5 @@
 import Logging
+import SamenspraakCore
 
 /// What the daemon calls to translate a free text for a parent. It never throws and never waits longer than its
 /// deadline: a failure comes back as the original text with the reason, so the message can go out untranslated.
@@ -116,9 +117,8 @@ public actor Translator {
     }
 
     private func log(_ request: Request, outcome: String, since started: ContinuousClock.Instant, failure: TranslationFailure? = nil) {
-        let (seconds, attoseconds) = (ContinuousClock.now - started).components
         var metadata: Logger.Metadata = ["provider": "\(providerName)", "from": "\(request.source ?? "auto")", "to": "\(request.target)",
-                                         "outcome": "\(outcome)", "ms": "\(seconds * 1000 + attoseconds / 1_000_000_000_000_000)"]
+                                         "outcome": "\(outcome)", "ms": "\((ContinuousClock.now - started).wholeMilliseconds)"]
         guard let failure else { return logger.debug("translation", metadata: metadata) }
         metadata["reason"] = "\(failure)"
         // A language the provider lacks is no incident: it will be so for every message in that language.
