@@ -19,7 +19,10 @@ public final class SQLiteEngine: DatabaseEngine {
     public static func open(path: String) throws -> SQLiteEngine {
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        return try SQLiteEngine(DatabasePool(path: path, configuration: configuration()))
+        let pool = try DatabasePool(path: path, configuration: configuration())
+        // GRDB sets its writer to synchronous=NORMAL when it turns WAL on, after `prepareDatabase` ran: set FULL again.
+        try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+        return try SQLiteEngine(pool)
     }
 
     /// An in-memory database for tests and benchmarks that must not touch the disk.
@@ -37,6 +40,9 @@ public final class SQLiteEngine: DatabaseEngine {
         configuration.prepareDatabase { db in
             // FULL: the WAL is synced at every commit, so "confirmed" means "on disk".
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Every step of a group commit runs in a savepoint; its undo pages (the statement journal) then stay in
+            // memory instead of going to a new temporary file at every commit.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         return configuration
     }
