@@ -58,7 +58,8 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
     /// would wait that long), else the first (or all, without a wait between a chat's messages).
     public func claimableReplies(to address: String) -> ConversationService.ClaimedReplies {
         guard chats.isFree(address), !pace.isPaused else { return .none }
-        return limits.perChatInterval > .zero ? .first(interval: limits.perChatInterval) : .all
+        guard limits.perChatInterval > .zero else { return .all }
+        return .first(unlessSentWithin: service.database.leases.areShared ? limits.perChatInterval : nil)
     }
 
     /// Sends the replies a step claimed (`ConversationService.ClaimedReplies`) at once, paced like the rest, and

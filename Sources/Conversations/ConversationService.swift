@@ -72,9 +72,9 @@ public final class ConversationService: Sendable {
 
     /// Which of a step's replies to its sender the step claims for sending in its own commit, for its caller to send at
     /// once (`OutboxSender.sendReplies`) instead of leaving them to the channel's sender: none, all, or the first (a
-    /// chat gets one message per `interval`; where daemons share the database, none if any of them sent it one less
-    /// than that ago, which only the rows tell).
-    public enum ClaimedReplies: Sendable, Equatable { case none, all, first(interval: Duration) }
+    /// chat gets one message per interval). `unlessSentWithin`: where daemons share the database, another one's last
+    /// message to the chat is known only from its row, so none if a row says it went out less than that ago.
+    public enum ClaimedReplies: Sendable, Equatable { case none, all, first(unlessSentWithin: Duration?) }
 
     /// A reply the step claimed, with its message: sent at once, it is not read back from the row.
     public struct ClaimedReply: Sendable, Equatable {
@@ -214,16 +214,17 @@ public final class ConversationService: Sendable {
         }
         if quiet { replies = [] }
         // Claimed only when nothing else waits for this chat: a chat's messages go in order.
+        let chat = contact
+        let nothingWaits = { try !replies.isEmpty && !tx.hasUnsentOutbox(channel: chat.channel, address: chat.address) }
         var claimable = 0
-        if claiming != .none, !replies.isEmpty, try !tx.hasUnsentOutbox(channel: contact.channel, address: contact.address) {
-            switch claiming {
-            case .first(let interval):
-                // Sends are recorded at the wall clock's time, so that is the clock to compare with.
-                let sentSince = Date().addingTimeInterval(-interval.inSeconds)
-                if try !database.leases.areShared || !tx.hasSentOutbox(channel: contact.channel, address: contact.address, since: sentSince) { claimable = 1 }
-            case .all: claimable = replies.count
-            case .none: break
-            }
+        switch claiming {
+        case .none: break
+        case .all: if try nothingWaits() { claimable = replies.count }
+        case .first(let window):
+            guard try nothingWaits() else { break }
+            // Sends are recorded at the wall clock's time, so that is the clock to compare with.
+            if let window, try tx.hasSentOutbox(channel: chat.channel, address: chat.address, since: Date().addingTimeInterval(-window.inSeconds)) { break }
+            claimable = 1
         }
         var outboxIDs: [Int64] = []
         var claimed: [ClaimedReply] = []
