@@ -61,6 +61,12 @@ public enum DatabaseBackup {
         }
         // rename(2) puts the complete copy in place at once, also over the file it replaces.
         guard rename(partial.path, target.path) == 0 else { throw Failure.unwritable(destination, reason: String(cString: strerror(errno))) }
+        // The rename survives a power cut only once the folder that records it is on disk too.
+        let folderHandle = open(folder.path, O_RDONLY)
+        if folderHandle >= 0 {
+            fsync(folderHandle)
+            close(folderHandle)
+        }
         let tables = try DatabaseQueue(path: target.path).read { try Transaction(GRDBConnection($0)).tableRowCounts() }
         let bytes = (try? files.attributesOfItem(atPath: target.path)[.size] as? NSNumber)?.int64Value ?? 0
         return Report(bytes: bytes, tables: tables)
