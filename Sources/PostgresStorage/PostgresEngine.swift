@@ -71,12 +71,17 @@ public final class PostgresEngine: DatabaseEngine {
         }
     }
 
+    /// The read goes to its reader's queue straight from the pool, without waking this task in between: a reader is
+    /// then always given back by a dispatch queue, never by a task waiting for a thread of Swift's cooperative pool,
+    /// which callers of `readNow` (tests, the command line) may all be holding while they wait for a reader.
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
-        let reader = try await readers.take()
-        return try await withCheckedThrowingContinuation { continuation in
-            reader.queue.async {
-                continuation.resume(with: Result { try self.reading(on: reader, body) })
-                self.readers.give(reader)
+        try await withCheckedThrowingContinuation { continuation in
+            readers.whenFree { reader in
+                guard let reader else { return continuation.resume(throwing: PostgresEngineClosed()) }
+                reader.queue.async {
+                    continuation.resume(with: Result { try self.reading(on: reader, body) })
+                    self.readers.give(reader)
+                }
             }
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The reader connections, handed out one transaction at a time. An async read waits for a free reader without
-/// holding a thread; the command line's `readNow` blocks its own.
+/// holding a thread (`whenFree`); the command line's `readNow` blocks its own (`takeNow`).
 final class PostgresReaderPool: @unchecked Sendable {
     private let lock = NSLock()
     private var free: [PostgresSQLConnection]
@@ -10,18 +10,10 @@ final class PostgresReaderPool: @unchecked Sendable {
 
     init(_ readers: [PostgresSQLConnection]) { free = readers }
 
-    func take() async throws -> PostgresSQLConnection {
-        let reader: PostgresSQLConnection? = await withCheckedContinuation { continuation in
-            enqueue { continuation.resume(returning: UncheckedReader(reader: $0)) }
-        }.reader
-        guard let reader else { throw PostgresEngineClosed() }
-        return reader
-    }
-
     func takeNow() throws -> PostgresSQLConnection {
         let semaphore = DispatchSemaphore(value: 0)
         var taken: PostgresSQLConnection?
-        enqueue { reader in
+        whenFree { reader in
             taken = reader
             semaphore.signal()
         }
@@ -57,8 +49,9 @@ final class PostgresReaderPool: @unchecked Sendable {
         for reader in idle { reader.close() }
     }
 
-    /// Calls `waiter` with a free reader now or when one is given back, or with nil once the pool is closed.
-    private func enqueue(_ waiter: @escaping (PostgresSQLConnection?) -> Void) {
+    /// Calls `waiter` with a free reader now or when one is given back (on the thread giving it back), or with nil once
+    /// the pool is closed.
+    func whenFree(_ waiter: @escaping (PostgresSQLConnection?) -> Void) {
         lock.lock()
         if closed {
             lock.unlock()
@@ -71,8 +64,4 @@ final class PostgresReaderPool: @unchecked Sendable {
             lock.unlock()
         }
     }
-}
-
-private struct UncheckedReader: @unchecked Sendable {
-    let reader: PostgresSQLConnection?
 }

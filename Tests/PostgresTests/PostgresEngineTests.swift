@@ -233,12 +233,33 @@ struct PostgresEngineTests {
         }
     }
 
+    /// Blocking reads (`readNow`: tests, the command line) may hold every thread of Swift's cooperative pool while an
+    /// async read waits for the same reader. A reader given back must then still reach someone: the async read's work
+    /// goes to the reader's queue without waiting for a thread of the pool. (Before, this hung a CI run.)
+    @Test func blockingReadsOnEveryPoolThreadDoNotStrandTheReader() async throws {
+        try await withEngine(readers: 1) { engine in
+            let holding = Task { try await engine.read { db in Thread.sleep(forTimeInterval: 0.3); return try db.rows("SELECT 1", []).count } }
+            try await Task.sleep(for: .milliseconds(100))
+            let waiting = Task { try await engine.read { db in try db.rows("SELECT 2", []).count } }
+            try await Task.sleep(for: .milliseconds(50))
+            // Should they hang after all, closing the engine fails the blocked reads instead of hanging the test run.
+            let finished = DispatchSemaphore(value: 0)
+            DispatchQueue.global().async { if finished.wait(timeout: .now() + 10) == .timedOut { try? engine.close() } }
+            defer { finished.signal() }
+            let poolWidth = ProcessInfo.processInfo.activeProcessorCount
+            let blocking = (0..<poolWidth).map { _ in Task { try engine.readNow { db in try db.rows("SELECT 3", []).count } } }
+            for read in blocking { #expect(try await read.value == 1) }
+            #expect(try await holding.value == 1)
+            #expect(try await waiting.value == 1)
+        }
+    }
+
     /// A migrated engine in a schema of its own, closed and dropped afterwards.
-    private func withEngine(_ body: (PostgresEngine) async throws -> Void) async throws {
+    private func withEngine(readers: Int = 3, _ body: (PostgresEngine) async throws -> Void) async throws {
         let url = try #require(PostgresServer.url, "SAMENSPRAAK_POSTGRES_TESTS=required but SAMENSPRAAK_POSTGRES_URL is not set")
         var location = try PostgresLocation(url: url)
         location.schema = "engine_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
-        let engine = try await PostgresEngine.open(location, logger: PostgresServer.logger, readers: 3)
+        let engine = try await PostgresEngine.open(location, logger: PostgresServer.logger, readers: readers)
         let result = await Result { try await body(engine) }
         try? engine.close()
         try await PostgresServer.withAdmin { admin in
