@@ -20,7 +20,8 @@ public final class SQLiteEngine: DatabaseEngine {
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let pool = try DatabasePool(path: path, configuration: configuration())
-        // GRDB sets its writer to synchronous=NORMAL when it turns WAL on, after `prepareDatabase` ran: set FULL again.
+        // FULL: the WAL is synced at every commit, so "confirmed" means "on disk". Set here, on the writer once the
+        // pool is open: GRDB sets it to NORMAL when it turns WAL on, after `prepareDatabase` ran.
         try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
         return try SQLiteEngine(pool)
     }
@@ -38,8 +39,6 @@ public final class SQLiteEngine: DatabaseEngine {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
-            // FULL: the WAL is synced at every commit, so "confirmed" means "on disk".
-            try db.execute(sql: "PRAGMA synchronous = FULL")
             // Every step of a group commit runs in a savepoint; its undo pages (the statement journal) then stay in
             // memory instead of going to a new temporary file at every commit.
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
