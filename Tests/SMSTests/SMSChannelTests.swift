@@ -113,6 +113,12 @@ import TestSupport
                 .first { $0.lastError?.contains("21211") == true })
             #expect(refused.status == "failed" && refused.attempts == 1, "not retried")
 
+            // The message held back behind the refused one goes next; settled first, so the 21610 below is the next
+            // reply's (were it this one's, the parent's "menu" would make them reachable again, as writing again does).
+            try await waitUntil {
+                try school.runtime.database.readNow { try $0.outbox(channel: "sms", address: parent.number, after: 0) }.allSatisfy { ["sent", "failed"].contains($0.status) }
+            }
+
             // 21610 (the parent replied STOP): unreachable, nothing more tried until they write again.
             fake.failNextSends([.unsubscribed])
             try await parent.send("menu")
