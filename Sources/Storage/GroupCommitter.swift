@@ -26,8 +26,9 @@ public actor GroupCommitter {
         self.maximumBatch = maximumBatch
     }
 
-    /// Runs `unit` in a savepoint of the next shared transaction and returns its result once that transaction
-    /// has committed. A unit that throws is rolled back alone and its error is rethrown here.
+    /// Runs `unit` in the next shared transaction and returns its result once that transaction has committed. A unit
+    /// that throws is rolled back alone and its error is rethrown here (`AppDatabase.writeBatch`: the others may run
+    /// twice, so a unit does nothing outside the database).
     public func perform<T: Sendable>(_ unit: @escaping @Sendable (Transaction) throws -> T) async throws -> T {
         let value = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
             pending.append(Job(unit: { try unit($0) }, continuation: continuation))

@@ -39,8 +39,8 @@ public final class SQLiteEngine: DatabaseEngine {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
-            // Every step of a group commit runs in a savepoint; its undo pages (the statement journal) then stay in
-            // memory instead of going to a new temporary file at every commit.
+            // The undo pages of a savepoint (a booking's insert, a group commit's units run again one by one) and of a
+            // statement that changes many rows stay in memory instead of going to a new temporary file at every commit.
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         return configuration
