@@ -44,10 +44,10 @@ public struct AppDatabase: Sendable {
                     do { return .success(try unit(tx)) } catch { throw UnitFailure(error: error) }
                 }
             }
-        } catch let failure as UnitFailure where units.count == 1 {
-            return [.failure(failure.error)]
-        } catch {
-            // Nothing of that transaction stayed (a unit failed, or the commit did): once more, each unit on its own.
+        } catch let failure as UnitFailure {
+            guard units.count > 1 else { return [.failure(failure.error)] }
+            // Nothing of that transaction stayed: once more, each unit on its own. (A failed commit fails them all, as
+            // before: nothing of the batch is durable.)
             return try await engine.write { connection in
                 units.map { unit in Result { try connection.savepoint { try unit(Transaction(connection)) } } }
             }
