@@ -166,25 +166,37 @@ final class Deployment {
         try #require(codes.count >= parents, "invites gave \(codes.count) codes\n\(tails())")
     }
 
-    /// Starts `serve` as instance `name` (its Bot API address is the fake's, under /name) and waits until /healthz answers.
+    /// Starts `serve` as instance `name` (its Bot API address is the fake's, under /name) and waits until it listens
+    /// and /healthz answers. The port was free when asked for, but a test running beside this one may bind it before the
+    /// daemon does (and then answer its /healthz): the daemon's own log must say it listens, and when it says the
+    /// address is in use, the instance starts again on another port.
     func start(_ name: String, fakePort: Int, extra: [String] = []) async throws -> Process {
-        let port = try freePort()
-        let process = try run(["serve", "--data", data.url.path, "--database", url, "--port", "\(port)",
-                               "--telegram-api-url", "http://127.0.0.1:\(fakePort)/\(name)",
-                               "--telegram-chat-interval", "0.01", "--telegram-per-second", "1000"] + extra,
-                              log: name, token: FakeBotAPI().token)
-        processes[name] = process
-        ports[name] = port
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            try #require(process.isRunning, "instance \(name) exited with \(process.terminationStatus)\n\(tails())")
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz")
-            request.method = .GET
-            if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)) {
-                _ = try? await response.body.collect(upTo: 1 << 20)
-                return process
+        for attempt in 1...3 {
+            let port = try freePort()
+            let process = try run(["serve", "--data", data.url.path, "--database", url, "--port", "\(port)",
+                                   "--telegram-api-url", "http://127.0.0.1:\(fakePort)/\(name)",
+                                   "--telegram-chat-interval", "0.01", "--telegram-per-second", "1000"] + extra,
+                                  log: name, token: FakeBotAPI().token)
+            processes[name] = process
+            ports[name] = port
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline {
+                let log = (try? String(contentsOfFile: data.path("\(name).log"), encoding: .utf8)) ?? ""
+                if !process.isRunning {
+                    if attempt < 3, log.contains("Address already in use") { break }
+                    try #require(process.isRunning, "instance \(name) exited with \(process.terminationStatus)\n\(tails())")
+                }
+                if log.contains("Server started and listening on"), log.contains(":\(port)\n") {
+                    var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz")
+                    request.method = .GET
+                    if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)) {
+                        _ = try? await response.body.collect(upTo: 1 << 20)
+                        return process
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(50))
             }
-            try await Task.sleep(for: .milliseconds(50))
+            if process.isRunning { throw DeploymentError.notAnswering(name, tails()) }
         }
         throw DeploymentError.notAnswering(name, tails())
     }
