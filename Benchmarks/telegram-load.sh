@@ -25,6 +25,9 @@
 #             each parent waits that long on average (0.5 to 1.5 times it) before pressing the next button; without it
 #             parents answer at once and the run measures the most steps the daemon takes (its latency is then queueing)
 #   LOGS=DIR  each daemon's stderr goes to DIR/daemon-N.log (LOG_LEVEL, default error, says how much it writes).
+#   DAEMON_BIN=/path/to/samenspraak
+#             runs that build of the daemon instead of building this tree's: to compare two builds, alternating runs
+#             (this VM's speed drifts by up to a fifth; the fake's CPU a step, which no daemon change touches, shows it).
 #
 #   DATABASE='postgres://postgres@127.0.0.1:55440/postgres?schema=load' MODE=webhook INSTANCES=2 Benchmarks/telegram-load.sh
 set -euo pipefail
@@ -48,8 +51,9 @@ if [ "$INSTANCES" -gt 1 ] && [[ $DATABASE != postgres://* ]]; then
 fi
 
 swift build -c release --product TelegramLoad >/dev/null
-swift build -c release --product samenspraak >/dev/null
+[ -n "${DAEMON_BIN:-}" ] || swift build -c release --product samenspraak >/dev/null
 BIN=$(swift build -c release --show-bin-path)
+DAEMON_BIN=${DAEMON_BIN:-$BIN/samenspraak}
 DATA=$(mktemp -d /tmp/samenspraak-load.XXXXXX)
 DAEMONS=() DRIVER=""
 trap 'kill ${DAEMONS[*]} $DRIVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
@@ -65,8 +69,8 @@ fi
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-"$BIN/samenspraak" demo --no-serve --households "$HOUSEHOLDS" --data "$DATA" "${STORE[@]}" "${CONTENT[@]}" >/dev/null
-"$BIN/samenspraak" invites --data "$DATA" "${STORE[@]}" "${CONTENT[@]}" | tail -n +2 | cut -d, -f3 >"$DATA/codes.txt"
+"$DAEMON_BIN" demo --no-serve --households "$HOUSEHOLDS" --data "$DATA" "${STORE[@]}" "${CONTENT[@]}" >/dev/null
+"$DAEMON_BIN" invites --data "$DATA" "${STORE[@]}" "${CONTENT[@]}" | tail -n +2 | cut -d, -f3 >"$DATA/codes.txt"
 
 PORTS=()
 for ((i = 0; i < INSTANCES; i++)); do
@@ -94,7 +98,7 @@ for ((i = 0; i < INSTANCES; i++)); do
     # Only setWebhook gets the public address (the fake ignores it), and the daemon refuses webhook mode without https.
     MODE_ARGS=(--telegram-mode webhook --public-url "https://127.0.0.1:${PORTS[$i]}")
   fi
-  SAMENSPRAAK_TELEGRAM_TOKEN=$TOKEN LOG_LEVEL=$LOG_LEVEL "$BIN/samenspraak" serve --data "$DATA" "${STORE[@]}" "${CONTENT[@]}" \
+  SAMENSPRAAK_TELEGRAM_TOKEN=$TOKEN LOG_LEVEL=$LOG_LEVEL "$DAEMON_BIN" serve --data "$DATA" "${STORE[@]}" "${CONTENT[@]}" \
     --port "${PORTS[$i]}" "${MODE_ARGS[@]}" \
     --telegram-api-url "http://127.0.0.1:$PORT" --telegram-chat-interval 0 --telegram-per-second 10000 \
     2>"$(if [ -n "${LOGS:-}" ]; then echo "$LOGS/daemon-$((i + 1)).log"; else echo /dev/stderr; fi)" &
@@ -103,11 +107,22 @@ done
 
 # Bounded: the driver's warm-up and measurement, plus the daemons' start, plus a margin.
 deadline=$((SECONDS + SECONDS_MEASURED + 180))
-until grep -q '^latency' "$DATA/driver.out"; do
-  if ((SECONDS > deadline)); then echo "no figures after $((SECONDS_MEASURED + 180)) s" >&2; exit 1; fi
-  for daemon in "${DAEMONS[@]}" $DRIVER; do kill -0 "$daemon" 2>/dev/null || { echo "process $daemon ended early" >&2; exit 1; }; done
-  sleep 0.5
-done
+wait_for() {
+  until grep -q "^$1" "$DATA/driver.out"; do
+    if ((SECONDS > deadline)); then echo "no figures after $((SECONDS_MEASURED + 180)) s" >&2; exit 1; fi
+    for daemon in "${DAEMONS[@]}" $DRIVER; do kill -0 "$daemon" 2>/dev/null || { echo "process $daemon ended early" >&2; exit 1; }; done
+    sleep 0.05
+  done
+}
+# Each daemon's CPU (user and system, in clock ticks) from when the driver starts measuring until it stops.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+wait_for MEASURING
+CPU_START=()
+for daemon in "${DAEMONS[@]}"; do CPU_START+=("$(cpu_ticks "$daemon")"); done
+wait_for 'steps/s'
+CPU=()
+for ((i = 0; i < INSTANCES; i++)); do CPU+=($(($(cpu_ticks "${DAEMONS[$i]}") - CPU_START[i]))); done
+wait_for latency
 sleep 0.2 # the driver's webhook line follows the latency line
 PEAKS=()
 for daemon in "${DAEMONS[@]}"; do PEAKS+=("$(sed -n 's/^VmHWM:\s*//p' /proc/"$daemon"/status)"); done
@@ -120,13 +135,18 @@ for daemon in "${DAEMONS[@]}"; do
   wait "$daemon" || true
 done
 kill $DRIVER; wait $DRIVER 2>/dev/null || true
+STEPS=$(sed -n 's/^steps\/s //p' "$DATA/driver.out")
+cpu_line() {
+  awk -v ticks="$1" -v hz="$(getconf CLK_TCK)" -v steps="$STEPS" -v seconds="$SECONDS_MEASURED" \
+    'BEGIN { printf "CPU %.0f µs a step (%.2f cores)", ticks / hz * 1e6 / (steps * seconds > 0 ? steps * seconds : 1), ticks / hz / seconds }'
+}
 
 if [ -z "$DATABASE" ] && [ "$MODE" = polling ] && [ "$INSTANCES" = 1 ]; then
   echo "Telegram load: $PARENTS parents (thinking $THINK_MS ms), $HOUSEHOLDS households, $(nproc) cores"
-  grep -v '^PORT' "$DATA/driver.out"
-  echo "daemon peak resident memory ${PEAKS[0]}"
+  grep -v '^PORT\|^MEASURING' "$DATA/driver.out"
+  echo "daemon peak resident memory ${PEAKS[0]}, $(cpu_line "${CPU[0]}")"
 else
   echo "Telegram load: $PARENTS parents (thinking $THINK_MS ms), $HOUSEHOLDS households, $(nproc) cores, $([ -n "$DATABASE" ] && echo PostgreSQL || echo SQLite), $MODE, $INSTANCES daemon(s)"
-  grep -v '^PORT' "$DATA/driver.out"
-  for ((i = 0; i < INSTANCES; i++)); do echo "daemon $((i + 1)) (port ${PORTS[$i]}) peak resident memory ${PEAKS[$i]}, ${STOPS[$i]}"; done
+  grep -v '^PORT\|^MEASURING' "$DATA/driver.out"
+  for ((i = 0; i < INSTANCES; i++)); do echo "daemon $((i + 1)) (port ${PORTS[$i]}) peak resident memory ${PEAKS[$i]}, $(cpu_line "${CPU[$i]}"), ${STOPS[$i]}"; done
 fi

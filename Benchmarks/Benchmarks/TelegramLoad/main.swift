@@ -439,6 +439,10 @@ Task {
     try await Task.sleep(for: .seconds(min(10, max(2, seconds / 4))))
     world.withLock { $0.measuring = true; $0.latencies.removeAll(); $0.steps = 0; $0.sends = 0; $0.answered.removeAll(); $0.polls = 0; $0.handedOutCount = 0 }
     let started = ContinuousClock.now
+    let cpuAtStart = cpuSeconds()
+    // The script reads the daemons' CPU now and at "steps/s".
+    print("MEASURING")
+    fflush(nil)
     try await Task.sleep(for: .seconds(seconds))
     let elapsed = ContinuousClock.now - started
     let (steps, latencies, sends, answered) = world.withLock { ($0.steps, $0.latencies.sorted(), $0.sends, $0.answered.sorted()) }
@@ -449,7 +453,9 @@ Task {
     }
     let measured = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     let perSecond = Double(steps) / measured
+    let cpu = cpuSeconds() - cpuAtStart
     print(String(format: "steps/s %.0f", perSecond))
+    print(String(format: "fake Bot API CPU %.0f µs a step (%.2f cores)", cpu * 1e6 / Double(max(1, steps)), cpu / measured))
     if webhookPorts.isEmpty {
         print("latency p50 \(percentile(0.50)) p90 \(percentile(0.90)) p99 \(percentile(0.99)) (update handed out -> first reply, \(latencies.count) samples)")
         let (polls, handedOut) = world.withLock { ($0.polls, $0.handedOutCount) }
@@ -468,3 +474,10 @@ Task {
     // Keep answering until the script has stopped the daemon, so its graceful stop is not held up by us.
 }
 try await server.closeFuture.get()
+
+/// User and system CPU time of this process so far.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
