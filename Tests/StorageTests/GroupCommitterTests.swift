@@ -8,23 +8,34 @@ import TestSupport
 @Suite struct GroupCommitterTests {
     struct Refused: Error {}
 
-    /// How often each unit ran.
+    /// How often each unit ran, and how many callers are about to hand theirs over.
     final class Runs: Sendable {
         private let counts = Mutex<[Int: Int]>([:])
+        private let callers = Mutex(0)
         func ran(_ unit: Int) { counts.withLock { $0[unit, default: 0] += 1 } }
         var all: [Int: Int] { counts.withLock { $0 } }
+        func calling() { callers.withLock { $0 += 1 } }
+        var calls: Int { callers.withLock { $0 } }
     }
 
     @Test func aFailingUnitLeavesTheOthersOfItsBatchIntact() async throws {
         let school = try TestSchool(households: 5)
         let committer = GroupCommitter(database: school.runtime.database)
         let runs = Runs()
-        // The first unit holds the writer a moment, so the others gather behind it in one batch.
-        let gate = Task { try await committer.perform { _ in Thread.sleep(forTimeInterval: 0.3) } }
+        // The first unit holds the writer until every caller is on its way (and a moment more, to reach the committer),
+        // so the units gather behind it in one batch however busy the machine is.
+        let gate = Task {
+            try await committer.perform { _ in
+                let deadline = Date().addingTimeInterval(10)
+                while runs.calls < 12, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+        }
         try await Task.sleep(for: .milliseconds(50))
         let failed = await withTaskGroup(of: Int?.self) { group in
             for unit in 0..<12 {
                 group.addTask {
+                    runs.calling()
                     do {
                         try await committer.perform { tx in
                             runs.ran(unit)
