@@ -116,10 +116,15 @@ wait_for() {
 }
 # Each daemon's CPU (user and system, in clock ticks) from when the driver starts measuring until it stops.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# The whole machine's idle and busy clock ticks: whether the cores were used up, or the steps waited on something else.
+machine_ticks() { awk '/^cpu / {print $5 + $6, $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
 wait_for MEASURING
 CPU_START=()
 for daemon in "${DAEMONS[@]}"; do CPU_START+=("$(cpu_ticks "$daemon")"); done
+read -r IDLE_START BUSY_START < <(machine_ticks)
 wait_for 'steps/s'
+read -r IDLE_END BUSY_END < <(machine_ticks)
+IDLE=$(awk -v idle=$((IDLE_END - IDLE_START)) -v busy=$((BUSY_END - BUSY_START)) 'BEGIN { printf "%.0f", 100 * idle / (idle + busy) }')
 CPU=()
 for ((i = 0; i < INSTANCES; i++)); do CPU+=($(($(cpu_ticks "${DAEMONS[$i]}") - CPU_START[i]))); done
 wait_for latency
@@ -144,9 +149,10 @@ cpu_line() {
 if [ -z "$DATABASE" ] && [ "$MODE" = polling ] && [ "$INSTANCES" = 1 ]; then
   echo "Telegram load: $PARENTS parents (thinking $THINK_MS ms), $HOUSEHOLDS households, $(nproc) cores"
   grep -v '^PORT\|^MEASURING' "$DATA/driver.out"
-  echo "daemon peak resident memory ${PEAKS[0]}, $(cpu_line "${CPU[0]}")"
+  echo "daemon peak resident memory ${PEAKS[0]}, $(cpu_line "${CPU[0]}"); the machine idle $IDLE % of the time"
 else
   echo "Telegram load: $PARENTS parents (thinking $THINK_MS ms), $HOUSEHOLDS households, $(nproc) cores, $([ -n "$DATABASE" ] && echo PostgreSQL || echo SQLite), $MODE, $INSTANCES daemon(s)"
   grep -v '^PORT\|^MEASURING' "$DATA/driver.out"
   for ((i = 0; i < INSTANCES; i++)); do echo "daemon $((i + 1)) (port ${PORTS[$i]}) peak resident memory ${PEAKS[$i]}, $(cpu_line "${CPU[$i]}"), ${STOPS[$i]}"; done
+  echo "the machine idle $IDLE % of the time"
 fi
