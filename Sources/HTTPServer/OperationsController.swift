@@ -6,7 +6,8 @@ import Prometheus
 import SamenspraakCore
 
 /// `/healthz` (JSON: the database read, each channel's last successful contact, outbox depth, scheduler lag;
-/// 503 when the database cannot be read) and `/metrics` (Prometheus text format) for whoever runs the daemon.
+/// 503 when the database cannot be read, or no longer written because its disk failed) and `/metrics` (Prometheus
+/// text format) for whoever runs the daemon.
 /// Both are cheap enough to poll: one read of two index-only counts, no writes.
 /// With a token, `/metrics` needs `Authorization: Bearer <token>` (401 otherwise) and `/healthz` shows only its status
 /// without it: a load balancer's check keeps working, the details (how busy the school is) are for the monitoring.

@@ -16,6 +16,8 @@ struct OperationsSnapshot: Sendable {
         let started = ContinuousClock.now
         let now = service.clock.now()
         do {
+            // Readable but no longer writable (a failed disk sync) is as unavailable as unreadable.
+            if let fault = service.database.engine.writeFault { throw fault }
             let (pending, nextDue) = try await service.database.read { tx in (try tx.pendingOutboxCounts(), try tx.nextJobDue()) }
             let pendingOutbox = Dictionary(pending.compactMap { name, count in ChannelKind(rawValue: name).map { ($0, count) } }, uniquingKeysWith: +)
             let lag = nextDue.map { max(0, now.timeIntervalSince($0)) } ?? 0

@@ -35,23 +35,42 @@ public struct AppDatabase: Sendable {
     /// the savepoint's journal first, and PostgreSQL takes two more round trips. Only when a unit fails does that
     /// transaction roll back and the batch run again with each unit in its own savepoint, so a unit may run twice: it
     /// must do nothing outside the database that a second run would repeat (a log line may show twice). Returns each
-    /// unit's result in order.
-    public func writeBatch(_ units: [@Sendable (Transaction) throws -> any Sendable]) async throws -> [Result<any Sendable, any Error>] {
+    /// unit's result in order once the transaction is committed, and when it is on disk: until then nobody may be told
+    /// of it (`DatabaseEngine.writeCommitted`).
+    public func writeBatch(_ units: [@Sendable (Transaction) throws -> any Sendable]) async throws -> ([Result<any Sendable, any Error>], Durability) {
         do {
-            return try await engine.write { connection in
-                let tx = Transaction(connection)
-                return try units.map { unit in
-                    do { return .success(try unit(tx)) } catch { throw UnitFailure(error: error) }
-                }
-            }
+            return try await engine.writeCommitted(Self.together(units))
         } catch let failure as UnitFailure {
-            guard units.count > 1 else { return [.failure(failure.error)] }
+            guard units.count > 1 else { return ([.failure(failure.error)], .immediate) }
             // Nothing of that transaction stayed: once more, each unit on its own. (A failed commit fails them all, as
             // before: nothing of the batch is durable.)
-            return try await engine.write { connection in
-                units.map { unit in Result { try connection.savepoint { try unit(Transaction(connection)) } } }
+            return try await engine.writeCommitted(Self.apart(units))
+        }
+    }
+
+    /// The same on the calling thread, for an engine that writes there (`DatabaseEngine.writesOnCallingThread`).
+    public func writeBatchNow(_ units: [@Sendable (Transaction) throws -> any Sendable]) throws -> ([Result<any Sendable, any Error>], Durability) {
+        do {
+            return try engine.writeCommittedNow(Self.together(units))
+        } catch let failure as UnitFailure {
+            guard units.count > 1 else { return ([.failure(failure.error)], .immediate) }
+            return try engine.writeCommittedNow(Self.apart(units))
+        }
+    }
+
+    /// The units of a batch one after the other; the first to fail throws `UnitFailure`.
+    private static func together(_ units: [@Sendable (Transaction) throws -> any Sendable]) -> @Sendable (any SQLConnection) throws -> [Result<any Sendable, any Error>] {
+        { connection in
+            let tx = Transaction(connection)
+            return try units.map { unit in
+                do { return .success(try unit(tx)) } catch { throw UnitFailure(error: error) }
             }
         }
+    }
+
+    /// The units of a batch each in a savepoint of its own, so one that fails is undone alone.
+    private static func apart(_ units: [@Sendable (Transaction) throws -> any Sendable]) -> @Sendable (any SQLConnection) throws -> [Result<any Sendable, any Error>] {
+        { connection in units.map { unit in Result { try connection.savepoint { try unit(Transaction(connection)) } } } }
     }
 
     /// A unit of a batch failed with `error`, which rolls the batch's transaction back.

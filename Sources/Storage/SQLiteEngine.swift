@@ -6,24 +6,37 @@ import GRDBSQLite
 /// survives a power cut. SQLite has one writer at a time; readers read the last commit meanwhile.
 public final class SQLiteEngine: DatabaseEngine {
     let writer: any DatabaseWriter
+    /// Syncs the file's commits off the writer (nil in memory, where nothing is synced).
+    let sync: WALSync?
     let columns = SQLColumnsCache()
     public let leases: any Leases = LocalLeases()
     public var broadcasts: any Broadcasts { NoBroadcasts() }
 
-    init(_ writer: any DatabaseWriter) throws {
+    init(_ writer: any DatabaseWriter, syncFile: @escaping @Sendable (Int32) -> Int32 = { fdatasync($0) }) throws {
         self.writer = writer
         try Self.migrator.migrate(writer)
+        if let pool = writer as? DatabasePool {
+            // From here on a commit does not wait for the disk; `WALSync` syncs it before anyone hears of it.
+            sync = try WALSync(databasePath: pool.path, syncFile: syncFile)
+            try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = NORMAL") }
+        } else {
+            sync = nil
+        }
     }
 
     /// Opens (or creates) the database file at `path`, creating its folder.
-    public static func open(path: String) throws -> SQLiteEngine {
+    public static func open(path: String) throws -> SQLiteEngine { try open(path: path, syncFile: { fdatasync($0) }) }
+
+    /// `syncFile`: how the WAL is synced (`WALSync`), for tests of a failing or slow disk.
+    static func open(path: String, syncFile: @escaping @Sendable (Int32) -> Int32) throws -> SQLiteEngine {
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let pool = try DatabasePool(path: path, configuration: configuration())
-        // FULL: the WAL is synced at every commit, so "confirmed" means "on disk". Set here, on the writer once the
-        // pool is open: GRDB sets it to NORMAL when it turns WAL on, after `prepareDatabase` ran.
+        // FULL while the schema is migrated: the WAL is synced at every commit, so "confirmed" means "on disk". Set
+        // here, on the writer once the pool is open: GRDB sets it to NORMAL when it turns WAL on, after
+        // `prepareDatabase` ran. The engine then syncs through `WALSync` instead.
         try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
-        return try SQLiteEngine(pool)
+        return try SQLiteEngine(pool, syncFile: syncFile)
     }
 
     /// An in-memory database for tests and benchmarks that must not touch the disk.
@@ -56,7 +69,49 @@ public final class SQLiteEngine: DatabaseEngine {
     }
 
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
-        try await writer.write { db in try body(GRDBConnection(db, columns: self.columns)) }
+        let (value, durability) = try await writeCommitted(body)
+        try await durability.wait()
+        return value
+    }
+
+    public func writeCommitted<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> (T, Durability) {
+        try sync?.checkDisk()
+        let (value, commit) = try await writer.writeWithoutTransaction { db in try self.commit(db, body) }
+        return (value, durability(of: commit))
+    }
+
+    public var writesOnCallingThread: Bool { true }
+
+    public var writeFault: (any Error)? { sync?.failure }
+
+    public func writeCommittedNow<T>(_ body: (any SQLConnection) throws -> T) throws -> (T, Durability) {
+        try sync?.checkDisk()
+        let (value, commit) = try writer.writeWithoutTransaction { db in try self.commit(db, body) }
+        return (value, durability(of: commit))
+    }
+
+    private func durability(of commit: UInt64?) -> Durability {
+        guard let sync, let commit else { return .immediate }
+        return sync.durability(of: commit)
+    }
+
+    /// Runs `body` in a transaction on the writer and commits it; the commit's number for `WALSync`.
+    private func commit<T>(_ db: Database, _ body: (any SQLConnection) throws -> T) throws -> (T, UInt64?) {
+        var value: T?
+        try db.inTransaction(.immediate) {
+            value = try body(GRDBConnection(db, columns: columns))
+            return .commit
+        }
+        // Taken before the writer's next transaction, so a sync begun after this covers this commit.
+        return (value!, sync?.committed())
+    }
+
+    /// Commits `body` and waits for the disk on the calling thread.
+    private func commitNow<T>(_ db: Database, _ body: (any SQLConnection) throws -> T) throws -> T {
+        try sync?.checkDisk()
+        let (value, commit) = try commit(db, body)
+        if let commit { try sync?.syncNow(commit) }
+        return value
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
@@ -64,7 +119,7 @@ public final class SQLiteEngine: DatabaseEngine {
     }
 
     public func writeNow<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
-        try writer.write { db in try body(GRDBConnection(db, columns: self.columns)) }
+        try writer.writeWithoutTransaction { db in try commitNow(db, body) }
     }
 
     public func readNow<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
@@ -86,12 +141,14 @@ public final class SQLiteEngine: DatabaseEngine {
     /// (the same online backup as `samenspraak backup`): the copy is exactly what `body` starts from.
     public func write<T>(archivingTo path: String, _ body: (any SQLConnection) throws -> T) throws -> T {
         try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
-        return try writer.write { db in
-            // SQLite cannot back up through a connection in a write transaction; the backup's own connection reads the
-            // last commit, which is what this transaction starts from, as it holds the write lock from its first
-            // statement (BEGIN IMMEDIATE).
-            _ = try DatabaseBackup.copy(writer.path, to: path, replacing: false)
-            return try body(GRDBConnection(db, columns: self.columns))
+        return try writer.writeWithoutTransaction { db in
+            try commitNow(db) { connection in
+                // SQLite cannot back up through a connection in a write transaction; the backup's own connection reads
+                // the last commit, which is what this transaction starts from, as it holds the write lock from its
+                // first statement (BEGIN IMMEDIATE).
+                _ = try DatabaseBackup.copy(writer.path, to: path, replacing: false)
+                return try body(connection)
+            }
         }
     }
 
