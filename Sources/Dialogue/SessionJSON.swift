@@ -45,19 +45,23 @@ extension Session {
 extension MessageValue {
     /// As `Codable` writes an enum case with one unnamed value, `{"text":{"_0":"…"}}`; a date as seconds since 2001.
     fileprivate func write(to json: inout JSONText) {
-        let (name, value) = switch self {
-        case .text(let text): ("text", text.jsonQuoted)
-        case .message(let key): ("message", key.jsonQuoted)
-        case .number(let number): ("number", String(number))
-        case .month(let month): ("month", String(month))
-        case .day(let date): ("day", date.timeIntervalSinceReferenceDate.description)
-        case .time(let date): ("time", date.timeIntervalSinceReferenceDate.description)
+        let name = switch self {
+        case .text: "text"
+        case .message: "message"
+        case .number: "number"
+        case .month: "month"
+        case .day: "day"
+        case .time: "time"
         }
         json.beginObject()
         json.key(name)
         json.beginObject()
         json.key("_0")
-        json.raw(value)
+        switch self {
+        case .text(let text), .message(let text): json.string(text)
+        case .number(let number), .month(let number): json.raw(String(number))
+        case .day(let date), .time(let date): json.raw(date.timeIntervalSinceReferenceDate.description)
+        }
         json.endObject()
         json.endObject()
     }
@@ -95,5 +99,5 @@ struct JSONText {
         string(value)
     }
 
-    mutating func string(_ value: String) { text += value.jsonQuoted }
+    mutating func string(_ value: String) { text.appendJSONQuoted(value) }
 }

@@ -68,8 +68,20 @@ extension OutboundMessage {
     /// The message as the outbox stores it: JSON that `JSONDecoder` reads back as this message. Written by hand, as
     /// every step writes one: JSONEncoder was 2 % of the daemon's CPU under load.
     public var json: String {
-        let choices = choices.map { #"{"id":\#($0.id.jsonQuoted),"label":\#($0.label.jsonQuoted)}"# }.joined(separator: ",")
-        return #"{"text":\#(text.jsonQuoted),"choices":[\#(choices)],"language":\#(language.jsonQuoted),"rightToLeft":\#(rightToLeft)}"#
+        var json = #"{"text":"#
+        json.appendJSONQuoted(text)
+        json += #","choices":["#
+        for (index, choice) in choices.enumerated() {
+            json += index == 0 ? #"{"id":"# : #",{"id":"#
+            json.appendJSONQuoted(choice.id)
+            json += #","label":"#
+            json.appendJSONQuoted(choice.label)
+            json += "}"
+        }
+        json += #"],"language":"#
+        json.appendJSONQuoted(language)
+        json += #","rightToLeft":\#(rightToLeft)}"#
+        return json
     }
 
     /// A stored message back; nil when `json` is not one.
