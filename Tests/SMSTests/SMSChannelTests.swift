@@ -97,7 +97,7 @@ import TestSupport
             // 429 (20429, Retry-After: 1) and then a 500: waited out, then sent once.
             fake.failNextSends([.tooManyRequests, .serverError])
             let started = ContinuousClock.now
-            // No upper bound on the wait (1 s, then 4 s of backoff): CI's parallel run has taken longer than 8 s.
+            // No upper bound on the wait (1 s, then a second of backoff): CI's parallel run has taken longer than 8 s.
             let welcome = try await bind(parent, school)
             #expect(ContinuousClock.now - started >= .seconds(1), "waited as Twilio asked")
             #expect(fake.sent.filter { $0.body == welcome.body }.count == 1 && fake.requests == 3)
