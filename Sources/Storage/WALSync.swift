@@ -32,8 +32,8 @@ final class WALSync: Sendable {
 
     /// Opens the WAL file of the database at `databasePath`; it must exist (the database is open in WAL mode). The same
     /// file as SQLite's own descriptor: a sync through either writes its pages to disk. `syncFile` is `fdatasync`
-    /// (SQLite's own choice on Linux) but in tests of a failing or slow disk.
-    init(databasePath: String, syncFile: @escaping @Sendable (Int32) -> Int32 = { fdatasync($0) }) throws {
+    /// (SQLite's own choice on Linux) but in tests of a failing or slow disk (`SQLiteEngine.open(path:syncFile:)`).
+    init(databasePath: String, syncFile: @escaping @Sendable (Int32) -> Int32) throws {
         descriptor = open(databasePath + "-wal", O_RDWR | O_CLOEXEC)
         guard descriptor >= 0 else { throw DatabaseDiskError(operation: "open the WAL file", code: errno) }
         self.syncFile = syncFile
