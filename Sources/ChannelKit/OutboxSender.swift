@@ -65,11 +65,16 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
     /// Sends the replies a step claimed (`ConversationService.ClaimedReplies`) at once, paced like the rest, and
     /// records how it went: a parent's answer does not wait for the next pass of a lane. A failure is recorded as the
     /// lanes record it, so a retry goes through them.
-    public func sendReplies(of outcome: ConversationService.Outcome) async {
+    /// `firstBy`: how the first reply goes instead of the transport's usual send (Telegram: in place of the pressed
+    /// question); the rest follow it as usual.
+    public func sendReplies(of outcome: ConversationService.Outcome, firstBy first: Send? = nil) async {
         guard case .handled(_, _, _, _, let replies) = outcome, !replies.isEmpty else { return }
         // Not cancelled half-way: what went out must be recorded.
-        await Task { await sendAndRecord(replies.map { ($0.row, $0.message) }) }.value
+        await Task { await sendAndRecord(replies.map { ($0.row, $0.message) }, firstBy: first) }.value
     }
+
+    /// A way to deliver one row.
+    public typealias Send = @Sendable (OutboxRecord, OutboundMessage) async -> DeliveryOutcome
 
     /// One lane: the rows of the chats whose contact id leaves `lane` when divided by the number of lanes, so a chat's
     /// messages stay in order.
@@ -183,7 +188,8 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
 
     /// Sends claimed rows concurrently (paced), records every outcome in the next group commit, and holds each chat
     /// back for the interval between its messages.
-    func sendAndRecord(_ mine: [Outgoing]) async {
+    func sendAndRecord(_ mine: [Outgoing], firstBy first: Send? = nil) async {
+        let firstID = mine.first?.row.id
         // One task per chat sends that chat's rows in order; after a failure the rest of the chat waits.
         var order: [String] = []
         let byChat = Dictionary(grouping: mine) { $0.row.address }
@@ -209,7 +215,11 @@ public struct OutboxSender<Transport: OutboxTransport>: Sendable {
                             done.append((row, .delivered(.unreadable)))
                             continue
                         }
-                        done.append((row, .delivered(await transport.send(row, message))))
+                        if let first, row.id == firstID {
+                            done.append((row, .delivered(await first(row, message))))
+                        } else {
+                            done.append((row, .delivered(await transport.send(row, message))))
+                        }
                     }
                     return done
                 }

@@ -67,23 +67,28 @@ public struct BotAPIClient: Sendable {
         try await callForSuccess("answerCallbackQuery", BotAPIBody.answerCallbackQuery(id: id), wait: Self.bestEffortWait)
     }
 
-    /// Replaces a sent message's text and removes its buttons, so an old question cannot be answered twice.
-    public func editMessageText(chatID: String, messageID: Int64, text: String) async throws {
-        try await callForSuccess("editMessageText", BotAPIBody.editMessageText(chatID: chatID, messageID: messageID, text: text),
-                                 wait: Self.bestEffortWait)
+    /// Replaces a sent message's text and its buttons (none without `keyboard`), so an old question cannot be answered
+    /// twice. `wait`: a reply that goes this way waits as long as a sent one; only showing the choice is given up sooner.
+    public func editMessageText(chatID: String, messageID: Int64, text: String, keyboard: InlineKeyboardMarkup? = nil,
+                                wait: TimeAmount = BotAPIClient.bestEffortWait) async throws {
+        try await callForSuccess("editMessageText", BotAPIBody.editMessageText(chatID: chatID, messageID: messageID, text: text, keyboard: keyboard),
+                                 wait: wait)
     }
 
-    static let bestEffortWait = TimeAmount.seconds(5)
+    public static let bestEffortWait = TimeAmount.seconds(5)
 
     /// `body`: the method's parameters as JSON (`BotAPIBody`).
-    func call<Result: Decodable>(_ method: String, _ body: String, wait: TimeAmount = .seconds(20)) async throws -> Result {
+    /// How long a sent message may take.
+    public static let sendWait = TimeAmount.seconds(20)
+
+    func call<Result: Decodable>(_ method: String, _ body: String, wait: TimeAmount = sendWait) async throws -> Result {
         let (status, bytes) = try await send(method, body, wait: wait)
         if let decoded = try? JSONDecoder().decode(APIResponse<Result>.self, from: Data(bytes)), decoded.ok, let result = decoded.result { return result }
         throw failure(method, status: status, bytes: bytes)
     }
 
     /// For a method whose result is not used: success is `"ok":true`, read without decoding the answer.
-    func callForSuccess(_ method: String, _ body: String, wait: TimeAmount = .seconds(20)) async throws {
+    func callForSuccess(_ method: String, _ body: String, wait: TimeAmount = sendWait) async throws {
         let (status, bytes) = try await send(method, body, wait: wait)
         guard status == 200, BotAPIAnswer.isOK(bytes) else { throw failure(method, status: status, bytes: bytes) }
     }
@@ -145,8 +150,9 @@ enum BotAPIBody {
         #"{"method":\#(method.jsonQuoted),"# + parameters.dropFirst()
     }
 
-    static func editMessageText(chatID: String, messageID: Int64, text: String) -> String {
-        #"{"chat_id":\#(chatID.jsonQuoted),"message_id":\#(messageID),"text":\#(text.jsonQuoted)}"#
+    static func editMessageText(chatID: String, messageID: Int64, text: String, keyboard: InlineKeyboardMarkup? = nil) -> String {
+        let markup = keyboard.map { #","reply_markup":\#($0.json)"# } ?? ""
+        return #"{"chat_id":\#(chatID.jsonQuoted),"message_id":\#(messageID),"text":\#(text.jsonQuoted)\#(markup)}"#
     }
 }
 

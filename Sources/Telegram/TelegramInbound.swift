@@ -104,20 +104,26 @@ public struct TelegramInbound: Sendable {
         let outcome = try await service.handle(InboundEvent(channel: .telegram, address: chatID, platformMessageID: platformID,
                                                             content: TelegramKeyboard.content(forCallbackData: data), languageHint: callback.from.languageCode),
                                                claiming: claimableReplies(to: chatID))
-        guard case .handled = outcome else { return outcome != .unknownSender }
-        // Show what was chosen and take the buttons away, so an old question cannot be answered twice; meanwhile the
-        // next question goes out.
-        async let edited: Void = showChoice(data, in: message)
-        await replies?.sendReplies(of: outcome)
-        await edited
+        guard case .handled(_, _, _, _, let claimed) = outcome else { return outcome != .unknownSender }
+        // Show what was chosen and take the buttons away, so an old question cannot be answered twice: the reply sent
+        // at once goes in the question's place, else the question is edited while the reply goes (or waits its turn).
+        guard let pressed = PressedQuestion(message, data: data) else {
+            await replies?.sendReplies(of: outcome)
+            return true
+        }
+        if let replies, !claimed.isEmpty {
+            await replies.sendReplies(of: outcome, inPlaceOf: pressed) { await showChoice(pressed, in: chatID) }
+        } else {
+            async let edited: Void = showChoice(pressed, in: chatID)
+            await replies?.sendReplies(of: outcome)
+            await edited
+        }
         return true
     }
 
-    func showChoice(_ data: String, in message: Message) async {
-        guard let text = message.text else { return }
-        let label = message.replyMarkup?.inlineKeyboard.joined().first { $0.callbackData == data }?.text
+    func showChoice(_ pressed: PressedQuestion, in chatID: String) async {
         await bestEffort("editMessageText") {
-            try await api.editMessageText(chatID: String(message.chat.id), messageID: message.messageID, text: label.map { "\(text)\n\n→ \($0)" } ?? text)
+            try await api.editMessageText(chatID: chatID, messageID: pressed.messageID, text: pressed.answered)
         }
     }
 

@@ -13,9 +13,11 @@ public struct TelegramSender: Sendable {
     public typealias Limits = OutboxLimits
 
     let sender: OutboxSender<TelegramTransport>
+    let transport: TelegramTransport
 
     public init(api: BotAPIClient, service: ConversationService, limits: Limits = Limits(), logger: Logger) {
-        sender = OutboxSender(channel: .telegram, transport: TelegramTransport(api: api), service: service, limits: limits, logger: logger)
+        transport = TelegramTransport(api: api)
+        sender = OutboxSender(channel: .telegram, transport: transport, service: service, limits: limits, logger: logger)
     }
 
     /// Runs until the task is cancelled.
@@ -25,6 +27,17 @@ public struct TelegramSender: Sendable {
     func claimableReplies(to chatID: String) -> ConversationService.ClaimedReplies { sender.claimableReplies(to: chatID) }
 
     func sendReplies(of outcome: ConversationService.Outcome) async { await sender.sendReplies(of: outcome) }
+
+    /// Sends the replies a step claimed after a pressed button, the first in place of the pressed question; when it
+    /// cannot go there, `showChoice` edits the question and the reply goes as a new message.
+    func sendReplies(of outcome: ConversationService.Outcome, inPlaceOf pressed: PressedQuestion,
+                     otherwise showChoice: @escaping @Sendable () async -> Void) async {
+        await sender.sendReplies(of: outcome, firstBy: { [transport] row, message in
+            if let outcome = await transport.send(row, message, inPlaceOf: pressed) { return outcome }
+            await showChoice()
+            return await transport.send(row, message)
+        })
+    }
 }
 
 /// Sends one row as Telegram messages: in parts if long, the buttons with the last part.
@@ -40,6 +53,29 @@ struct TelegramTransport: OutboxTransport {
                                                    keyboard: index == parts.count - 1 ? TelegramKeyboard.markup(for: message.choices) : nil)
             }
             return .sent(platformMessageID: String(sentID))
+        } catch let error as BotAPIError {
+            return .failed(error.delivery)
+        } catch {
+            return .failed(.unavailable("\(type(of: error))"))
+        }
+    }
+}
+
+extension TelegramTransport {
+    /// A reply to a pressed button in place of the question: the pressed message is edited to keep its text, show the
+    /// choice and then the reply with the reply's buttons. One request instead of an edit and a new message, and the
+    /// old buttons are gone all the same; a booking's questions and confirmation read as one message. Nil when that
+    /// would not fit one message or Telegram refuses the edit (a deleted message, say): then the caller shows the
+    /// choice and sends the reply as a new message. Edits make no sound; the parent is in the chat, pressing.
+    func send(_ row: OutboxRecord, _ message: OutboundMessage, inPlaceOf pressed: PressedQuestion) async -> DeliveryOutcome? {
+        let text = pressed.followed(by: message.text)
+        guard text.utf16.count <= TelegramKeyboard.maximumTextLength else { return nil }
+        do {
+            try await api.editMessageText(chatID: row.address, messageID: pressed.messageID, text: text,
+                                          keyboard: TelegramKeyboard.markup(for: message.choices), wait: BotAPIClient.sendWait)
+            return .sent(platformMessageID: String(pressed.messageID))
+        } catch BotAPIError.rejected {
+            return nil
         } catch let error as BotAPIError {
             return .failed(error.delivery)
         } catch {

@@ -19,6 +19,22 @@ import Testing
                          "reply_markup": ["inline_keyboard": [[["text": text, "callback_data": "o:nl"]], [["text": "Terug", "callback_data": #"c:"x"\"#]]]]])
         #expect(try object(BotAPIBody.sendMessage(chatID: "42", text: text, keyboard: nil)) == ["chat_id": "42", "text": text])
         #expect(try object(BotAPIBody.editMessageText(chatID: "42", messageID: 7, text: text)) == ["chat_id": "42", "message_id": 7, "text": text])
+        #expect(try object(BotAPIBody.editMessageText(chatID: "42", messageID: 7, text: text, keyboard: keyboard))
+                == ["chat_id": "42", "message_id": 7, "text": text,
+                    "reply_markup": ["inline_keyboard": [[["text": text, "callback_data": "o:nl"]], [["text": "Terug", "callback_data": #"c:"x"\"#]]]]])
+    }
+
+    @Test func aPressedQuestionShowsItsChoiceWithinTelegramsLimit() throws {
+        func pressed(_ text: String) throws -> PressedQuestion {
+            let json = #"{"message_id":7,"chat":{"id":42,"type":"private"},"date":1795424400,"text":"\#(text)","reply_markup":{"inline_keyboard":[[{"text":"Dinsdag","callback_data":"d:2"}]]}}"#
+            return try #require(PressedQuestion(try JSONDecoder().decode(Message.self, from: Data(json.utf8)), data: "d:2"))
+        }
+        let question = try pressed("Welke dag?")
+        #expect(question.answered == "Welke dag?\n\n→ Dinsdag")
+        #expect(question.followed(by: "Hoe laat?") == "Welke dag?\n\n→ Dinsdag\n\nHoe laat?")
+        // Near the limit the choice is left out rather than the edit refused, so the buttons still go.
+        let long = String(repeating: "x", count: 4090)
+        #expect(try pressed(long).answered == long)
     }
 
     @Test func theOtherMethodsReadBackAsWritten() throws {

@@ -18,6 +18,10 @@ final class FakeBotAPI: Sendable {
         var messageID: Int64
         /// The instance that sent it ("" without an instance prefix in the address).
         var instance = ""
+        /// A reply that went in place of the pressed question (an edit of message `messageID`): `text` is what the edit
+        /// added after the question and the choice.
+        var inPlace = false
+        var at = ContinuousClock.now
     }
 
     /// One Bot API request: which instance made it, which method, and when it came.
@@ -31,6 +35,8 @@ final class FakeBotAPI: Sendable {
         case tooManyRequests(retryAfter: Int)
         case serverError
         case blocked
+        /// 400 as for a message that was deleted: it cannot be edited (a sent message would not fail this way).
+        case notEditable
     }
 
     private struct State {
@@ -38,6 +44,10 @@ final class FakeBotAPI: Sendable {
         var nextUpdateID: Int64 = 1000
         var nextMessageID: Int64 = 1
         var sent: [Sent] = []
+        /// What each message says now, after any edits.
+        var texts: [Int64: String] = [:]
+        /// The text of every editMessageText, in order.
+        var edits: [String] = []
         var calls: [String] = []
         var failures: [Failure] = []
         var instanceCalls: [Call] = []
@@ -60,6 +70,9 @@ final class FakeBotAPI: Sendable {
     }
 
     var sent: [Sent] { state.withLock { $0.sent } }
+    var edits: [String] { state.withLock { $0.edits } }
+    /// What message `id` says now (Telegram sends this back with a pressed button).
+    func text(of id: Int64) -> String? { state.withLock { $0.texts[id] } }
     var calls: [String] { state.withLock { $0.calls } }
     var instanceCalls: [Call] { state.withLock { $0.instanceCalls } }
     var handedOut: Set<Int64> { state.withLock { $0.handedOut } }
@@ -84,7 +97,7 @@ final class FakeBotAPI: Sendable {
         }
     }
 
-    /// The next sendMessage calls fail like this, in order.
+    /// The next messages sent (sendMessage, or a reply in place of a pressed question) fail like this, in order.
     func failNextSends(_ failures: [Failure]) { state.withLock { $0.failures += failures } }
 
     /// Serves while `body` runs, then stops gracefully (TestSupport.serving).
@@ -118,7 +131,8 @@ final class FakeBotAPI: Sendable {
             let secret = object["secret_token"] as? String ?? ""
             state.withLock { $0.webhookSecrets.append((instance, secret)) }
             return Response.json(#"{"ok":true,"result":true}"#)
-        case "editMessageText", "deleteWebhook": return Response.json(#"{"ok":true,"result":true}"#)
+        case "editMessageText": return editMessageText(object, instance: instance)
+        case "deleteWebhook": return Response.json(#"{"ok":true,"result":true}"#)
         default: return Response.json(#"{"ok":false,"error_code":404,"description":"Not Found"}"#, .notFound)
         }
     }
@@ -152,25 +166,67 @@ final class FakeBotAPI: Sendable {
     }
 
     private func sendMessage(_ request: [String: Any], instance: String = "") -> Response {
-        let failure = state.withLock { $0.failures.isEmpty ? nil : $0.failures.removeFirst() }
-        switch failure {
-        case .tooManyRequests(let seconds):
-            return Response.json(#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after \#(seconds)","parameters":{"retry_after":\#(seconds)}}"#, .tooManyRequests)
-        case .serverError:
-            return Response.json(#"{"ok":false,"error_code":500,"description":"Internal Server Error"}"#, .internalServerError)
-        case .blocked:
-            return Response.json(#"{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}"#, .forbidden)
-        case nil:
-            break
-        }
+        if let failure = nextFailure() { return failure }
         let chatID = "\(request["chat_id"] ?? "")"
-        let markup = (request["reply_markup"] as? [String: Any])?["inline_keyboard"] as? [[[String: Any]]] ?? []
-        let buttons = markup.flatMap { $0 }.map { ($0["text"] as? String ?? "", $0["callback_data"] as? String ?? "") }
+        let text = request["text"] as? String ?? ""
         let messageID = state.withLock { state -> Int64 in
             state.nextMessageID += 1
-            state.sent.append(Sent(chatID: chatID, text: request["text"] as? String ?? "", buttons: buttons, messageID: state.nextMessageID, instance: instance))
+            state.sent.append(Sent(chatID: chatID, text: text, buttons: Self.buttons(request), messageID: state.nextMessageID, instance: instance))
+            state.texts[state.nextMessageID] = text
             return state.nextMessageID
         }
-        return Response.json(#"{"ok":true,"result":{"message_id":\#(messageID),"date":1795424400,"chat":{"id":\#(chatID),"type":"private"}}}"#)
+        return Self.message(messageID, chatID: chatID)
+    }
+
+    /// An edit that only shows the choice always succeeds; one that carries a reply (text after the question and the
+    /// choice) fails like a sent message when failures are queued, and is recorded among `sent` as that reply.
+    private func editMessageText(_ request: [String: Any], instance: String) -> Response {
+        let chatID = "\(request["chat_id"] ?? "")"
+        let messageID = (request["message_id"] as? NSNumber)?.int64Value ?? 0
+        let text = request["text"] as? String ?? ""
+        let reply = state.withLock { state -> String? in
+            guard let old = state.texts[messageID], text.hasPrefix(old) else { return nil }
+            var added = text.dropFirst(old.count)
+            if added.hasPrefix("\n\n→ ") {
+                added = added.range(of: "\n\n", range: added.index(added.startIndex, offsetBy: 2)..<added.endIndex).map { added[$0.upperBound...] } ?? ""
+            } else if added.hasPrefix("\n\n") {
+                added = added.dropFirst(2)
+            }
+            return added.isEmpty ? nil : String(added)
+        }
+        if reply != nil, let failure = nextFailure() { return failure }
+        state.withLock { state in
+            state.texts[messageID] = text
+            state.edits.append(text)
+            if let reply {
+                state.sent.append(Sent(chatID: chatID, text: reply, buttons: Self.buttons(request), messageID: messageID, instance: instance, inPlace: true))
+            }
+        }
+        return Self.message(messageID, chatID: chatID)
+    }
+
+    /// The failure queued for the next message sent, as Telegram answers it.
+    private func nextFailure() -> Response? {
+        switch state.withLock({ $0.failures.isEmpty ? nil : $0.failures.removeFirst() }) {
+        case .tooManyRequests(let seconds):
+            Response.json(#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after \#(seconds)","parameters":{"retry_after":\#(seconds)}}"#, .tooManyRequests)
+        case .serverError:
+            Response.json(#"{"ok":false,"error_code":500,"description":"Internal Server Error"}"#, .internalServerError)
+        case .blocked:
+            Response.json(#"{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}"#, .forbidden)
+        case .notEditable:
+            Response.json(#"{"ok":false,"error_code":400,"description":"Bad Request: message to edit not found"}"#, .badRequest)
+        case nil:
+            nil
+        }
+    }
+
+    private static func buttons(_ request: [String: Any]) -> [(label: String, data: String)] {
+        let markup = (request["reply_markup"] as? [String: Any])?["inline_keyboard"] as? [[[String: Any]]] ?? []
+        return markup.flatMap { $0 }.map { ($0["text"] as? String ?? "", $0["callback_data"] as? String ?? "") }
+    }
+
+    private static func message(_ id: Int64, chatID: String) -> Response {
+        Response.json(#"{"ok":true,"result":{"message_id":\#(id),"date":1795424400,"chat":{"id":\#(chatID),"type":"private"}}}"#)
     }
 }

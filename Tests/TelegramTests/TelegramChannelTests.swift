@@ -217,7 +217,8 @@ final class TelegramParent: Sendable {
 
     private func press(_ button: (label: String, data: String), in message: FakeBotAPI.Sent) {
         let keyboard = message.buttons.map { #"[{"text":"\#($0.label)","callback_data":"\#($0.data)"}]"# }.joined(separator: ",")
-        let text = message.text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+        // What the message says now, as Telegram sends it back: a reply in place of a question follows the question.
+        let text = (fake.text(of: message.messageID) ?? message.text).replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
         fake.push(#"{"callback_query":{"id":"cb\#(UUID().uuidString.prefix(8))","from":\#(from),"message":{"message_id":\#(message.messageID),"from":{"id":123456,"is_bot":true,"first_name":"Samenspraak","username":"samenspraak_bot"},"chat":{"id":\#(chatID),"type":"private"},"date":1795424400,"text":"\#(text)","reply_markup":{"inline_keyboard":[\#(keyboard)]}},"chat_instance":"-5551234","data":"\#(button.data)"}}"#)
     }
 

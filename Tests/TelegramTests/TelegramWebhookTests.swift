@@ -60,9 +60,11 @@ import TestSupport
                 #expect(press.status == .ok && press.headers[.contentType] == "application/json")
                 let call = try JSONSerialization.jsonObject(with: Data(buffer: press.body)) as? [String: String]
                 #expect(call == ["method": "answerCallbackQuery", "callback_query_id": "4382bf\"dwdsb"])
-                // The step ran and its replies went out at once; the spinner was left to Telegram, the choice edited in.
-                #expect(fake.sent.count == 3)
-                #expect(!fake.calls.contains("answerCallbackQuery") && fake.calls.contains("editMessageText"))
+                // The step ran and its replies went out at once, the first in place of the question after the choice; the
+                // spinner was left to Telegram.
+                #expect(fake.edits.count == 1 && fake.edits.first?.hasPrefix("In welke taal?\n\n→ Nederlands\n\nFijn dat u er bent") == true, "\(fake.edits)")
+                #expect(fake.calls.filter { $0 == "sendMessage" }.count == 2, "the welcome and the second reply")
+                #expect(!fake.calls.contains("answerCallbackQuery"))
             }
         }
     }

@@ -51,7 +51,7 @@ struct World {
     var retried = 0
     var failed = 0
     var statuses: [UInt: Int] = [:]
-    /// While measuring: sendMessage calls, and how long each webhook POST took to be answered (the step committed, its reply sent).
+    /// While measuring: replies (sendMessage, or editMessageText with buttons), and how long each webhook POST took to be answered (the step committed, its reply sent).
     var sends = 0
     var answered: [Duration] = []
     /// While measuring, long polling: getUpdates answered, and the updates they handed out.
@@ -121,20 +121,25 @@ func answer(_ request: BotAPIRequest, pollDeadline: ContinuousClock.Instant) -> 
         }
         guard !batch.isEmpty || now >= pollDeadline else { return nil }
         return "{\"ok\":true,\"result\":[\(batch.joined(separator: ","))]}"
-    case "sendMessage":
+    case "sendMessage", "editMessageText":
+        // A reply to a pressed button comes as an edit of the pressed message when it fits there; an edit without buttons
+        // only shows the choice.
         let chat = request.body.number("chat_id") ?? 0
         let buttons = request.body.buttons()
+        let edited = request.method == "editMessageText" ? request.body.number("message_id") : nil
+        if edited != nil, buttons.isEmpty { return #"{"ok":true,"result":true}"# }
         let now = ContinuousClock.now
         let messageID = world.withLock { world -> Int64 in
-            world.nextMessageID += 1
+            if edited == nil { world.nextMessageID += 1 }
+            let messageID = edited ?? world.nextMessageID
             if world.measuring { world.sends += 1 }
             if let since = world.handedOut.removeValue(forKey: chat), world.measuring { world.latencies.append(now - since) }
-            guard !buttons.isEmpty else { return world.nextMessageID }
+            guard !buttons.isEmpty else { return messageID }
             // The step is complete: the parent reads the question and presses a button.
             if world.measuring { world.steps += 1 }
             let choice = preferred.lazy.compactMap { label in buttons.first { $0.0 == label } }.first
                 ?? buttons.filter { !navigation.contains($0.0) }.randomElement(using: &world.rng) ?? buttons[0]
-            let update = press(chat, messageID: world.nextMessageID, data: choice.1)
+            let update = press(chat, messageID: messageID, data: choice.1)
             if thinkTime == .zero {
                 world.push(chat: chat, update)
             } else {
@@ -144,11 +149,11 @@ func answer(_ request: BotAPIRequest, pollDeadline: ContinuousClock.Instant) -> 
                     pushUpdate(chat: chat, update)
                 }
             }
-            return world.nextMessageID
+            return messageID
         }
         return #"{"ok":true,"result":{"message_id":\#(messageID),"date":1795424400,"chat":{"id":\#(chat),"type":"private"}}}"#
     default:
-        // answerCallbackQuery, editMessageText and the rest just succeed.
+        // answerCallbackQuery and the rest just succeed.
         return #"{"ok":true,"result":true}"#
     }
 }
@@ -468,7 +473,7 @@ Task {
               + "retried on the other \(retried), failed twice \(failed), answers other than 200 "
               + (statuses.isEmpty ? "none" : statuses.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")))
         print("webhook POST answered (step committed, its reply sent) p50 \(percentile(0.50, of: answered)) p99 \(percentile(0.99, of: answered)); "
-              + String(format: "sendMessage %.0f/s", Double(sends) / measured))
+              + String(format: "replies %.0f/s", Double(sends) / measured))
     }
     fflush(nil)
     // Keep answering until the script has stopped the daemon, so its graceful stop is not held up by us.
