@@ -16,12 +16,13 @@ public struct TelegramPoller: Sendable {
     let pollTimeout: Int
     /// Updates received and not yet handled (their replies sent) at most: the next getUpdates asks for no more than
     /// what fits, and waits while none does. What the daemon cannot take yet waits at Telegram, not in memory here,
-    /// and an update handed out is answered within about this many updates' handling. Under the load benchmark (1,000
-    /// parents without think time) 75 took a tenth more steps a second than 50 with p99 33 ms instead of 25; 100 took
-    /// about as many as 75 with p99 41–46 ms, 200 more still with p99 over 70 ms.
+    /// and an update handed out is answered within about this many updates' handling. More under way makes bigger
+    /// group commits (less work a step) but a longer wait for each update. Under the load benchmark (1,000 parents
+    /// without think time), once a reply to a press took one request: 75 gave 2,786 steps a second with p99 30 ms, 100
+    /// 2,874–2,991 with p99 37 ms, 120 3,031–3,158 with p99 41–43 ms (the target is 50).
     let maximumBacklog: Int
 
-    public init(api: BotAPIClient, inbound: TelegramInbound, logger: Logger, pollTimeout: Int = 25, maximumBacklog: Int = 75) {
+    public init(api: BotAPIClient, inbound: TelegramInbound, logger: Logger, pollTimeout: Int = 25, maximumBacklog: Int = 120) {
         self.api = api
         self.inbound = inbound
         self.logger = logger
