@@ -77,10 +77,10 @@ public struct BotAPIClient: Sendable {
 
     public static let bestEffortWait = TimeAmount.seconds(5)
 
-    /// `body`: the method's parameters as JSON (`BotAPIBody`).
     /// How long a sent message may take.
-    public static let sendWait = TimeAmount.seconds(20)
+    static let sendWait = TimeAmount.seconds(20)
 
+    /// `body`: the method's parameters as JSON (`BotAPIBody`).
     func call<Result: Decodable>(_ method: String, _ body: String, wait: TimeAmount = sendWait) async throws -> Result {
         let (status, bytes) = try await send(method, body, wait: wait)
         if let decoded = try? JSONDecoder().decode(APIResponse<Result>.self, from: Data(bytes)), decoded.ok, let result = decoded.result { return result }
