@@ -12,10 +12,11 @@ public final class SQLiteEngine: DatabaseEngine {
     public let leases: any Leases = LocalLeases()
     public var broadcasts: any Broadcasts { NoBroadcasts() }
 
-    init(_ writer: any DatabaseWriter, syncFile: @escaping @Sendable (Int32) -> Int32 = { fdatasync($0) }) throws {
+    /// `syncFile`: how a file's WAL is synced (`WALSync`); nil in memory, where nothing is synced.
+    init(_ writer: any DatabaseWriter, syncFile: (@Sendable (Int32) -> Int32)?) throws {
         self.writer = writer
         try Self.migrator.migrate(writer)
-        if let pool = writer as? DatabasePool {
+        if let pool = writer as? DatabasePool, let syncFile {
             // From here on a commit does not wait for the disk; `WALSync` syncs it before anyone hears of it.
             sync = try WALSync(databasePath: pool.path, syncFile: syncFile)
             try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = NORMAL") }
@@ -41,7 +42,7 @@ public final class SQLiteEngine: DatabaseEngine {
 
     /// An in-memory database for tests and benchmarks that must not touch the disk.
     public static func inMemory() throws -> SQLiteEngine {
-        try SQLiteEngine(DatabaseQueue(configuration: configuration()))
+        try SQLiteEngine(DatabaseQueue(configuration: configuration()), syncFile: nil)
     }
 
     /// The file, or nil in memory.
