@@ -53,10 +53,8 @@ struct TelegramTransport: OutboxTransport {
                                                    keyboard: index == parts.count - 1 ? TelegramKeyboard.markup(for: message.choices) : nil)
             }
             return .sent(platformMessageID: String(sentID))
-        } catch let error as BotAPIError {
-            return .failed(error.delivery)
         } catch {
-            return .failed(.unavailable("\(type(of: error))"))
+            return .failed(BotAPIError.delivery(of: error))
         }
     }
 }
@@ -76,15 +74,18 @@ extension TelegramTransport {
             return .sent(platformMessageID: String(pressed.messageID))
         } catch BotAPIError.rejected {
             return nil
-        } catch let error as BotAPIError {
-            return .failed(error.delivery)
         } catch {
-            return .failed(.unavailable("\(type(of: error))"))
+            return .failed(BotAPIError.delivery(of: error))
         }
     }
 }
 
 extension BotAPIError {
+    /// What the outbox sender does about a failed call (the client throws its own errors only, but Swift cannot tell).
+    static func delivery(of error: any Error) -> DeliveryFailure {
+        (error as? BotAPIError)?.delivery ?? .unavailable("\(type(of: error))")
+    }
+
     /// What the outbox sender does about it.
     var delivery: DeliveryFailure {
         switch self {
